@@ -1,0 +1,104 @@
+#!/usr/bin/env node
+/**
+ * The thin shell: flags (meow), the mode, files and the terminal. Everything else is the
+ * engine's.
+ */
+import { fileURLToPath } from 'node:url';
+import meow from 'meow';
+import { configValue } from './engine/script.js';
+import type { Config } from './engine/world.js';
+import { readPmuFile } from './files.js';
+import { type SourceFile, exitBadInput, runFiles } from './headless.js';
+
+const help = `
+  Usage
+    $ pmuplay                 the playground (for now: runs the starter example headless)
+    $ pmuplay run FILE...     run .pmu scripts headless; print the kernel log and findings
+
+  Options
+    --policy NAME       kernel design: v4 (default). Planned: v5, upstream, x86, hardened
+    --seed N            PRNG seed (default 1)
+    --cpus N            CPUs (default 4, at most 64)
+    --counters N        event counters per CPU (default 6, at most 31)
+    --long-counters     64-bit PMUv3p5 event counters
+    --cycles-per-tick N cycles each CPU runs in one tick (default 1000000)
+    --json              one JSON object per line
+    --quiet             only findings, narration, expects and the summary
+    --strict            exit 1 when any finding occurs
+    --help, --version
+
+  A file's header line (pmuplay 1 seed=... cpus=...) sets its world; flags override it.
+  Exit: 0 every expect held, 1 an expect failed (or --strict and a finding), 2 bad input.
+
+  Examples
+    $ pmuplay run saves/examples/v4-other-mm.pmu
+    $ pmuplay run --json --quiet saves/examples/*.pmu
+`;
+
+const cli = meow(help, {
+  importMeta: import.meta,
+  allowUnknownFlags: false,
+  flags: {
+    policy: { type: 'string' },
+    seed: { type: 'string' },
+    cpus: { type: 'string' },
+    counters: { type: 'string' },
+    longCounters: { type: 'boolean' },
+    cyclesPerTick: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    quiet: { type: 'boolean', default: false },
+    strict: { type: 'boolean', default: false },
+  },
+});
+
+function fail(message: string): never {
+  process.stderr.write(`pmuplay: ${message}\n`);
+  process.exit(exitBadInput);
+}
+
+function overridesFromFlags(): Partial<Config> {
+  let overrides: Partial<Config> = {};
+  const f = cli.flags;
+  const pairs: [string, string | undefined][] = [
+    ['policy', f.policy],
+    ['seed', f.seed],
+    ['cpus', f.cpus],
+    ['counters', f.counters],
+    ['cycles-per-tick', f.cyclesPerTick],
+    ['long-counters', f.longCounters === undefined ? undefined : f.longCounters ? 'on' : 'off'],
+  ];
+  for (const [key, value] of pairs) {
+    if (value === undefined) continue;
+    const r = configValue(key, value);
+    if (!r.ok) fail(`--${key}: ${r.message}`);
+    overrides = { ...overrides, ...r.patch };
+  }
+  return overrides;
+}
+
+function run(paths: string[]): never {
+  if (paths.length === 0) fail('run needs at least one .pmu file (try: pmuplay run saves/examples/v4-other-mm.pmu)');
+  const overrides = overridesFromFlags();
+  const files: SourceFile[] = [];
+  for (const path of paths) {
+    const r = readPmuFile(path);
+    if (!r.ok) fail(r.message);
+    files.push(r.file);
+  }
+  const color = !cli.flags.json && process.stdout.isTTY === true && !process.env['NO_COLOR'];
+  const code = runFiles(files, { overrides, json: cli.flags.json, strict: cli.flags.strict, quiet: cli.flags.quiet, color }, (line) => {
+    process.stdout.write(line + '\n');
+  });
+  process.exitCode = code;
+  process.stdout.write('', () => process.exit(code));
+  return undefined as never;
+}
+
+const [mode, ...rest] = cli.input;
+if (mode === 'run') run(rest);
+else if (mode === undefined) {
+  const starter = fileURLToPath(new URL('../saves/examples/starter.pmu', import.meta.url));
+  process.stdout.write('pmuplay: the live TUI is not built yet; running the starter example headless.\n');
+  process.stdout.write('Try: pmuplay run FILE.pmu, or pmuplay --help\n\n');
+  run([starter]);
+} else fail(`unknown mode '${mode}' (modes: run; see pmuplay --help)`);

@@ -1,0 +1,73 @@
+/**
+ * The command language as data: what a program or the kernel does, one line each. The TUI,
+ * scripts, recordings and demos all reduce to these values (see parse.ts).
+ */
+
+export type EventType = 'cycles' | 'instructions';
+export type Reg = { kind: 'pmccntr' } | { kind: 'pmevcntr'; n: number } | { kind: 'pmselr' };
+export type ExpectReg = 'pmuserenr' | 'pmselr';
+export type ReadOutcome = { kind: 'sigill' } | { kind: 'fallback' } | { kind: 'value'; value: bigint };
+
+export const designNames = ['v4', 'v5', 'upstream', 'x86', 'hardened'] as const;
+export type DesignName = (typeof designNames)[number];
+
+export const faultNames = ['mmap-lock-skip', 'cpumask-maintained', 'zero-extend'] as const;
+export type FaultName = (typeof faultNames)[number];
+
+export const findingCodes = [
+  'access/other-mm',
+  'access/stale',
+  'access/aarch32',
+  'access/denied',
+  'leak/pmselr',
+  'leak/counter',
+  'oops/null-deref',
+  'lockdep/mmap-lock',
+  'read/wrong-count',
+] as const;
+export type FindingCode = (typeof findingCodes)[number];
+
+export type Command =
+  | { kind: 'spawn'; name: string; aarch32: boolean; cpu: number | null }
+  | { kind: 'thread'; pid: number; cpu: number | null }
+  | { kind: 'open'; pid: number; event: EventType; user: boolean; is64: boolean }
+  | { kind: 'open-cpu'; cpu: number; event: EventType; user: boolean; is64: boolean }
+  | { kind: 'close'; pid: number; fd: number }
+  | { kind: 'close-cpu'; fd: number }
+  | { kind: 'mmap'; pid: number; fd: number }
+  | { kind: 'munmap'; pid: number; fd: number }
+  | { kind: 'read'; pid: number; fd: number }
+  | { kind: 'mrs'; pid: number; reg: Reg }
+  | { kind: 'msr'; pid: number; value: number }
+  | { kind: 'migrate'; pid: number; cpu: number }
+  | { kind: 'exec32'; pid: number }
+  | { kind: 'exec64'; pid: number }
+  | { kind: 'exit'; pid: number }
+  | { kind: 'sleep'; pid: number }
+  | { kind: 'wake'; pid: number }
+  | { kind: 'switch'; cpu: number; pid: number }
+  | { kind: 'tick'; n: number }
+  | { kind: 'run'; cycles: bigint }
+  | { kind: 'ipi'; mode: 'manual' | 'auto' }
+  | { kind: 'deliver'; cpu: number }
+  | { kind: 'policy'; name: string }
+  | { kind: 'sysctl'; value: 0 | 1 }
+  | { kind: 'rdpmc'; value: 0 | 1 | 2 }
+  | { kind: 'fault'; name: FaultName; on: boolean }
+  | { kind: 'check' }
+  | { kind: 'say'; text: string }
+  | { kind: 'pause' }
+  | { kind: 'expect-finding'; code: FindingCode }
+  | { kind: 'expect-no-finding'; code: FindingCode | null }
+  | { kind: 'expect-read'; pid: number; fd: number; outcome: ReadOutcome }
+  | { kind: 'expect-reg'; cpu: number; reg: ExpectReg; value: number }
+  | { kind: 'checkpoint'; hash: string };
+
+export type CommandKind = Command['kind'];
+
+/** Command words a user types, for help and completion. */
+export const commandWords = [
+  'spawn', 'thread', 'open', 'close', 'mmap', 'munmap', 'read', 'mrs', 'msr', 'migrate',
+  'exec32', 'exec64', 'exit', 'sleep', 'wake', 'switch', 'tick', 'run', 'ipi', 'deliver',
+  'policy', 'sysctl', 'rdpmc', 'fault', 'check', 'say', 'pause', 'expect', 'checkpoint',
+] as const;

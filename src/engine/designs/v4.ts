@@ -1,0 +1,78 @@
+/**
+ * `v4`: the patch under review (arm64, October 2020), bugs included — KERNEL.md §5.1.
+ * A per-mm count `context.pmu_direct_access`; `armv8pmu_event_mapped` bumps it and on 0 -> 1
+ * runs `refresh_pmuserenr(mm)` on every online CPU; `armv8pmu_event_unmapped` drops it and on
+ * 1 -> 0 runs `refresh_pmuserenr(NULL)` on `mm_cpumask(mm)`, which arm64 leaves empty;
+ * `perf_switch_user_access(mm)` from `__switch_mm` sets ER|CR when the mm's count is non-zero.
+ * No PMSELR_EL0 handling, no AArch32 check.
+ */
+import { mmContext, sendCpu, sendMm } from '../lifecycle.js';
+import { logEvent } from '../log.js';
+import { recordFinding } from '../monitor.js';
+import { forgetCpu, onEachCpu } from '../ipi.js';
+import { needsChain } from '../perf.js';
+import { USERENR_CR, USERENR_ER, userenrName, writePmuserenr } from '../sysreg.js';
+import type { Cpu, Mm, World } from '../world.js';
+import { type Design, armIndex, mmMapsReadable } from './design.js';
+
+/** `perf_switch_user_access(mm)`: the bits follow the count of whatever mm it is given. */
+export function switchUserAccess(world: World, cpu: Cpu, mm: Mm, by: string): void {
+  const on = mmContext(mm).directAccess > 0;
+  writePmuserenr(world, cpu, on ? USERENR_ER | USERENR_CR : 0, { forMm: mm.id, forPid: null, by });
+}
+
+/** A NULL dereference in an IPI handler: the CPU oopses and stops. */
+export function oops(world: World, cpu: Cpu, fn: string): void {
+  logEvent(world, cpu.id, 'oops', `Unable to handle kernel NULL pointer dereference in ${fn}: CPU ${cpu.id} halted`);
+  recordFinding(world, 'oops/null-deref', cpu.id, cpu.current, `${fn}(NULL) dereferenced its argument on CPU ${cpu.id}`);
+  sendCpu(cpu, { type: 'cpu.oops' });
+  cpu.pendingIpis = [];
+  forgetCpu(world, cpu.id);
+}
+
+export const v4: Design = {
+  name: 'v4',
+  summary: 'the patch under review (Oct 2020): per-mm count, IPIs on map/unmap, switch_mm hook',
+  open(world, ev) {
+    // The patch flags every event user-readable except chained 64-bit ones.
+    ev.readable = !needsChain(world, ev);
+    return null;
+  },
+  mayChain: () => true,
+  mapped(world, ev, mm, task) {
+    if (!ev.readable) return;
+    // lockdep_assert_held_write(&mm->mmap_lock)
+    if (mmContext(mm).lockHolder !== task.pid) {
+      recordFinding(world, 'lockdep/mmap-lock', task.cpu, task.pid,
+        `armv8pmu_event_mapped: mmap_lock of mm ${mm.id} not held for write by task ${task.pid}`);
+    }
+    sendMm(mm, { type: 'mm.access.inc' });
+    const count = mmContext(mm).directAccess;
+    logEvent(world, task.cpu, 'hook', `armv8pmu_event_mapped: mm ${mm.id} pmu_direct_access ${count - 1} -> ${count}`);
+    if (count === 1) onEachCpu(world, task.cpu, null, 'refresh_pmuserenr', mm.id, task);
+  },
+  unmapped(world, ev, mm, caller) {
+    if (!ev.readable) return;
+    sendMm(mm, { type: 'mm.access.dec' });
+    const count = mmContext(mm).directAccess;
+    logEvent(world, caller.cpu, 'hook', `armv8pmu_event_unmapped: mm ${mm.id} pmu_direct_access ${count + 1} -> ${count}`);
+    if (count === 0) onEachCpu(world, caller.cpu, [...mm.cpumask], 'refresh_pmuserenr', null, caller);
+  },
+  switchMm(world, cpu, mm) {
+    switchUserAccess(world, cpu, mm, `switch_mm to mm ${mm.id}`);
+  },
+  pmuStart() {},
+  runIpi(world, cpu, ipi) {
+    if (ipi.arg === null) return oops(world, cpu, 'refresh_pmuserenr');
+    const mm = world.mms.get(ipi.arg);
+    if (mm) switchUserAccess(world, cpu, mm, `${ipi.from === cpu.id ? 'local call' : 'IPI'} refresh_pmuserenr(mm ${mm.id})`);
+  },
+  eventIndex: (_world, ev) => (ev.readable ? armIndex(ev) : 0),
+  capUserRdpmc: (_world, ev) => ev.readable,
+  pmcWidth: (_world, ev) => (ev.readable ? (ev.is64 ? 64 : 32) : 0),
+  entitled: (world, task) => mmMapsReadable(world, world.mms.get(task.mm)),
+  maintainsCpumask: (world) => world.faults.has('cpumask-maintained'),
+  accessBits: (cpu) => cpu.pmuserenr,
+  accessName: userenrName,
+  has: { sysctl: false, rdpmc: false },
+};

@@ -1,0 +1,92 @@
+/**
+ * Cross-CPU function calls: `on_each_cpu(fn, arg, wait=1)` and `on_each_cpu_mask(mask, ...)`.
+ * The caller's own CPU runs `fn` directly; every other target takes an IPI. In `ipi auto` the
+ * remote handlers run at once; in `ipi manual` they stay pending until `deliver CPU`, and the
+ * caller spins in the kernel (blocked, still on its CPU) until the last one has run.
+ */
+import { designOf } from './designs/index.js';
+import { cpuMode, sendCpu, sendTask } from './lifecycle.js';
+import { logEvent } from './log.js';
+import type { Cpu, Ipi, IpiFn, Task, World } from './world.js';
+
+function argName(arg: number | null): string {
+  return arg === null ? 'NULL' : `mm ${arg}`;
+}
+
+function take(world: World, cpu: Cpu, ipi: Ipi): void {
+  sendCpu(cpu, { type: 'cpu.ipi' });
+  logEvent(world, cpu.id, 'ipi', `takes IPI ${ipi.fn}(${argName(ipi.arg)}) from CPU ${ipi.from}`);
+  designOf(world).runIpi(world, cpu, ipi);
+  if (cpuMode(cpu) !== 'halted') sendCpu(cpu, { type: 'cpu.eret' });
+}
+
+/**
+ * Run `fn(arg)` on `targets` (null: every online CPU). Returns true when the caller must wait
+ * for IPIs still pending.
+ */
+export function onEachCpu(world: World, from: number, targets: number[] | null, fn: IpiFn, arg: number | null, caller: Task | null): boolean {
+  const list = targets ?? world.cpus.map((c) => c.id);
+  const sorted = [...list].sort((a, b) => a - b);
+  const call = { id: world.nextCall++, caller: caller?.pid ?? null, waitingOn: [] as number[] };
+  const how = targets === null ? 'on_each_cpu' : 'on_each_cpu_mask';
+  logEvent(world, from, 'ipi',
+    sorted.length === 0
+      ? `${how}(${fn}, ${argName(arg)}): the mask is empty, no CPU runs it`
+      : `${how}(${fn}, ${argName(arg)}) to CPUs ${sorted.join(',')}`);
+  const ipi: Ipi = { call: call.id, fn, arg, from };
+  for (const id of sorted) {
+    if (id === from) continue;
+    const cpu = world.cpus[id]!;
+    if (cpuMode(cpu) === 'halted') {
+      logEvent(world, id, 'ipi', `is halted: the IPI is lost`);
+      continue;
+    }
+    if (world.ipiMode === 'auto') take(world, cpu, ipi);
+    else {
+      cpu.pendingIpis.push(ipi);
+      call.waitingOn.push(id);
+    }
+  }
+  if (sorted.includes(from)) {
+    logEvent(world, from, 'ipi', `runs ${fn}(${argName(arg)}) locally`);
+    designOf(world).runIpi(world, world.cpus[from]!, ipi);
+  }
+  if (call.waitingOn.length === 0) return false;
+  world.calls.set(call.id, call);
+  if (caller) {
+    logEvent(world, from, 'ipi', `task ${caller.pid} waits for CPUs ${call.waitingOn.join(',')} to take the IPI`);
+  }
+  return true;
+}
+
+/** Does this task still wait for any IPI call it made? */
+export function waitsForIpis(world: World, pid: number): boolean {
+  for (const call of world.calls.values()) if (call.caller === pid) return true;
+  return false;
+}
+
+/** Block the caller of a syscall until its IPIs are taken. */
+export function blockOnIpis(task: Task): void {
+  sendTask(task, { type: 'task.block.ipi' });
+}
+
+/** `deliver CPU`: the CPU takes its oldest pending IPI. False when none is pending. */
+export function deliverOne(world: World, cpu: Cpu): boolean {
+  const ipi = cpu.pendingIpis.shift();
+  if (!ipi) return false;
+  take(world, cpu, ipi);
+  answered(world, ipi.call, cpu.id);
+  return true;
+}
+
+function answered(world: World, callId: number, cpuId: number): void {
+  const call = world.calls.get(callId);
+  if (!call) return;
+  call.waitingOn = call.waitingOn.filter((id) => id !== cpuId);
+  if (call.waitingOn.length === 0) world.calls.delete(callId);
+}
+
+/** A halted CPU will answer nothing: stop waiting for it (the model's simplification). */
+export function forgetCpu(world: World, cpuId: number): void {
+  for (const call of [...world.calls.values()]) answered(world, call.id, cpuId);
+}

@@ -1,0 +1,38 @@
+/**
+ * Every limit of the simulation in one place, each with why it is what it is.
+ */
+
+/** PMCR_EL0.N is 5 bits, but 31 selects the cycle counter: at most 31 event counters. */
+export const countersMax = 31;
+/** Default number of event counters (a Cortex-A72 has 6). */
+export const countersDefault = 6;
+/** A pane per CPU must still fit on a screen; the bench uses 8. */
+export const cpusMax = 64;
+export const cpusDefault = 4;
+/** Cycles one CPU runs in one tick (1 ms at 1 GHz). Set per world in the header. */
+export const cyclesPerTickDefault = 1_000_000n;
+/** Ticks a task runs before the scheduler tick may switch to the next on the queue. */
+export const sliceTicksDefault = 4;
+/** `tick N` in one command: larger runs are split by the caller, so one step stays short. */
+export const ticksPerCommandMax = 1_000_000;
+/** Tasks alive at once; pids are never reused. */
+export const tasksMax = 4096;
+/** Events open at once across the machine. */
+export const eventsMax = 8192;
+/** Kernel log lines kept (a ring buffer: memory stays flat over a long run). */
+export const logLinesMax = 2000;
+/** Findings kept in full; the per-code counts keep counting past it. */
+export const findingsKeptMax = 1000;
+/** Cycles userspace spends between the steps of the read protocol (a few instructions). */
+export const readStepCycles = 4n;
+/** A read that keeps racing gives up and falls back to read() after this many tries. */
+export const readTriesMax = 16;
+/** Instruction rates are instructions per 4 cycles, drawn per task: IPC 0.25 .. 2.0. */
+export const ipcQuartersMax = 8;
+/** Longest task name and `say` text, so a line always fits a log. */
+export const nameLengthMax = 32;
+export const sayLengthMax = 200;
+/** The first fd a process gets from perf_event_open (0, 1, 2 are stdio). */
+export const firstFd = 3;
+/** The first pid a spawned task gets, so scripts can name them. */
+export const firstPid = 100;

@@ -1,0 +1,473 @@
+/**
+ * The one parser and formatter of the command language. The TUI prompt, scripts, recordings
+ * and demos all go through `parseCommand` / `formatCommand`, and
+ * `parseCommand(formatCommand(c))` gives `c` back. The parser never throws on user input: a
+ * bad line is an error value naming the command, the column and what was expected.
+ */
+import {
+  type Command,
+  type EventType,
+  type FaultName,
+  type FindingCode,
+  type ReadOutcome,
+  type Reg,
+  commandWords,
+  faultNames,
+  findingCodes,
+} from './command.js';
+import { countersMax, nameLengthMax, sayLengthMax, ticksPerCommandMax } from './limits.js';
+
+export interface ParseError {
+  /** 1-based column of the offending token (or of the end of the line). */
+  column: number;
+  message: string;
+}
+
+export type ParseResult =
+  | { ok: true; command: Command }
+  | { ok: true; command: null } // a blank or comment-only line
+  | { ok: false; error: ParseError };
+
+interface Token {
+  text: string;
+  column: number;
+  quoted: boolean;
+}
+
+class Fail {
+  constructor(readonly error: ParseError) {}
+}
+
+function tokenize(line: string): Token[] | Fail {
+  const tokens: Token[] = [];
+  let i = 0;
+  while (i < line.length) {
+    const ch = line[i]!;
+    if (ch === ' ' || ch === '\t' || ch === '\r') {
+      i++;
+      continue;
+    }
+    if (ch === '#') break;
+    const column = i + 1;
+    if (ch === '"') {
+      let text = '';
+      i++;
+      let closed = false;
+      while (i < line.length) {
+        const c = line[i]!;
+        if (c === '\\' && i + 1 < line.length) {
+          text += line[i + 1];
+          i += 2;
+          continue;
+        }
+        if (c === '"') {
+          closed = true;
+          i++;
+          break;
+        }
+        text += c;
+        i++;
+      }
+      if (!closed) return new Fail({ column, message: 'unterminated string: expected a closing "' });
+      tokens.push({ text, column, quoted: true });
+      continue;
+    }
+    let text = '';
+    while (i < line.length && !' \t\r#'.includes(line[i]!)) text += line[i++];
+    tokens.push({ text, column, quoted: false });
+  }
+  return tokens;
+}
+
+/** A cursor over one line's tokens; each `take*` either returns a value or throws a Fail. */
+class Cursor {
+  private i = 0;
+  constructor(
+    private readonly tokens: Token[],
+    private readonly word: string,
+    private readonly lineLength: number,
+  ) {}
+
+  private fail(column: number, what: string, got?: string): never {
+    const tail = got === undefined ? 'the line ended' : `got '${got}'`;
+    throw new Fail({ column, message: `${this.word}: expected ${what} at column ${column}, ${tail}` });
+  }
+
+  private next(what: string): Token {
+    const t = this.tokens[this.i];
+    if (!t) this.fail(this.lineLength + 1, what);
+    this.i++;
+    return t;
+  }
+
+  peek(): string | undefined {
+    return this.tokens[this.i]?.text;
+  }
+
+  uint(what: string, max: number): number {
+    const t = this.next(what);
+    const v = parseUint(t.text);
+    if (v === null || v > BigInt(max)) this.fail(t.column, `${what} (a whole number up to ${max})`, t.text);
+    return Number(v);
+  }
+
+  big(what: string, max: bigint): bigint {
+    const t = this.next(what);
+    const v = parseUint(t.text);
+    if (v === null || v > max) this.fail(t.column, `${what} (a whole number up to ${max})`, t.text);
+    return v;
+  }
+
+  oneOf<T extends string>(what: string, options: readonly T[]): T {
+    const t = this.next(`${what} (${options.join('|')})`);
+    if (!(options as readonly string[]).includes(t.text)) this.fail(t.column, options.join('|'), t.text);
+    return t.text as T;
+  }
+
+  /** An optional keyword: consumed and true when it is next. */
+  flag(word: string): boolean {
+    if (this.peek() !== word) return false;
+    this.i++;
+    return true;
+  }
+
+  string(what: string, max: number): string {
+    const t = this.next(what);
+    if (!t.quoted) this.fail(t.column, `${what} in double quotes`, t.text);
+    if (t.text.length > max) this.fail(t.column, `${what} of at most ${max} characters`, `${t.text.length} characters`);
+    return t.text;
+  }
+
+  name(what: string): string {
+    const t = this.next(what);
+    if (t.quoted || !/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(t.text) || t.text.length > nameLengthMax) {
+      this.fail(t.column, `${what} (letters, digits, '_', '.', '-'; at most ${nameLengthMax})`, t.text);
+    }
+    return t.text;
+  }
+
+  end(expected: string): void {
+    const t = this.tokens[this.i];
+    if (t) this.fail(t.column, `the end of the line${expected ? ` or ${expected}` : ''}`, t.text);
+  }
+
+  /** `on CPU` at the end of spawn and thread. */
+  optionalOn(): number | null {
+    if (!this.flag('on')) return null;
+    return this.uint('a CPU', 1023);
+  }
+}
+
+export function parseUint(text: string): bigint | null {
+  if (/^[0-9]+$/.test(text)) return BigInt(text);
+  if (/^0x[0-9a-fA-F]+$/.test(text)) return BigInt(text);
+  if (/^[0-9]+(_[0-9]+)+$/.test(text)) return BigInt(text.replaceAll('_', ''));
+  return null;
+}
+
+const u64Max = (1n << 64n) - 1n;
+const pidMax = 999_999;
+const fdMax = 65_535;
+
+function parseReg(t: string | undefined, column: number): Reg {
+  if (t === 'pmccntr') return { kind: 'pmccntr' };
+  if (t === 'pmselr') return { kind: 'pmselr' };
+  const m = t === undefined ? null : /^pmevcntr([0-9]{1,2})$/.exec(t);
+  if (m && Number(m[1]) < countersMax) return { kind: 'pmevcntr', n: Number(m[1]) };
+  throw new Fail({
+    column,
+    message: `mrs: expected a register (pmccntr|pmevcntrN|pmselr, N below ${countersMax}) at column ${column}, ${t === undefined ? 'the line ended' : `got '${t}'`}`,
+  });
+}
+
+function parseOpenFlags(c: Cursor): { user: boolean; is64: boolean } {
+  let user = false;
+  let is64 = false;
+  for (;;) {
+    if (!user && c.flag('user')) user = true;
+    else if (!is64 && c.flag('64bit')) is64 = true;
+    else break;
+  }
+  c.end(!user && !is64 ? 'user|64bit' : !user ? 'user' : !is64 ? '64bit' : '');
+  return { user, is64 };
+}
+
+function parseExpect(c: Cursor): Command {
+  const what = c.oneOf('what to expect', ['finding', 'no-finding', 'read', 'reg'] as const);
+  if (what === 'finding') {
+    const code = c.oneOf<FindingCode>('a finding code', findingCodes);
+    c.end('');
+    return { kind: 'expect-finding', code };
+  }
+  if (what === 'no-finding') {
+    const code = c.peek() === undefined ? null : c.oneOf<FindingCode>('a finding code', findingCodes);
+    c.end('');
+    return { kind: 'expect-no-finding', code };
+  }
+  if (what === 'read') {
+    const pid = c.uint('a pid', pidMax);
+    const fd = c.uint('an fd', fdMax);
+    const kind = c.oneOf('an outcome', ['sigill', 'fallback', 'value'] as const);
+    let outcome: ReadOutcome;
+    if (kind === 'value') outcome = { kind, value: c.big('a count', u64Max) };
+    else outcome = { kind };
+    c.end('');
+    return { kind: 'expect-read', pid, fd, outcome };
+  }
+  const cpu = c.uint('a CPU', 1023);
+  const reg = c.oneOf('a register', ['pmuserenr', 'pmselr'] as const);
+  const value = c.uint('a value', 0xffff_ffff);
+  c.end('');
+  return { kind: 'expect-reg', cpu, reg, value };
+}
+
+function parseTokens(tokens: Token[], lineLength: number): Command {
+  const head = tokens[0]!;
+  const word = head.text;
+  const c = new Cursor(tokens.slice(1), word, lineLength);
+  const pidCmd = <K extends 'exec32' | 'exec64' | 'exit' | 'sleep' | 'wake'>(kind: K) => {
+    const pid = c.uint('a pid', pidMax);
+    c.end('');
+    return { kind, pid };
+  };
+  const fdCmd = <K extends 'mmap' | 'munmap' | 'read'>(kind: K) => {
+    const pid = c.uint('a pid', pidMax);
+    const fd = c.uint('an fd', fdMax);
+    c.end('');
+    return { kind, pid, fd };
+  };
+  switch (word) {
+    case 'spawn': {
+      const name = c.name('a program name');
+      const aarch32 = c.flag('aarch32');
+      const cpu = c.optionalOn();
+      c.end(cpu === null ? (aarch32 ? 'on CPU' : 'aarch32|on CPU') : '');
+      return { kind: 'spawn', name, aarch32, cpu };
+    }
+    case 'thread': {
+      const pid = c.uint('a pid', pidMax);
+      const cpu = c.optionalOn();
+      c.end(cpu === null ? 'on CPU' : '');
+      return { kind: 'thread', pid, cpu };
+    }
+    case 'open': {
+      if (c.flag('cpu')) {
+        const cpu = c.uint('a CPU', 1023);
+        const event = c.oneOf<EventType>('an event', ['cycles', 'instructions']);
+        return { kind: 'open-cpu', cpu, event, ...parseOpenFlags(c) };
+      }
+      const pid = c.uint("a pid or 'cpu'", pidMax);
+      const event = c.oneOf<EventType>('an event', ['cycles', 'instructions']);
+      return { kind: 'open', pid, event, ...parseOpenFlags(c) };
+    }
+    case 'close': {
+      if (c.flag('cpu')) {
+        const fd = c.uint('an fd', fdMax);
+        c.end('');
+        return { kind: 'close-cpu', fd };
+      }
+      const pid = c.uint("a pid or 'cpu'", pidMax);
+      const fd = c.uint('an fd', fdMax);
+      c.end('');
+      return { kind: 'close', pid, fd };
+    }
+    case 'mmap':
+    case 'munmap':
+    case 'read':
+      return fdCmd(word);
+    case 'mrs': {
+      const pid = c.uint('a pid', pidMax);
+      const t = tokens[2];
+      const reg = parseReg(t?.text, t?.column ?? lineLength + 1);
+      const rest = tokens[3];
+      if (rest) throw new Fail({ column: rest.column, message: `mrs: expected the end of the line at column ${rest.column}, got '${rest.text}'` });
+      return { kind: 'mrs', pid, reg };
+    }
+    case 'msr': {
+      const pid = c.uint('a pid', pidMax);
+      c.oneOf('a writable register', ['pmselr'] as const);
+      const value = c.uint('a value', 0xffff_ffff);
+      c.end('');
+      return { kind: 'msr', pid, value };
+    }
+    case 'migrate': {
+      const pid = c.uint('a pid', pidMax);
+      const cpu = c.uint('a CPU', 1023);
+      c.end('');
+      return { kind: 'migrate', pid, cpu };
+    }
+    case 'exec32':
+    case 'exec64':
+    case 'exit':
+    case 'sleep':
+    case 'wake':
+      return pidCmd(word);
+    case 'switch': {
+      const cpu = c.uint('a CPU', 1023);
+      const pid = c.uint('a pid', pidMax);
+      c.end('');
+      return { kind: 'switch', cpu, pid };
+    }
+    case 'tick': {
+      const n = c.peek() === undefined ? 1 : c.uint('a number of ticks', ticksPerCommandMax);
+      c.end('');
+      if (n === 0) throw new Fail({ column: tokens[1]!.column, message: 'tick: expected at least 1 tick' });
+      return { kind: 'tick', n };
+    }
+    case 'run': {
+      const cycles = c.big('a number of cycles', u64Max);
+      c.end('');
+      return { kind: 'run', cycles };
+    }
+    case 'ipi': {
+      const mode = c.oneOf('a mode', ['manual', 'auto'] as const);
+      c.end('');
+      return { kind: 'ipi', mode };
+    }
+    case 'deliver': {
+      const cpu = c.uint('a CPU', 1023);
+      c.end('');
+      return { kind: 'deliver', cpu };
+    }
+    case 'policy': {
+      const name = c.name('a design name');
+      c.end('');
+      return { kind: 'policy', name };
+    }
+    case 'sysctl': {
+      c.oneOf('a sysctl', ['perf_user_access'] as const);
+      const value = Number(c.oneOf('a value', ['0', '1'] as const)) as 0 | 1;
+      c.end('');
+      return { kind: 'sysctl', value };
+    }
+    case 'rdpmc': {
+      const value = Number(c.oneOf('a mode', ['0', '1', '2'] as const)) as 0 | 1 | 2;
+      c.end('');
+      return { kind: 'rdpmc', value };
+    }
+    case 'fault': {
+      const name = c.oneOf<FaultName>('a fault', faultNames);
+      const on = c.oneOf('on|off', ['on', 'off'] as const) === 'on';
+      c.end('');
+      return { kind: 'fault', name, on };
+    }
+    case 'check':
+    case 'pause':
+      c.end('');
+      return { kind: word };
+    case 'say': {
+      const text = c.string('a caption', sayLengthMax);
+      c.end('');
+      return { kind: 'say', text };
+    }
+    case 'expect':
+      return parseExpect(c);
+    case 'checkpoint': {
+      const t = tokens[1];
+      if (!t || !/^[0-9a-f]{16}$/.test(t.text)) {
+        const column = t?.column ?? lineLength + 1;
+        throw new Fail({ column, message: `checkpoint: expected a state hash (16 hex digits) at column ${column}${t ? `, got '${t.text}'` : ''}` });
+      }
+      const rest = tokens[2];
+      if (rest) throw new Fail({ column: rest.column, message: `checkpoint: expected the end of the line at column ${rest.column}, got '${rest.text}'` });
+      return { kind: 'checkpoint', hash: t.text };
+    }
+    default: {
+      const near = commandWords.filter((w) => w.startsWith(word.slice(0, 2))).slice(0, 4);
+      const hint = near.length > 0 ? ` (did you mean ${near.join(', ')}?)` : '; type help for the list';
+      throw new Fail({ column: head.column, message: `unknown command '${word}'${hint}` });
+    }
+  }
+}
+
+export function parseCommand(line: string): ParseResult {
+  const tokens = tokenize(line);
+  if (tokens instanceof Fail) return { ok: false, error: tokens.error };
+  if (tokens.length === 0) return { ok: true, command: null };
+  if (tokens[0]!.quoted) return { ok: false, error: { column: tokens[0]!.column, message: 'expected a command word, got a string' } };
+  try {
+    return { ok: true, command: parseTokens(tokens, line.length) };
+  } catch (e) {
+    if (e instanceof Fail) return { ok: false, error: e.error };
+    throw e;
+  }
+}
+
+function quote(text: string): string {
+  return '"' + text.replaceAll('\\', '\\\\').replaceAll('"', '\\"') + '"';
+}
+
+function regName(reg: Reg): string {
+  return reg.kind === 'pmevcntr' ? `pmevcntr${reg.n}` : reg.kind;
+}
+
+function openFlags(c: { user: boolean; is64: boolean }): string {
+  return (c.user ? ' user' : '') + (c.is64 ? ' 64bit' : '');
+}
+
+/** The canonical spelling of a command; parsing it gives the same command back. */
+export function formatCommand(c: Command): string {
+  switch (c.kind) {
+    case 'spawn':
+      return `spawn ${c.name}${c.aarch32 ? ' aarch32' : ''}${c.cpu === null ? '' : ` on ${c.cpu}`}`;
+    case 'thread':
+      return `thread ${c.pid}${c.cpu === null ? '' : ` on ${c.cpu}`}`;
+    case 'open':
+      return `open ${c.pid} ${c.event}${openFlags(c)}`;
+    case 'open-cpu':
+      return `open cpu ${c.cpu} ${c.event}${openFlags(c)}`;
+    case 'close':
+      return `close ${c.pid} ${c.fd}`;
+    case 'close-cpu':
+      return `close cpu ${c.fd}`;
+    case 'mmap':
+    case 'munmap':
+    case 'read':
+      return `${c.kind} ${c.pid} ${c.fd}`;
+    case 'mrs':
+      return `mrs ${c.pid} ${regName(c.reg)}`;
+    case 'msr':
+      return `msr ${c.pid} pmselr ${c.value}`;
+    case 'migrate':
+      return `migrate ${c.pid} ${c.cpu}`;
+    case 'exec32':
+    case 'exec64':
+    case 'exit':
+    case 'sleep':
+    case 'wake':
+      return `${c.kind} ${c.pid}`;
+    case 'switch':
+      return `switch ${c.cpu} ${c.pid}`;
+    case 'tick':
+      return c.n === 1 ? 'tick' : `tick ${c.n}`;
+    case 'run':
+      return `run ${c.cycles}`;
+    case 'ipi':
+      return `ipi ${c.mode}`;
+    case 'deliver':
+      return `deliver ${c.cpu}`;
+    case 'policy':
+      return `policy ${c.name}`;
+    case 'sysctl':
+      return `sysctl perf_user_access ${c.value}`;
+    case 'rdpmc':
+      return `rdpmc ${c.value}`;
+    case 'fault':
+      return `fault ${c.name} ${c.on ? 'on' : 'off'}`;
+    case 'check':
+    case 'pause':
+      return c.kind;
+    case 'say':
+      return `say ${quote(c.text)}`;
+    case 'expect-finding':
+      return `expect finding ${c.code}`;
+    case 'expect-no-finding':
+      return `expect no-finding${c.code ? ` ${c.code}` : ''}`;
+    case 'expect-read':
+      return `expect read ${c.pid} ${c.fd} ${c.outcome.kind}${c.outcome.kind === 'value' ? ` ${c.outcome.value}` : ''}`;
+    case 'expect-reg':
+      return `expect reg ${c.cpu} ${c.reg} ${c.value}`;
+    case 'checkpoint':
+      return `checkpoint ${c.hash}`;
+  }
+}

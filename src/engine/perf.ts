@@ -1,0 +1,186 @@
+/**
+ * Perf core and the arm_pmu driver for the events of the model: adding an event to a CPU
+ * (`armpmu_add` -> `armv8pmu_get_event_idx`, chaining a pair for a 64-bit event on 32-bit
+ * counters), the counting-mode preset (`armpmu_event_set_period`), folding a counter into the
+ * event's count (`armpmu_event_update`), removing it, the overflow handler
+ * (`armv8pmu_handle_irq`), `perf_event_update_userpage`, and scheduling a task's events in and
+ * out at a context switch (`perf_event_task_sched_in/out`).
+ */
+import { maskOf, u64 } from './bits.js';
+import { designOf } from './designs/index.js';
+import { sendCpu } from './lifecycle.js';
+import { logEvent } from './log.js';
+import { readEventCounter, writeEventCounter } from './pmu.js';
+import { type Counter, type Cpu, type PerfEvent, type Task, type World, counterOf, cycleCounterId } from './world.js';
+
+/** The event's counter width as perf sees it: max_period = 2^w - 1. */
+export function eventWidth(world: World, ev: PerfEvent): 32 | 64 {
+  if (!ev.is64) return 32;
+  return ev.chained || ev.counter === cycleCounterId || world.config.longCounters ? 64 : 32;
+}
+
+/** Does a 64-bit event need a chained pair of 32-bit counters on this machine? */
+export function needsChain(world: World, ev: Pick<PerfEvent, 'is64' | 'type'>): boolean {
+  return ev.is64 && !world.config.longCounters && ev.type !== 'cycles';
+}
+
+/** `armv8pmu_get_event_idx`: the cycle counter for cycles, else a free counter or pair. */
+function allocate(world: World, cpu: Cpu, ev: PerfEvent): { counter: number; chained: boolean } | null {
+  if (ev.type === 'cycles' && cpu.cycleCounter.event === null) return { counter: cycleCounterId, chained: false };
+  const chain = ev.is64 && !world.config.longCounters;
+  if (chain && designOf(world).mayChain(ev)) {
+    for (let n = 0; n + 1 < cpu.counters.length; n += 2) {
+      if (cpu.counters[n]!.event === null && cpu.counters[n + 1]!.event === null) return { counter: n, chained: true };
+    }
+    return null;
+  }
+  if (chain) return null;
+  const free = cpu.counters.find((c) => c.event === null);
+  return free ? { counter: free.id, chained: false } : null;
+}
+
+function occupy(counter: Counter, ev: PerfEvent, counts: Counter['counts'], irq: boolean): void {
+  counter.event = ev.id;
+  counter.lastOwner = { pid: ev.owner, label: ownerName(ev) };
+  counter.counts = counts;
+  counter.enabled = true;
+  counter.irq = irq;
+  counter.overflow = false;
+}
+
+function release(counter: Counter): void {
+  counter.event = null;
+  counter.counts = null;
+  counter.enabled = false;
+  counter.irq = false;
+  counter.overflow = false;
+}
+
+/** `armpmu_event_set_period` in counting mode: preset to 2^(w-1) + 1, prev_count = -(2^(w-1) - 1). */
+function setPeriod(world: World, cpu: Cpu, ev: PerfEvent): void {
+  const left = maskOf(eventWidth(world, ev)) >> 1n;
+  const preset = u64(-left);
+  ev.prevCount = preset;
+  writeEventCounter(cpu, ev, preset);
+}
+
+/** `armpmu_event_update`: fold what the counter counted since prev_count into the count. */
+export function updateEvent(world: World, cpu: Cpu, ev: PerfEvent): void {
+  const now = readEventCounter(cpu, ev);
+  const delta = (now - ev.prevCount) & maskOf(eventWidth(world, ev));
+  ev.prevCount = now;
+  ev.count = u64(ev.count + delta);
+}
+
+/** `perf_event_update_userpage`: the page's lock moves by two (odd while the kernel writes). */
+export function updatePage(world: World, ev: PerfEvent): void {
+  const design = designOf(world);
+  const page = ev.page;
+  page.lock += 2;
+  page.index = design.eventIndex(world, ev);
+  page.offset = page.index === 0 ? ev.count : u64(ev.count - ev.prevCount);
+  page.capUserRdpmc = design.capUserRdpmc(world, ev);
+  page.pmcWidth = design.pmcWidth(world, ev);
+}
+
+function ownerName(ev: PerfEvent): string {
+  return ev.owner === null ? `cpu:${ev.fd}` : `${ev.owner}:${ev.fd}`;
+}
+
+export function counterName(id: number): string {
+  return id === cycleCounterId ? 'PMCCNTR' : `PMEVCNTR${id}`;
+}
+
+/** `armpmu_add`: give the event a counter on this CPU, preset it, publish the page. */
+export function addEvent(world: World, cpu: Cpu, ev: PerfEvent): boolean {
+  const got = allocate(world, cpu, ev);
+  if (got === null) {
+    logEvent(world, cpu.id, 'hook', `event ${ownerName(ev)} (${ev.type}) gets no counter: inactive, index 0`);
+    updatePage(world, ev);
+    return false;
+  }
+  ev.counter = got.counter;
+  ev.chained = got.chained;
+  ev.activeCpu = cpu.id;
+  if (got.chained) {
+    // The odd counter counts the even one's overflows and raises the interrupt.
+    occupy(cpu.counters[got.counter]!, ev, ev.type, false);
+    occupy(cpu.counters[got.counter + 1]!, ev, 'chain', true);
+  } else {
+    occupy(counterOf(cpu, got.counter), ev, ev.type, true);
+  }
+  setPeriod(world, cpu, ev);
+  updatePage(world, ev);
+  return true;
+}
+
+/** `armpmu_del`: fold the counter into the count and free it; its value stays in the register. */
+export function removeEvent(world: World, ev: PerfEvent): void {
+  if (ev.counter === null || ev.activeCpu === null) return;
+  const cpu = world.cpus[ev.activeCpu]!;
+  updateEvent(world, cpu, ev);
+  release(counterOf(cpu, ev.counter));
+  if (ev.chained) release(cpu.counters[ev.counter + 1]!);
+  ev.counter = null;
+  ev.activeCpu = null;
+  ev.chained = false;
+  updatePage(world, ev);
+}
+
+/** The events of a task's perf context (task-bound events it owns). */
+export function taskEvents(world: World, task: Task): PerfEvent[] {
+  const list: PerfEvent[] = [];
+  for (const id of task.fds.values()) {
+    const ev = world.events.get(id);
+    if (ev) list.push(ev);
+  }
+  return list;
+}
+
+/** Counters in use on the CPU (`used_mask` not empty). */
+export function pmuInUse(cpu: Cpu): boolean {
+  return cpu.cycleCounter.event !== null || cpu.counters.some((c) => c.event !== null);
+}
+
+/** `armpmu_enable`: the driver's start() runs only when some counter is in use. */
+export function pmuEnable(world: World, cpu: Cpu): void {
+  if (pmuInUse(cpu)) designOf(world).pmuStart(world, cpu);
+}
+
+export function schedOut(world: World, task: Task): void {
+  for (const ev of taskEvents(world, task)) removeEvent(world, ev);
+}
+
+/** Per-CPU events first (they are pinned to the CPU context), then the task's. */
+export function schedIn(world: World, cpu: Cpu, task: Task | null): void {
+  for (const ev of world.events.values()) {
+    if (ev.boundCpu === cpu.id && ev.activeCpu === null) addEvent(world, cpu, ev);
+  }
+  if (task) for (const ev of taskEvents(world, task)) addEvent(world, cpu, ev);
+}
+
+/** `armv8pmu_handle_irq`: stop, fold each overflowed event, preset it, publish, start. */
+export function handlePmuIrq(world: World, cpu: Cpu): void {
+  sendCpu(cpu, { type: 'cpu.irq' });
+  const flagged = [cpu.cycleCounter, ...cpu.counters].filter((c) => c.overflow);
+  for (const c of flagged) c.overflow = false; // PMOVSCLR_EL0
+  for (const c of flagged) {
+    if (c.event === null || !c.irq) continue;
+    const ev = world.events.get(c.event);
+    if (!ev) continue;
+    updateEvent(world, cpu, ev);
+    setPeriod(world, cpu, ev);
+    updatePage(world, ev);
+    logEvent(world, cpu.id, 'overflow', `${counterName(c.id)} overflow: event ${ownerName(ev)} count ${ev.count}, preset again`);
+  }
+  pmuEnable(world, cpu);
+  sendCpu(cpu, { type: 'cpu.eret' });
+}
+
+/** `perf_event_read` for the read() syscall: fold the live counter in, return the count. */
+export function readCount(world: World, ev: PerfEvent): bigint {
+  if (ev.activeCpu !== null) updateEvent(world, world.cpus[ev.activeCpu]!, ev);
+  return ev.count;
+}
+
+export { ownerName };

@@ -1,0 +1,158 @@
+/**
+ * What a program does at EL0 with the PMU: one `mrs`/`msr` of a PMU register (allowed or
+ * trapped to EL1 as an undefined instruction, EC 0x18 — 0x03 for AArch32 CP15 — then SIGILL),
+ * and libperf's `perf_mmap__read_self`, step by step: read the page's lock, index, offset and
+ * width; read the counter register; sign-extend; re-read the lock and retry if it moved. Time
+ * passes between the steps, so an overflow in between forces a retry.
+ */
+import { maskOf, signExtend, u64 } from './bits.js';
+import type { Reg } from './command.js';
+import { designOf } from './designs/index.js';
+import { taskArch } from './lifecycle.js';
+import { readStepCycles, readTriesMax } from './limits.js';
+import { logEvent } from './log.js';
+import { recordFinding } from './monitor.js';
+import { counterName, handlePmuIrq, readCount } from './perf.js';
+import { runCycles } from './pmu.js';
+import { reject } from './reject.js';
+import { USERENR_CR, USERENR_EN, USERENR_ER, writePmselr } from './sysreg.js';
+import { type Cpu, type PerfEvent, type Task, type World, counterOf, cycleCounterId } from './world.js';
+import { enterSyscall, leaveSyscall } from './syscalls.js';
+
+export type ReadResult =
+  | { kind: 'value'; value: bigint; tries: number; zeroExtended: bigint; truth: bigint }
+  | { kind: 'sigill'; tries: number }
+  | { kind: 'fallback'; value: bigint; why: string };
+
+function regName(reg: Reg): string {
+  return reg.kind === 'pmccntr' ? 'PMCCNTR_EL0' : reg.kind === 'pmselr' ? 'PMSELR_EL0' : `PMEVCNTR${reg.n}_EL0`;
+}
+
+/** PMUSERENR_EL0: EN opens all; CR the cycle counter; ER the event counters and PMSELR. */
+export function armEl0MayAccess(bits: number, reg: Reg): boolean {
+  if (bits & USERENR_EN) return true;
+  if (reg.kind === 'pmccntr') return (bits & USERENR_CR) !== 0;
+  return (bits & USERENR_ER) !== 0;
+}
+
+function trap(world: World, cpu: Cpu, task: Task, reg: Reg, access: string): void {
+  task.sigills++;
+  const ec = taskArch(task) === 'aarch32' ? '0x03 (CP15 MRC)' : '0x18';
+  logEvent(world, cpu.id, 'sigill',
+    `task ${task.pid} ${access} of ${regName(reg)} trapped (EC ${ec}, PMUSERENR_EL0 = ${designOf(world).accessName(designOf(world).accessBits(cpu))}): SIGILL`);
+  if (designOf(world).entitled(world, task)) {
+    recordFinding(world, 'access/denied', cpu.id, task.pid,
+      `task ${task.pid} got SIGILL on ${regName(reg)} though its mm maps a readable event (the design promised access)`);
+  }
+}
+
+function counterRegOf(world: World, cpu: Cpu, reg: Reg): number | null {
+  if (reg.kind === 'pmccntr') return cycleCounterId;
+  if (reg.kind === 'pmevcntr') return reg.n < world.config.counters ? reg.n : null;
+  return null;
+}
+
+/** A counter read at EL0: a finding when the value belongs to another task's event. */
+function checkCounterLeak(world: World, cpu: Cpu, task: Task, id: number): void {
+  const c = counterOf(cpu, id);
+  const live = c.event !== null;
+  const owner = live || c.value !== 0n ? c.lastOwner : null;
+  if (owner === null || owner.pid === task.pid) return;
+  const whose = owner.pid === null ? `per-CPU event ${owner.label}` : `event ${owner.label} of task ${owner.pid}`;
+  recordFinding(world, 'leak/counter', cpu.id, task.pid,
+    `task ${task.pid} read ${counterName(id)} on CPU ${cpu.id}: ${live ? 'the live count of' : 'a value left by'} ${whose}`);
+}
+
+function mayAccess(world: World, cpu: Cpu, reg: Reg): boolean {
+  const design = designOf(world);
+  return armEl0MayAccess(design.accessBits(cpu), reg);
+}
+
+/** `mrs Xt, <reg>` at EL0 (or `mrc p15` for AArch32). */
+export function mrs(world: World, task: Task, reg: Reg): string[] {
+  const cpu = world.cpus[task.cpu]!;
+  if (reg.kind === 'pmevcntr' && reg.n >= world.config.counters) {
+    reject('mrs', 'no-such-counter', `this PMU has event counters 0..${world.config.counters - 1}`);
+  }
+  if (!mayAccess(world, cpu, reg)) {
+    trap(world, cpu, task, reg, 'read');
+    return [`SIGILL`];
+  }
+  if (reg.kind === 'pmselr') {
+    if (cpu.pmselrWriter !== null && cpu.pmselrWriter !== task.pid) {
+      recordFinding(world, 'leak/pmselr', cpu.id, task.pid,
+        `task ${task.pid} read PMSELR_EL0 = ${cpu.pmselr} on CPU ${cpu.id}, written by task ${cpu.pmselrWriter}`);
+    }
+    logEvent(world, cpu.id, 'read', `task ${task.pid} reads PMSELR_EL0 = ${cpu.pmselr}`);
+    return [`${cpu.pmselr}`];
+  }
+  const id = counterRegOf(world, cpu, reg)!;
+  const value = counterOf(cpu, id).value;
+  checkCounterLeak(world, cpu, task, id);
+  logEvent(world, cpu.id, 'read', `task ${task.pid} reads ${regName(reg)} = ${value}`);
+  return [`${value}`];
+}
+
+/** `msr pmselr_el0, Xt` at EL0. */
+export function msrPmselr(world: World, task: Task, value: number): string[] {
+  const cpu = world.cpus[task.cpu]!;
+  const reg: Reg = { kind: 'pmselr' };
+  if (!mayAccess(world, cpu, reg)) {
+    trap(world, cpu, task, reg, 'write');
+    return ['SIGILL'];
+  }
+  writePmselr(world, cpu, value, task.pid, `msr by task ${task.pid}`);
+  return [`PMSELR_EL0 = ${value & 0x1f}`];
+}
+
+function elapse(world: World, cpu: Cpu, task: Task): void {
+  runCycles(world, cpu, task, readStepCycles, (c) => handlePmuIrq(world, c));
+}
+
+function fallback(world: World, task: Task, ev: PerfEvent, why: string): ReadResult {
+  enterSyscall(world, task, 'read');
+  const value = readCount(world, ev);
+  leaveSyscall(world, task);
+  logEvent(world, task.cpu, 'read', `task ${task.pid} falls back to read(): ${value} (${why})`);
+  return { kind: 'fallback', value, why };
+}
+
+/** `perf_mmap__read_self` on the task's event; the task runs at EL0 on its CPU. */
+export function readSelf(world: World, task: Task, ev: PerfEvent): ReadResult {
+  const cpu = world.cpus[task.cpu]!;
+  if (ev.mappedIn !== task.mm) return fallback(world, task, ev, 'user page not mapped');
+  const zeroExtend = world.faults.has('zero-extend');
+  for (let tries = 1; tries <= readTriesMax; tries++) {
+    const page = ev.page;
+    const seq = page.lock;
+    const idx = page.index;
+    const offset = page.offset;
+    const width = page.pmcWidth;
+    if (!page.capUserRdpmc || idx === 0) return fallback(world, task, ev, idx === 0 ? 'index 0' : 'cap_user_rdpmc 0');
+    elapse(world, cpu, task);
+    const id = idx - 1;
+    const reg: Reg = id === cycleCounterId ? { kind: 'pmccntr' } : { kind: 'pmevcntr', n: id };
+    if (!mayAccess(world, cpu, reg) || (id !== cycleCounterId && id >= world.config.counters)) {
+      trap(world, cpu, task, reg, 'read');
+      return { kind: 'sigill', tries };
+    }
+    checkCounterLeak(world, cpu, task, id);
+    const raw = counterOf(cpu, id).value;
+    const truth = ev.trueCount;
+    const signed = u64(offset + signExtend(raw, width));
+    const zeroExtended = u64(offset + (raw & maskOf(width)));
+    elapse(world, cpu, task);
+    if (page.lock !== seq) {
+      logEvent(world, cpu.id, 'read', `task ${task.pid} read of fd ${ev.fd}: page lock moved ${seq} -> ${page.lock}, retry`);
+      continue;
+    }
+    const value = zeroExtend ? zeroExtended : signed;
+    logEvent(world, cpu.id, 'read', `task ${task.pid} reads fd ${ev.fd} at EL0: ${value} (${tries} ${tries === 1 ? 'try' : 'tries'})`);
+    if (value !== truth) {
+      recordFinding(world, 'read/wrong-count', cpu.id, task.pid,
+        `task ${task.pid} read ${value} from fd ${ev.fd}, but the event counted ${truth}`);
+    }
+    return { kind: 'value', value, tries, zeroExtended, truth };
+  }
+  return fallback(world, task, ev, `the page kept changing for ${readTriesMax} tries`);
+}

@@ -1,0 +1,119 @@
+/**
+ * `.pmu` files: UTF-8 text, one command per line, `#` comments. An optional first line
+ * `pmuplay 1 seed=… cpus=… …` names the format version and the world's configuration, so a
+ * recording replays into the same world. A script is checked whole before any line runs.
+ */
+import { type Command, type DesignName, designNames } from './command.js';
+import { countersMax, cpusMax } from './limits.js';
+import { formatCommand, parseCommand, parseUint } from './parse.js';
+import { type Config, defaultConfig } from './world.js';
+
+export const formatVersion = 1;
+
+export interface ScriptLine {
+  line: number;
+  text: string;
+  command: Command;
+}
+
+export interface ScriptError {
+  line: number;
+  column: number;
+  message: string;
+}
+
+export interface Script {
+  header: Partial<Config> | null;
+  lines: ScriptLine[];
+}
+
+type Setting = Exclude<keyof Config, 'design'> | 'policy';
+const headerKeys: Record<string, Setting> = {
+  seed: 'seed',
+  cpus: 'cpus',
+  counters: 'counters',
+  'long-counters': 'longCounters',
+  policy: 'policy',
+  'cycles-per-tick': 'cyclesPerTick',
+  slice: 'sliceTicks',
+};
+
+/** Check one configuration value; the message says what is allowed. */
+export function configValue(key: string, text: string): { ok: true; patch: Partial<Config> } | { ok: false; message: string } {
+  const setting = headerKeys[key];
+  if (!setting) return { ok: false, message: `unknown setting '${key}' (known: ${Object.keys(headerKeys).join(', ')})` };
+  if (setting === 'policy') {
+    if (!(designNames as readonly string[]).includes(text)) return { ok: false, message: `unknown design '${text}' (known: ${designNames.join(', ')})` };
+    return { ok: true, patch: { design: text as DesignName } };
+  }
+  if (setting === 'longCounters') {
+    if (text !== 'on' && text !== 'off') return { ok: false, message: `long-counters takes on|off, got '${text}'` };
+    return { ok: true, patch: { longCounters: text === 'on' } };
+  }
+  const v = parseUint(text);
+  const ranges: Record<string, [bigint, bigint]> = {
+    seed: [0n, 0xffff_ffffn],
+    cpus: [1n, BigInt(cpusMax)],
+    counters: [1n, BigInt(countersMax)],
+    cyclesPerTick: [1n, 1n << 48n],
+    sliceTicks: [1n, 1000n],
+  };
+  const [lo, hi] = ranges[setting]!;
+  if (v === null || v < lo || v > hi) return { ok: false, message: `${key} takes a whole number from ${lo} to ${hi}, got '${text}'` };
+  if (setting === 'cyclesPerTick') return { ok: true, patch: { cyclesPerTick: v } };
+  return { ok: true, patch: { [setting]: Number(v) } };
+}
+
+export function parseHeader(text: string): { ok: true; config: Partial<Config> } | { ok: false; column: number; message: string } {
+  const words = text.trim().split(/\s+/);
+  if (words[1] !== String(formatVersion)) {
+    return { ok: false, column: 9, message: `unknown format version '${words[1] ?? ''}' (this pmuplay reads version ${formatVersion})` };
+  }
+  let config: Partial<Config> = {};
+  let column = text.indexOf(words[1]) + words[1].length + 2;
+  for (const word of words.slice(2)) {
+    const at = text.indexOf(word, column - 1) + 1;
+    const eq = word.indexOf('=');
+    if (eq < 1) return { ok: false, column: at, message: `expected key=value, got '${word}'` };
+    const r = configValue(word.slice(0, eq), word.slice(eq + 1));
+    if (!r.ok) return { ok: false, column: at, message: r.message };
+    config = { ...config, ...r.patch };
+    column = at + word.length;
+  }
+  return { ok: true, config };
+}
+
+export function formatHeader(config: Config): string {
+  return `pmuplay ${formatVersion} seed=${config.seed} cpus=${config.cpus} counters=${config.counters} long-counters=${config.longCounters ? 'on' : 'off'} policy=${config.design} cycles-per-tick=${config.cyclesPerTick} slice=${config.sliceTicks}`;
+}
+
+export function parseScript(text: string): { ok: true; script: Script } | { ok: false; errors: ScriptError[] } {
+  const rows = text.split('\n');
+  if (rows.length > 0 && rows[rows.length - 1] === '') rows.pop();
+  const errors: ScriptError[] = [];
+  const lines: ScriptLine[] = [];
+  let header: Partial<Config> | null = null;
+  rows.forEach((raw, i) => {
+    const row = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (i === 0 && /^pmuplay(\s|$)/.test(row)) {
+      const h = parseHeader(row);
+      if (h.ok) header = h.config;
+      else errors.push({ line: 1, column: h.column, message: `header: ${h.message}` });
+      return;
+    }
+    const r = parseCommand(row);
+    if (!r.ok) errors.push({ line: i + 1, column: r.error.column, message: r.error.message });
+    else if (r.command) lines.push({ line: i + 1, text: row.trim(), command: r.command });
+  });
+  if (errors.length > 0) return { ok: false, errors };
+  return { ok: true, script: { header, lines } };
+}
+
+/** A whole configuration from the defaults, a file's header and explicit overrides. */
+export function resolveConfig(header: Partial<Config> | null, overrides: Partial<Config>): Config {
+  return { ...defaultConfig, ...(header ?? {}), ...overrides };
+}
+
+export function formatScript(config: Config, commands: Command[]): string {
+  return [formatHeader(config), ...commands.map(formatCommand)].join('\n') + '\n';
+}

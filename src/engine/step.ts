@@ -1,0 +1,288 @@
+/**
+ * One step of the world: apply one command, the way the kernel would carry it out, then let
+ * the kernel settle (finished IPI waits, woken lock waiters) and let the monitor look. A
+ * command the world cannot take is a rejection value and changes nothing.
+ */
+import { type Command, type DesignName, designNames, findingCodes } from './command.js';
+import { designOf, knownDesigns } from './designs/index.js';
+import { hex } from './bits.js';
+import { stateHash } from './hash.js';
+import { deliverOne } from './ipi.js';
+import { cpuMode } from './lifecycle.js';
+import { logEvent } from './log.js';
+import { scanAccess } from './monitor.js';
+import { handlePmuIrq } from './perf.js';
+import { runCycles } from './pmu.js';
+import { type ReadResult, mrs, msrPmselr, readSelf } from './read-protocol.js';
+import { type Rejection, Rejected, actingTask, lookupCpu, lookupFd, reject } from './reject.js';
+import { ensureRunning, schedulerTick } from './sched.js';
+import { closeTaskEvent, checkEventRoom, execTask, exitTask, mmapEvent, munmapEvent, newEvent, openTaskEvent, settleKernel } from './syscalls.js';
+import { forceSwitch, migrate, sleep, spawn, thread, wake } from './tasks.js';
+import { addEvent, pmuEnable, removeEvent } from './perf.js';
+import { userenrName } from './sysreg.js';
+import type { World } from './world.js';
+
+/** An `expect` or `checkpoint` outcome. */
+export interface Check {
+  passed: boolean;
+  text: string;
+}
+
+export type StepResult = { ok: true; lines: string[]; check?: Check } | { ok: false; rejection: Rejection };
+
+/** Run every CPU that has a task at EL0 for `cycles` cycles. */
+function runAll(world: World, cycles: bigint): void {
+  for (const cpu of world.cpus) {
+    const task = cpu.current === null ? undefined : world.tasks.get(cpu.current);
+    if (!task || cpuMode(cpu) !== 'el0') continue;
+    runCycles(world, cpu, task, cycles, (c) => handlePmuIrq(world, c));
+  }
+}
+
+function settle(world: World): string[] {
+  const lines: string[] = [];
+  for (let i = 0; i < world.cpus.length + 1; i++) {
+    const more = settleKernel(world);
+    if (more.length === 0) break;
+    lines.push(...more);
+  }
+  scanAccess(world);
+  return lines;
+}
+
+function tick(world: World, n: number): string[] {
+  const lines: string[] = [];
+  for (let i = 0; i < n; i++) {
+    world.tick++;
+    runAll(world, world.config.cyclesPerTick);
+    for (const cpu of world.cpus) schedulerTick(world, cpu);
+    lines.push(...settle(world));
+  }
+  return [`tick ${world.tick}`, ...lines];
+}
+
+function describeRead(r: ReadResult): string {
+  if (r.kind === 'sigill') return 'SIGILL';
+  if (r.kind === 'fallback') return `fallback read() = ${r.value} (${r.why})`;
+  const retry = r.tries > 1 ? `, ${r.tries - 1} ${r.tries === 2 ? 'retry' : 'retries'}` : '';
+  const zero = r.zeroExtended !== r.value ? `; zero extension would give ${r.zeroExtended}` : '';
+  return `${r.value}${retry}${zero}`;
+}
+
+function userRead(world: World, verb: string, pid: number, fd: number): ReadResult {
+  const task = actingTask(world, verb, pid);
+  const ev = lookupFd(world, verb, task, fd);
+  ensureRunning(world, task, `read by task ${pid}`);
+  return readSelf(world, task, ev);
+}
+
+function setPolicy(world: World, name: string): string[] {
+  if (!(designNames as readonly string[]).includes(name)) {
+    reject('policy', 'unknown', `unknown design '${name}' (known: ${designNames.join(', ')})`);
+  }
+  const design = name as DesignName;
+  if (!knownDesigns().includes(design)) reject('policy', 'not-built', `design '${name}' is not built yet (built: ${knownDesigns().join(', ')})`);
+  if (design === world.config.design) return [`design ${name}`];
+  if (world.tasks.size > 0 || world.events.size > 0) {
+    reject('policy', 'mid-session', `the design can change only before the first spawn or open: a running world would keep half of ${world.config.design}'s state`);
+  }
+  world.config = { ...world.config, design };
+  logEvent(world, null, 'info', `design ${name}: ${designOf(world).summary}`);
+  return [`design ${name}`];
+}
+
+function setFault(world: World, name: Command & { kind: 'fault' }): string[] {
+  if (name.on) world.faults.add(name.name);
+  else world.faults.delete(name.name);
+  if (name.name === 'cpumask-maintained') {
+    // Switching maintenance on fills the masks as a maintaining arch would have them.
+    for (const mm of world.mms.values()) mm.cpumask = [];
+    if (name.on) {
+      for (const cpu of world.cpus) {
+        const mm = cpu.activeMm === null ? undefined : world.mms.get(cpu.activeMm);
+        if (mm) mm.cpumask = [...mm.cpumask, cpu.id];
+      }
+    }
+  }
+  logEvent(world, null, 'info', `fault ${name.name} ${name.on ? 'on' : 'off'}`);
+  return [`fault ${name.name} ${name.on ? 'on' : 'off'}`];
+}
+
+function designsWith(key: 'sysctl' | 'rdpmc'): string {
+  return key === 'sysctl' ? 'upstream and hardened' : 'x86';
+}
+
+export function findingsSummary(world: World): string[] {
+  const total = [...world.findingCounts.values()].reduce((a, b) => a + b, 0);
+  if (total === 0) return ['no findings'];
+  const lines = [`${total} finding${total === 1 ? '' : 's'}:`];
+  for (const code of findingCodes) {
+    const n = world.findingCounts.get(code);
+    if (n) lines.push(`  ${code}: ${n}`);
+  }
+  for (const f of world.findings.last(5)) lines.push(`  step ${f.step}${f.cpu === null ? '' : ` cpu${f.cpu}`}: ${f.code}: ${f.text}`);
+  return lines;
+}
+
+function expectation(world: World, c: Command): Check {
+  switch (c.kind) {
+    case 'expect-finding': {
+      const n = world.findingCounts.get(c.code) ?? 0;
+      return { passed: n > 0, text: `finding ${c.code}: ${n === 0 ? 'none so far' : `${n} so far`}` };
+    }
+    case 'expect-no-finding': {
+      const n = c.code ? (world.findingCounts.get(c.code) ?? 0) : [...world.findingCounts.values()].reduce((a, b) => a + b, 0);
+      return { passed: n === 0, text: `no ${c.code ?? 'finding'}: ${n === 0 ? 'none' : `${n} so far`}` };
+    }
+    case 'expect-reg': {
+      const cpu = lookupCpu(world, 'expect', c.cpu);
+      const actual = c.reg === 'pmuserenr' ? cpu.pmuserenr : cpu.pmselr;
+      const shown = c.reg === 'pmuserenr' ? `${hex(actual)} (${userenrName(actual)})` : `${actual}`;
+      return { passed: actual === c.value, text: `CPU ${c.cpu} ${c.reg} is ${shown}, expected ${c.value}` };
+    }
+    case 'checkpoint': {
+      const now = stateHash(world);
+      return { passed: now === c.hash, text: `state hash ${now}${now === c.hash ? '' : `, the file says ${c.hash}`}` };
+    }
+    default:
+      throw new Error(`engine bug: ${c.kind} is not an expectation`);
+  }
+}
+
+function apply(world: World, c: Command): { lines: string[]; check?: Check } {
+  switch (c.kind) {
+    case 'spawn':
+      return { lines: spawn(world, c.name, c.aarch32, c.cpu) };
+    case 'thread':
+      return { lines: thread(world, c.pid, c.cpu) };
+    case 'open':
+      return { lines: openTaskEvent(world, c.pid, c.event, c.user, c.is64) };
+    case 'open-cpu': {
+      const cpu = lookupCpu(world, 'open', c.cpu);
+      if (cpuMode(cpu) === 'halted') reject('open', 'cpu-halted', `CPU ${c.cpu} is halted after an oops`);
+      checkEventRoom(world, 'open');
+      let fd = 3;
+      while (world.cpuFds.has(fd)) fd++;
+      const ev = newEvent(world, null, cpu.id, fd, c.event, c.user, c.is64);
+      const errno = designOf(world).open(world, ev);
+      if (errno) {
+        world.nextEvent--;
+        return { lines: [`open: -${errno}`] };
+      }
+      world.events.set(ev.id, ev);
+      world.cpuFds.set(fd, ev.id);
+      addEvent(world, cpu, ev);
+      pmuEnable(world, cpu);
+      logEvent(world, cpu.id, 'syscall', `perf_event_open(${c.event}, cpu ${c.cpu}) = fd ${fd} (per-CPU)`);
+      return { lines: [`cpu fd ${fd}`] };
+    }
+    case 'close':
+      return { lines: closeTaskEvent(world, c.pid, c.fd) };
+    case 'close-cpu': {
+      const ev = world.events.get(world.cpuFds.get(c.fd) ?? -1);
+      if (!ev) reject('close', 'no-such-fd', `no per-CPU event has fd ${c.fd}`);
+      const cpu = ev.activeCpu === null ? null : world.cpus[ev.activeCpu]!;
+      removeEvent(world, ev);
+      world.events.delete(ev.id);
+      world.cpuFds.delete(c.fd);
+      if (cpu) pmuEnable(world, cpu);
+      return { lines: [`cpu fd ${c.fd} closed`] };
+    }
+    case 'mmap':
+      return { lines: mmapEvent(world, c.pid, c.fd) };
+    case 'munmap':
+      return { lines: munmapEvent(world, c.pid, c.fd) };
+    case 'read':
+      return { lines: [describeRead(userRead(world, 'read', c.pid, c.fd))] };
+    case 'mrs':
+    case 'msr': {
+      const task = actingTask(world, c.kind, c.pid);
+      if (c.kind === 'mrs' && c.reg.kind === 'pmevcntr' && c.reg.n >= world.config.counters) {
+        reject('mrs', 'no-such-counter', `this PMU has event counters 0..${world.config.counters - 1}`);
+      }
+      ensureRunning(world, task, `${c.kind} by task ${c.pid}`);
+      return { lines: c.kind === 'mrs' ? mrs(world, task, c.reg) : msrPmselr(world, task, c.value) };
+    }
+    case 'migrate':
+      return { lines: migrate(world, c.pid, c.cpu) };
+    case 'exec32':
+    case 'exec64':
+      return { lines: execTask(world, c.pid, c.kind === 'exec32' ? 'aarch32' : 'aarch64') };
+    case 'exit':
+      return { lines: exitTask(world, c.pid) };
+    case 'sleep':
+      return { lines: sleep(world, c.pid) };
+    case 'wake':
+      return { lines: wake(world, c.pid) };
+    case 'switch':
+      return { lines: forceSwitch(world, c.cpu, c.pid) };
+    case 'tick':
+      return { lines: tick(world, c.n) };
+    case 'run':
+      runAll(world, c.cycles);
+      return { lines: [`ran ${c.cycles} cycles`] };
+    case 'ipi': {
+      world.ipiMode = c.mode;
+      const lines = [`IPIs ${c.mode}`];
+      if (c.mode === 'auto') {
+        for (const cpu of world.cpus) while (deliverOne(world, cpu));
+      }
+      return { lines };
+    }
+    case 'deliver': {
+      const cpu = lookupCpu(world, 'deliver', c.cpu);
+      if (cpu.pendingIpis.length === 0) reject('deliver', 'none-pending', `CPU ${c.cpu} has no pending IPI`);
+      deliverOne(world, cpu);
+      return { lines: [`CPU ${c.cpu} took an IPI (${cpu.pendingIpis.length} still pending)`] };
+    }
+    case 'policy':
+      return { lines: setPolicy(world, c.name) };
+    case 'sysctl':
+    case 'rdpmc':
+      if (!designOf(world).has[c.kind]) {
+        reject(c.kind, 'not-in-design', `design ${world.config.design} has no ${c.kind === 'sysctl' ? 'kernel.perf_user_access sysctl' : 'rdpmc mode'}; ${designsWith(c.kind)} ${c.kind === 'sysctl' ? 'have' : 'has'} it`);
+      }
+      return { lines: [] };
+    case 'fault':
+      return { lines: setFault(world, c) };
+    case 'check':
+      return { lines: findingsSummary(world) };
+    case 'say':
+      logEvent(world, null, 'say', c.text);
+      return { lines: [c.text] };
+    case 'pause':
+      return { lines: [] };
+    case 'expect-finding':
+    case 'expect-no-finding':
+    case 'expect-reg':
+    case 'checkpoint': {
+      const check = expectation(world, c);
+      return { lines: [], check };
+    }
+    case 'expect-read': {
+      const r = userRead(world, 'expect', c.pid, c.fd);
+      const want = c.outcome;
+      const passed = r.kind === want.kind && (want.kind !== 'value' || (r.kind === 'value' && r.value === want.value));
+      const wanted = want.kind === 'value' ? `value ${want.value}` : want.kind;
+      return { lines: [], check: { passed, text: `read ${c.pid} ${c.fd}: ${describeRead(r)}, expected ${wanted}` } };
+    }
+  }
+}
+
+/** Apply one command. A rejection leaves the world exactly as it was. */
+export function applyCommand(world: World, c: Command): StepResult {
+  const step = world.step + 1;
+  const before = world.step;
+  world.step = step;
+  try {
+    const { lines, check } = apply(world, c);
+    const settled = c.kind === 'tick' ? [] : settle(world);
+    return check ? { ok: true, lines: [...lines, ...settled], check } : { ok: true, lines: [...lines, ...settled] };
+  } catch (e) {
+    if (e instanceof Rejected) {
+      world.step = before;
+      return { ok: false, rejection: e.rejection };
+    }
+    throw e;
+  }
+}

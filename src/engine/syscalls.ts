@@ -1,0 +1,289 @@
+/**
+ * The syscalls a program makes on its perf events and its address space: `perf_event_open`,
+ * `close` (`perf_release`), `mmap`/`munmap` of the user page (`perf_mmap` ->
+ * `pmu->event_mapped`, `perf_mmap_close` -> `pmu->event_unmapped`, under `mmap_lock` taken for
+ * write), `execve` (`de_thread`, `exec_mmap`: the old mm's pages are unmapped) and `exit`
+ * (`exit_mm`, `perf_event_exit_task`). A syscall whose hook sent IPIs it must wait for parks
+ * the task until the last one is taken, then finishes.
+ */
+import type { EventType } from './command.js';
+import { designOf } from './designs/index.js';
+import { blockOnIpis, waitsForIpis } from './ipi.js';
+import { mmContext, sendCpu, sendMm, sendTask, taskState } from './lifecycle.js';
+import { logEvent } from './log.js';
+import { addEvent, pmuEnable, removeEvent } from './perf.js';
+import { actingTask, lookupFd, reject } from './reject.js';
+import { detach, enqueue, ensureRunning, loadMm, switchAway } from './sched.js';
+import { createMm } from './tasks.js';
+import { eventsMax, firstFd } from './limits.js';
+import type { Deferred, Mm, PerfEvent, Resume, Task, World } from './world.js';
+
+export function enterSyscall(world: World, task: Task, name: string): void {
+  ensureRunning(world, task, `${name} by task ${task.pid}`);
+  sendTask(task, { type: 'task.syscall.enter' });
+  sendCpu(world.cpus[task.cpu]!, { type: 'cpu.syscall' });
+}
+
+export function leaveSyscall(world: World, task: Task): void {
+  sendTask(task, { type: 'task.syscall.exit' });
+  sendCpu(world.cpus[task.cpu]!, { type: 'cpu.sysret' });
+}
+
+function lowestFreeFd(fds: Map<number, number>): number {
+  let fd = firstFd;
+  while (fds.has(fd)) fd++;
+  return fd;
+}
+
+export function newEvent(world: World, owner: number | null, boundCpu: number | null, fd: number, type: EventType, user: boolean, is64: boolean): PerfEvent {
+  return {
+    id: world.nextEvent++, owner, boundCpu, fd, type, userRequest: user, is64, readable: false, chained: false,
+    counter: null, activeCpu: null, count: 0n, prevCount: 0n, trueCount: 0n,
+    page: { lock: 0, index: 0, offset: 0n, capUserRdpmc: false, pmcWidth: 0 },
+    mappedIn: null, fdOpen: true,
+  };
+}
+
+export function checkEventRoom(world: World, verb: string): void {
+  if (world.events.size >= eventsMax) reject(verb, 'too-many-events', `${eventsMax} events are open; close some first`);
+}
+
+/** `perf_event_open(attr, pid, -1, ...)`: a task-bound event, counting while the task runs. */
+export function openTaskEvent(world: World, pid: number, type: EventType, user: boolean, is64: boolean): string[] {
+  const task = actingTask(world, 'open', pid);
+  checkEventRoom(world, 'open');
+  enterSyscall(world, task, 'perf_event_open');
+  const fd = lowestFreeFd(task.fds);
+  const ev = newEvent(world, task.pid, null, fd, type, user, is64);
+  const errno = designOf(world).open(world, ev);
+  if (errno) {
+    world.nextEvent--;
+    leaveSyscall(world, task);
+    logEvent(world, task.cpu, 'syscall', `perf_event_open by task ${pid} returns -${errno}`);
+    return [`open: -${errno}`];
+  }
+  world.events.set(ev.id, ev);
+  task.fds.set(fd, ev.id);
+  const cpu = world.cpus[task.cpu]!;
+  addEvent(world, cpu, ev);
+  pmuEnable(world, cpu);
+  leaveSyscall(world, task);
+  logEvent(world, task.cpu, 'syscall', `perf_event_open(${type}) by task ${pid} = fd ${fd}${ev.readable ? ', user-readable' : ''}`);
+  return [`fd ${fd}`];
+}
+
+function freeEvent(world: World, ev: PerfEvent): void {
+  removeEvent(world, ev);
+  world.events.delete(ev.id);
+  if (ev.owner !== null) world.tasks.get(ev.owner)?.fds.delete(ev.fd);
+  else world.cpuFds.delete(ev.fd);
+}
+
+export function closeTaskEvent(world: World, pid: number, fd: number): string[] {
+  const task = actingTask(world, 'close', pid);
+  const ev = lookupFd(world, 'close', task, fd);
+  if (!ev.fdOpen) reject('close', 'closed', `fd ${fd} of task ${pid} is already closed (its mapping keeps the event alive)`);
+  enterSyscall(world, task, 'close');
+  let line: string;
+  if (ev.mappedIn !== null) {
+    ev.fdOpen = false;
+    line = `fd ${fd} closed; the mapping in mm ${ev.mappedIn} keeps the event counting until munmap`;
+  } else {
+    const cpu = ev.activeCpu === null ? null : world.cpus[ev.activeCpu]!;
+    freeEvent(world, ev);
+    if (cpu) pmuEnable(world, cpu);
+    line = `fd ${fd} closed`;
+  }
+  leaveSyscall(world, task);
+  logEvent(world, task.cpu, 'syscall', `close by task ${pid}: ${line}`);
+  return [line];
+}
+
+/** Finish the rest of a syscall now, or park the task until its IPIs are taken. */
+function endOrPark(world: World, task: Task, resume: Resume): string[] {
+  if (waitsForIpis(world, task.pid)) {
+    task.resume = resume;
+    blockOnIpis(task);
+    return [`task ${task.pid} waits in ${resume.op} for IPIs (deliver CPU, or ipi auto)`];
+  }
+  return finish(world, task, resume);
+}
+
+function finish(world: World, task: Task, resume: Resume): string[] {
+  switch (resume.op) {
+    case 'mmap':
+    case 'munmap': {
+      if (resume.unlock) unlockMm(world, world.mms.get(task.mm)!);
+      leaveSyscall(world, task);
+      return [`${resume.op} fd ${resume.fd} done`];
+    }
+    case 'exec': {
+      sendTask(task, { type: 'task.exec', arch: resume.arch });
+      leaveSyscall(world, task);
+      logEvent(world, task.cpu, 'syscall', `task ${task.pid} now runs an ${resume.arch === 'aarch32' ? 'AArch32' : 'AArch64'} program in mm ${task.mm}`);
+      return [`task ${task.pid} runs ${resume.arch} in mm ${task.mm}`];
+    }
+    case 'exit': {
+      sendTask(task, { type: 'task.exit' });
+      switchAway(world, world.cpus[task.cpu]!, `task ${task.pid} exited`);
+      return [`task ${task.pid} exited`];
+    }
+  }
+}
+
+/** `up_write(&mm->mmap_lock)`: the first queued writer gets it and is woken. */
+function unlockMm(world: World, mm: Mm): void {
+  sendMm(mm, { type: 'mm.unlock' });
+  const next = mmContext(mm).lockHolder;
+  if (next === null) return;
+  const waiter = world.tasks.get(next)!;
+  sendTask(waiter, { type: 'task.unblock' });
+  logEvent(world, waiter.cpu, 'sched', `task ${waiter.pid} gets mmap_lock of mm ${mm.id} and wakes`);
+  enqueue(world, waiter, `task ${waiter.pid} woken by up_write`);
+}
+
+/** The mapping work itself, with the lock held (or skipped by the fault). */
+function mapLocked(world: World, task: Task, op: Deferred, unlock: boolean): string[] {
+  const ev = world.events.get(task.fds.get(op.fd) ?? -1);
+  const mm = world.mms.get(task.mm)!;
+  const design = designOf(world);
+  if (ev && op.op === 'mmap') {
+    ev.mappedIn = mm.id;
+    mm.mappings.push(ev.id);
+    logEvent(world, task.cpu, 'syscall', `mmap by task ${task.pid}: user page of fd ${op.fd} mapped in mm ${mm.id}`);
+    design.mapped(world, ev, mm, task);
+  } else if (ev && op.op === 'munmap') {
+    unmapOne(world, mm, ev, task);
+    logEvent(world, task.cpu, 'syscall', `munmap by task ${task.pid}: user page of fd ${op.fd} unmapped from mm ${mm.id}`);
+  }
+  return endOrPark(world, task, { op: op.op, fd: op.fd, unlock });
+}
+
+function unmapOne(world: World, mm: Mm, ev: PerfEvent, caller: Task): void {
+  mm.mappings = mm.mappings.filter((id) => id !== ev.id);
+  ev.mappedIn = null;
+  designOf(world).unmapped(world, ev, mm, caller);
+  const owner = ev.owner === null ? undefined : world.tasks.get(ev.owner);
+  if (!ev.fdOpen || (owner && taskState(owner) === 'exited')) freeEvent(world, ev);
+}
+
+/** mmap and munmap take mmap_lock for write, or queue behind its holder. */
+function withMmapLock(world: World, task: Task, op: Deferred): string[] {
+  const mm = world.mms.get(task.mm)!;
+  if (world.faults.has('mmap-lock-skip')) {
+    logEvent(world, task.cpu, 'syscall', `${op.op} by task ${task.pid} skips mmap_lock (fault mmap-lock-skip)`);
+    return mapLocked(world, task, op, false);
+  }
+  const holder = mmContext(mm).lockHolder;
+  if (holder === null) {
+    sendMm(mm, { type: 'mm.lock', pid: task.pid });
+    return mapLocked(world, task, op, true);
+  }
+  sendMm(mm, { type: 'mm.lock.wait', pid: task.pid });
+  task.deferred = op;
+  sendTask(task, { type: 'task.block.lock' });
+  switchAway(world, world.cpus[task.cpu]!, `task ${task.pid} blocks on mmap_lock`);
+  return [`task ${task.pid} blocks on mmap_lock of mm ${mm.id} (held by task ${holder})`];
+}
+
+export function mmapEvent(world: World, pid: number, fd: number): string[] {
+  const task = actingTask(world, 'mmap', pid);
+  const ev = lookupFd(world, 'mmap', task, fd);
+  if (!ev.fdOpen) reject('mmap', 'closed', `fd ${fd} of task ${pid} is closed`);
+  if (ev.mappedIn !== null) reject('mmap', 'mapped', `fd ${fd} of task ${pid} is already mapped in mm ${ev.mappedIn} (one mapping per event here)`);
+  enterSyscall(world, task, 'mmap');
+  return withMmapLock(world, task, { op: 'mmap', fd });
+}
+
+export function munmapEvent(world: World, pid: number, fd: number): string[] {
+  const task = actingTask(world, 'munmap', pid);
+  const ev = lookupFd(world, 'munmap', task, fd);
+  if (ev.mappedIn !== task.mm) reject('munmap', 'not-mapped', `fd ${fd} of task ${pid} is not mapped in its mm ${task.mm}`);
+  enterSyscall(world, task, 'munmap');
+  return withMmapLock(world, task, { op: 'munmap', fd });
+}
+
+/** `exit_mmap`: the last user is gone, every perf page mapped in the mm is unmapped. */
+function dropMmUser(world: World, mm: Mm, caller: Task): void {
+  mm.users--;
+  if (mm.users > 0) return;
+  for (const id of [...mm.mappings]) {
+    const ev = world.events.get(id);
+    if (ev) unmapOne(world, mm, ev, caller);
+  }
+  sendMm(mm, { type: 'mm.release' });
+  logEvent(world, caller.cpu, 'info', `mm ${mm.id} has no users left: released`);
+}
+
+/** `perf_event_exit_task`: the task's events stop; a mapped one lives on until munmap. */
+function exitTaskEvents(world: World, task: Task): void {
+  for (const id of [...task.fds.values()]) {
+    const ev = world.events.get(id);
+    if (!ev) continue;
+    if (ev.mappedIn !== null) {
+      removeEvent(world, ev);
+      ev.fdOpen = false;
+    } else freeEvent(world, ev);
+  }
+}
+
+export function exitTask(world: World, pid: number): string[] {
+  const task = actingTask(world, 'exit', pid);
+  enterSyscall(world, task, 'exit');
+  exitTaskEvents(world, task);
+  dropMmUser(world, world.mms.get(task.mm)!, task);
+  return endOrPark(world, task, { op: 'exit' });
+}
+
+/** A sibling thread killed by `de_thread`: off its CPU, events gone, out of the mm. */
+function killThread(world: World, victim: Task, killer: Task): void {
+  detach(world, victim, `task ${victim.pid} killed by exec in task ${killer.pid}`);
+  exitTaskEvents(world, victim);
+  sendTask(victim, { type: 'task.exit' });
+  world.mms.get(victim.mm)!.users--;
+  logEvent(world, victim.cpu, 'sched', `task ${victim.pid} killed: its process called exec`);
+}
+
+export function execTask(world: World, pid: number, arch: 'aarch64' | 'aarch32'): string[] {
+  const verb = arch === 'aarch32' ? 'exec32' : 'exec64';
+  const task = actingTask(world, verb, pid);
+  const siblings = [...world.tasks.values()].filter((t) => t.mm === task.mm && t.pid !== pid && taskState(t) !== 'exited');
+  const inKernel = siblings.find((t) => ['syscall', 'blocked.ipi', 'blocked.lock'].includes(taskState(t)));
+  if (inKernel) reject(verb, 'sibling-in-kernel', `task ${inKernel.pid} of the same process is inside a syscall; let it finish first`);
+  enterSyscall(world, task, 'execve');
+  for (const t of siblings) killThread(world, t, task);
+  const old = world.mms.get(task.mm)!;
+  const mm = createMm(world);
+  mm.users = 1;
+  task.mm = mm.id;
+  // exec_mmap -> activate_mm: the new mm is loaded, then the old one is put.
+  loadMm(world, world.cpus[task.cpu]!, mm);
+  dropMmUser(world, old, task);
+  return endOrPark(world, task, { op: 'exec', arch });
+}
+
+/** Syscalls whose IPIs have all been taken finish; lock waiters that now run do their work. */
+export function settleKernel(world: World): string[] {
+  const lines: string[] = [];
+  for (const cpu of world.cpus) {
+    const task = cpu.current === null ? undefined : world.tasks.get(cpu.current);
+    if (!task) continue;
+    if (task.resume && taskState(task) === 'blocked.ipi' && !waitsForIpis(world, task.pid)) {
+      const resume = task.resume;
+      task.resume = null;
+      sendTask(task, { type: 'task.unblock' });
+      lines.push(...finish(world, task, resume));
+    }
+  }
+  for (const cpu of world.cpus) {
+    const task = cpu.current === null ? undefined : world.tasks.get(cpu.current);
+    if (!task?.deferred || taskState(task) !== 'running') continue;
+    const op = task.deferred;
+    task.deferred = null;
+    sendTask(task, { type: 'task.syscall.enter' });
+    sendCpu(cpu, { type: 'cpu.syscall' });
+    logEvent(world, cpu.id, 'syscall', `task ${task.pid} resumes ${op.op} with mmap_lock held`);
+    lines.push(...mapLocked(world, task, op, true));
+  }
+  return lines;
+}

@@ -1,0 +1,283 @@
+/**
+ * The simulated machine as data: CPUs with their PMU and system registers, tasks, address
+ * spaces, perf events with their user pages, pending IPIs, the log and the monitor's findings.
+ * Lifecycle state (is a task running, is a CPU halted, who holds mmap_lock) lives in the
+ * XState actors each object carries; everything else is plain data the engine updates.
+ */
+import { type Actor, createActor } from 'xstate';
+import { cpuMachine } from '../machines/cpu-machine.js';
+import { mmMachine } from '../machines/mm-machine.js';
+import { taskMachine } from '../machines/task-machine.js';
+import type { DesignName, EventType, FaultName, FindingCode } from './command.js';
+import { countersDefault, cpusDefault, cyclesPerTickDefault, findingsKeptMax, firstPid, logLinesMax, sliceTicksDefault } from './limits.js';
+import { type PrngState, seedPrng } from './prng.js';
+import { Ring } from './ring.js';
+
+export type TaskActor = Actor<typeof taskMachine>;
+export type MmActor = Actor<typeof mmMachine>;
+export type CpuActor = Actor<typeof cpuMachine>;
+
+export interface Config {
+  cpus: number;
+  counters: number;
+  /** PMUv3p5 64-bit event counters (PMCR_EL0.LP). */
+  longCounters: boolean;
+  seed: number;
+  design: DesignName;
+  cyclesPerTick: bigint;
+  sliceTicks: number;
+}
+
+export const defaultConfig: Config = {
+  cpus: cpusDefault,
+  counters: countersDefault,
+  longCounters: false,
+  seed: 1,
+  design: 'v4',
+  cyclesPerTick: cyclesPerTickDefault,
+  sliceTicks: sliceTicksDefault,
+};
+
+/** The hardware id of the cycle counter: PMSELR_EL0.SEL = 31 selects it. */
+export const cycleCounterId = 31;
+
+/** The task an event counts for (null: a per-CPU event), and its `pid:fd` label. */
+export interface CounterOwner {
+  pid: number | null;
+  label: string;
+}
+
+export interface Counter {
+  /** 0..N-1 for PMEVCNTR<n>_EL0, 31 for PMCCNTR_EL0. */
+  id: number;
+  /** The raw register, within its physical width. */
+  value: bigint;
+  width: 32 | 64;
+  /** PMEVTYPER<n>: what it counts while enabled (CHAIN counts the even counter's overflows). */
+  counts: EventType | 'chain' | null;
+  /** PMCNTENSET bit. */
+  enabled: boolean;
+  /** PMINTENSET bit. */
+  irq: boolean;
+  /** PMOVSSET bit. */
+  overflow: boolean;
+  /** The event using the counter now. */
+  event: number | null;
+  /** Whose count the register holds: stays after the event leaves (a stale value). */
+  lastOwner: CounterOwner | null;
+}
+
+/** Why a CPU's PMUSERENR_EL0 allows EL0 access: which mm the kernel meant it for, and how. */
+export interface Grant {
+  seq: number;
+  forMm: number | null;
+  forPid: number | null;
+  by: string;
+}
+
+export type IpiFn = 'refresh_pmuserenr' | 'clear_pmuserenr' | 'refresh_pce';
+
+export interface Ipi {
+  call: number;
+  fn: IpiFn;
+  /** The function's argument: an mm id, or null for a NULL pointer. */
+  arg: number | null;
+  from: number;
+}
+
+/** One on_each_cpu / on_each_cpu_mask call still waiting for remote CPUs. */
+export interface IpiCall {
+  id: number;
+  caller: number | null;
+  waitingOn: number[];
+}
+
+export interface Cpu {
+  id: number;
+  actor: CpuActor;
+  current: number | null;
+  /** The mm loaded in TTBR0; an idle CPU keeps the last one (lazy TLB). */
+  activeMm: number | null;
+  runqueue: number[];
+  sliceLeft: number;
+  cycles: bigint;
+  pmuserenr: number;
+  grant: Grant | null;
+  /** PMSELR_EL0.SEL and the pid that wrote it (null: the kernel, or reset). */
+  pmselr: number;
+  pmselrWriter: number | null;
+  cycleCounter: Counter;
+  counters: Counter[];
+  pendingIpis: Ipi[];
+}
+
+/** A syscall's second half, run when the IPIs it waits for have all been taken. */
+export type Resume =
+  | { op: 'mmap' | 'munmap'; fd: number; unlock: boolean }
+  | { op: 'exec'; arch: 'aarch64' | 'aarch32' }
+  | { op: 'exit' };
+
+/** A syscall parked behind mmap_lock, to run when the lock is handed over. */
+export type Deferred = { op: 'mmap' | 'munmap'; fd: number };
+
+export interface Task {
+  pid: number;
+  name: string;
+  mm: number;
+  actor: TaskActor;
+  cpu: number;
+  /** fd -> perf event id (per task here; see the README's limits). */
+  fds: Map<number, number>;
+  /** Instructions per 4 cycles: the program's fixed rate. */
+  ipcQuarters: number;
+  cyclesRun: bigint;
+  resume: Resume | null;
+  deferred: Deferred | null;
+  sigills: number;
+}
+
+export interface Mm {
+  id: number;
+  actor: MmActor;
+  users: number;
+  /** Perf events whose user page is mapped in this mm. */
+  mappings: number[];
+  /** mm_cpumask(): only filled in where the architecture maintains it. */
+  cpumask: number[];
+}
+
+export interface UserPage {
+  lock: number;
+  index: number;
+  offset: bigint;
+  capUserRdpmc: boolean;
+  pmcWidth: number;
+}
+
+export interface PerfEvent {
+  id: number;
+  /** The task it counts (task-bound), or null for a per-CPU event. */
+  owner: number | null;
+  /** The CPU a per-CPU event counts on. */
+  boundCpu: number | null;
+  fd: number;
+  type: EventType;
+  userRequest: boolean;
+  is64: boolean;
+  /** ARMPMU_EL0_RD_CNTR / the design's "user may read this": set at open. */
+  readable: boolean;
+  chained: boolean;
+  /** Counter (low one of a chained pair) and CPU while active. */
+  counter: number | null;
+  activeCpu: number | null;
+  count: bigint;
+  prevCount: bigint;
+  /** What the hardware really counted for this event: the monitor's reference. */
+  trueCount: bigint;
+  page: UserPage;
+  mappedIn: number | null;
+  fdOpen: boolean;
+}
+
+export type LogKind =
+  | 'switch' | 'sysreg' | 'ipi' | 'hook' | 'overflow' | 'sigill' | 'finding' | 'syscall'
+  | 'sched' | 'read' | 'say' | 'info' | 'oops' | 'expect';
+
+export interface LogEntry {
+  step: number;
+  cpu: number | null;
+  kind: LogKind;
+  text: string;
+}
+
+export interface Finding {
+  step: number;
+  code: FindingCode;
+  cpu: number | null;
+  pid: number | null;
+  text: string;
+}
+
+export interface World {
+  config: Config;
+  step: number;
+  tick: number;
+  prng: PrngState;
+  cpus: Cpu[];
+  tasks: Map<number, Task>;
+  mms: Map<number, Mm>;
+  events: Map<number, PerfEvent>;
+  /** fds of the system-wide perf tool that opens per-CPU events. */
+  cpuFds: Map<number, number>;
+  nextPid: number;
+  nextMm: number;
+  nextEvent: number;
+  nextCall: number;
+  grantSeq: number;
+  ipiMode: 'auto' | 'manual';
+  calls: Map<number, IpiCall>;
+  faults: Set<FaultName>;
+  sysctlPerfUserAccess: 0 | 1;
+  rdpmc: 0 | 1 | 2;
+  log: Ring<LogEntry>;
+  findings: Ring<Finding>;
+  findingCounts: Map<FindingCode, number>;
+  /** Conditions already reported, so a standing leak is one finding, not one per step. */
+  reported: Set<string>;
+}
+
+function newCounter(id: number, width: 32 | 64): Counter {
+  return { id, value: 0n, width, counts: null, enabled: false, irq: false, overflow: false, event: null, lastOwner: null };
+}
+
+export function createWorld(config: Config = defaultConfig): World {
+  const cpus: Cpu[] = [];
+  for (let id = 0; id < config.cpus; id++) {
+    cpus.push({
+      id,
+      actor: createActor(cpuMachine).start(),
+      current: null,
+      activeMm: null,
+      runqueue: [],
+      sliceLeft: config.sliceTicks,
+      cycles: 0n,
+      pmuserenr: 0, // Linux clears it at boot
+      grant: null,
+      pmselr: 0,
+      pmselrWriter: null,
+      // PMCR_EL0.LC: the cycle counter always overflows at bit 63.
+      cycleCounter: newCounter(31, 64),
+      counters: Array.from({ length: config.counters }, (_, n) => newCounter(n, config.longCounters ? 64 : 32)),
+      pendingIpis: [],
+    });
+  }
+  return {
+    config,
+    step: 0,
+    tick: 0,
+    prng: seedPrng(config.seed),
+    cpus,
+    tasks: new Map(),
+    mms: new Map(),
+    events: new Map(),
+    cpuFds: new Map(),
+    nextPid: firstPid,
+    nextMm: 1,
+    nextEvent: 1,
+    nextCall: 1,
+    grantSeq: 0,
+    ipiMode: 'auto',
+    calls: new Map(),
+    faults: new Set(),
+    sysctlPerfUserAccess: 0,
+    rdpmc: 1,
+    log: new Ring(logLinesMax),
+    findings: new Ring(findingsKeptMax),
+    findingCounts: new Map(),
+    reported: new Set(),
+  };
+}
+
+export function counterOf(cpu: Cpu, id: number): Counter {
+  return id === cycleCounterId ? cpu.cycleCounter : cpu.counters[id]!;
+}

@@ -1,0 +1,140 @@
+/**
+ * `pmuplay run`: scripts played headless into fresh worlds, printed as readable lines (or one
+ * JSON object per line). Takes file texts and a writer, touches no file or terminal itself.
+ */
+import { findingCodes } from './engine/command.js';
+import { stateHash } from './engine/hash.js';
+import { type Script, parseScript, resolveConfig } from './engine/script.js';
+import { applyCommand, findingsSummary } from './engine/step.js';
+import { type Config, type LogEntry, type World, createWorld } from './engine/world.js';
+
+export interface RunOptions {
+  overrides: Partial<Config>;
+  json: boolean;
+  strict: boolean;
+  quiet: boolean;
+  color: boolean;
+}
+
+export interface SourceFile {
+  name: string;
+  text: string;
+}
+
+export const exitOk = 0;
+export const exitExpectFailed = 1;
+export const exitBadInput = 2;
+
+type Write = (line: string) => void;
+
+const red = (on: boolean, s: string) => (on ? `\x1b[31m${s}\x1b[39m` : s);
+const green = (on: boolean, s: string) => (on ? `\x1b[32m${s}\x1b[39m` : s);
+const dim = (on: boolean, s: string) => (on ? `\x1b[2m${s}\x1b[22m` : s);
+
+function logLine(e: LogEntry, color: boolean): string {
+  const where = e.cpu === null ? '    ' : `cpu${e.cpu}`.padEnd(4);
+  const text = `    ${where} ${e.kind.padEnd(8)} ${e.text}`;
+  return e.kind === 'finding' ? red(color, text) : text;
+}
+
+interface FileResult {
+  world: World;
+  failed: number;
+  expects: number;
+  rejected: boolean;
+}
+
+function newEntries(world: World, totalBefore: number): { entries: LogEntry[]; dropped: number } {
+  const n = world.log.total - totalBefore;
+  const entries = world.log.last(n);
+  return { entries, dropped: n - entries.length };
+}
+
+function runScript(file: SourceFile, script: Script, opts: RunOptions, write: Write): FileResult {
+  const config = resolveConfig(script.header, opts.overrides);
+  const world = createWorld(config);
+  const out = (o: object) => write(JSON.stringify(o, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
+  if (opts.json) out({ type: 'file', file: file.name, config });
+  else write(`== ${file.name}: design ${config.design}, ${config.cpus} CPUs, ${config.counters} counters${config.longCounters ? ' (64-bit)' : ''}, seed ${config.seed}`);
+  let failed = 0;
+  let expects = 0;
+  for (const line of script.lines) {
+    const before = world.log.total;
+    const findingsBefore = world.findings.total;
+    const r = applyCommand(world, line.command);
+    const where = `${file.name}:${line.line}`;
+    if (!r.ok) {
+      if (opts.json) out({ type: 'error', file: file.name, line: line.line, command: line.text, code: r.rejection.code, message: r.rejection.message });
+      else write(red(opts.color, `${where}: rejected: ${r.rejection.message}`));
+      return { world, failed, expects, rejected: true };
+    }
+    const { entries, dropped } = newEntries(world, before);
+    if (opts.json) {
+      for (const e of entries) {
+        if (e.kind !== 'finding') {
+          if (!opts.quiet) out({ type: 'log', file: file.name, line: line.line, step: e.step, cpu: e.cpu, kind: e.kind, text: e.text });
+        }
+      }
+      const fresh = world.findings.last(world.findings.total - findingsBefore);
+      for (const f of fresh) out({ type: 'finding', file: file.name, line: line.line, ...f });
+      if (!opts.quiet || r.check) out({ type: 'result', file: file.name, line: line.line, step: world.step, command: line.text, output: r.lines });
+    } else {
+      const shown = opts.quiet ? entries.filter((e) => e.kind === 'finding' || e.kind === 'say') : entries;
+      if (!opts.quiet || shown.length > 0 || r.check) write(dim(opts.color, `${where}`) + `  ${line.text}`);
+      if (dropped > 0 && !opts.quiet) write(`    (${dropped} earlier log lines of this step not kept)`);
+      for (const e of shown) write(logLine(e, opts.color));
+      if (!opts.quiet && r.lines.length > 0) write(`  => ${r.lines.join('\n     ')}`);
+    }
+    if (r.check) {
+      expects++;
+      if (!r.check.passed) failed++;
+      if (opts.json) out({ type: 'expect', file: file.name, line: line.line, passed: r.check.passed, text: r.check.text });
+      else write(r.check.passed ? green(opts.color, `  ok: ${r.check.text}`) : red(opts.color, `  FAILED ${where}: ${r.check.text}`));
+    }
+  }
+  return { world, failed, expects, rejected: false };
+}
+
+function findingCounts(world: World): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const code of findingCodes) {
+    const n = world.findingCounts.get(code);
+    if (n) counts[code] = n;
+  }
+  return counts;
+}
+
+/** Run each file in a fresh world; returns the exit code. */
+export function runFiles(files: SourceFile[], opts: RunOptions, write: Write): number {
+  let code = exitOk;
+  const worst = (c: number) => {
+    code = Math.max(code, c);
+  };
+  const parsed: { file: SourceFile; script: Script }[] = [];
+  for (const file of files) {
+    const r = parseScript(file.text);
+    if (!r.ok) {
+      for (const e of r.errors) {
+        if (opts.json) write(JSON.stringify({ type: 'error', file: file.name, line: e.line, column: e.column, message: e.message }));
+        else write(red(opts.color, `${file.name}:${e.line}:${e.column}: ${e.message}`));
+      }
+      worst(exitBadInput);
+    } else parsed.push({ file, script: r.script });
+  }
+  if (code === exitBadInput) return code;
+  for (const { file, script } of parsed) {
+    const r = runScript(file, script, opts, write);
+    const counts = findingCounts(r.world);
+    const findings = Object.values(counts).reduce((a, b) => a + b, 0);
+    if (r.rejected) worst(exitBadInput);
+    if (r.failed > 0) worst(exitExpectFailed);
+    if (opts.strict && findings > 0) worst(exitExpectFailed);
+    if (opts.json) {
+      write(JSON.stringify({ type: 'summary', file: file.name, steps: r.world.step, expects: r.expects, failed: r.failed, rejected: r.rejected, findings: counts, hash: stateHash(r.world) }));
+    } else {
+      write(`-- ${file.name}: ${r.world.step} steps, ${r.expects - r.failed}/${r.expects} expects held, state ${stateHash(r.world)}`);
+      for (const l of findingsSummary(r.world)) write(l.startsWith('  ') ? l : `-- ${l}`);
+    }
+  }
+  return code;
+}

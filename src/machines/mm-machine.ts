@@ -1,0 +1,60 @@
+/**
+ * The lifecycle of one address space (`struct mm_struct`): live while some task uses it,
+ * dead after the last user leaves (`mmput()` -> `exit_mmap()`). While live it holds the
+ * per-mm fields the kernel designs keep — arm64 v4/v5's `context.pmu_direct_access`, x86's
+ * `context.perf_rdpmc_allowed`, one counter here called `directAccess` — and who holds
+ * `mmap_lock` for write, with the tasks queued behind it (`down_write()` / `up_write()`).
+ */
+import { assign, setup } from 'xstate';
+
+export type MmEvent =
+  | { type: 'mm.access.inc' }
+  | { type: 'mm.access.dec' }
+  | { type: 'mm.lock'; pid: number }
+  | { type: 'mm.lock.wait'; pid: number }
+  | { type: 'mm.unlock' }
+  | { type: 'mm.release' };
+
+export interface MmContext {
+  directAccess: number;
+  lockHolder: number | null;
+  lockWaiters: number[];
+}
+
+export const mmMachine = setup({
+  types: { context: {} as MmContext, events: {} as MmEvent },
+  guards: {
+    lockFree: ({ context }) => context.lockHolder === null,
+  },
+  actions: {
+    inc: assign({ directAccess: ({ context }) => context.directAccess + 1 }),
+    dec: assign({ directAccess: ({ context }) => context.directAccess - 1 }),
+    take: assign({ lockHolder: ({ event }) => (event.type === 'mm.lock' ? event.pid : null) }),
+    queue: assign({
+      lockWaiters: ({ context, event }) =>
+        event.type === 'mm.lock.wait' ? [...context.lockWaiters, event.pid] : context.lockWaiters,
+    }),
+    // up_write() hands the lock to the first writer queued behind it.
+    handOver: assign(({ context }) => ({
+      lockHolder: context.lockWaiters[0] ?? null,
+      lockWaiters: context.lockWaiters.slice(1),
+    })),
+  },
+}).createMachine({
+  id: 'mm',
+  context: { directAccess: 0, lockHolder: null, lockWaiters: [] },
+  initial: 'live',
+  states: {
+    live: {
+      on: {
+        'mm.access.inc': { actions: 'inc' },
+        'mm.access.dec': { actions: 'dec' },
+        'mm.lock': { guard: 'lockFree', actions: 'take' },
+        'mm.lock.wait': { actions: 'queue' },
+        'mm.unlock': { actions: 'handOver' },
+        'mm.release': 'dead',
+      },
+    },
+    dead: { type: 'final' },
+  },
+});
