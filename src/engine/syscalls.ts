@@ -9,7 +9,7 @@
 import type { EventType } from './command.js';
 import { designOf } from './designs/index.js';
 import { blockOnIpis, waitsForIpis } from './ipi.js';
-import { mmContext, sendCpu, sendMm, sendTask, taskState } from './lifecycle.js';
+import { cpuMode, mmContext, sendCpu, sendMm, sendTask, taskState } from './lifecycle.js';
 import { logEvent } from './log.js';
 import { addEvent, pmuEnable, removeEvent } from './perf.js';
 import { actingTask, lookupFd, reject } from './reject.js';
@@ -101,6 +101,10 @@ export function closeTaskEvent(world: World, pid: number, fd: number): string[] 
 
 /** Finish the rest of a syscall now, or park the task until its IPIs are taken. */
 function endOrPark(world: World, task: Task, resume: Resume): string[] {
+  if (cpuMode(world.cpus[task.cpu]!) === 'halted') {
+    logEvent(world, task.cpu, 'oops', `task ${task.pid} never returns from ${resume.op}: its CPU halted under it`);
+    return [`CPU ${task.cpu} halted inside ${resume.op}: task ${task.pid} is stuck in the kernel`];
+  }
   if (waitsForIpis(world, task.pid)) {
     task.resume = resume;
     blockOnIpis(task);
@@ -153,8 +157,8 @@ function mapLocked(world: World, task: Task, op: Deferred, unlock: boolean): str
     logEvent(world, task.cpu, 'syscall', `mmap by task ${task.pid}: user page of fd ${op.fd} mapped in mm ${mm.id}`);
     design.mapped(world, ev, mm, task);
   } else if (ev && op.op === 'munmap') {
-    unmapOne(world, mm, ev, task);
     logEvent(world, task.cpu, 'syscall', `munmap by task ${task.pid}: user page of fd ${op.fd} unmapped from mm ${mm.id}`);
+    unmapOne(world, mm, ev, task);
   }
   return endOrPark(world, task, { op: op.op, fd: op.fd, unlock });
 }

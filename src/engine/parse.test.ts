@@ -1,0 +1,130 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { type Command, faultNames, findingCodes } from './command.js';
+import { formatCommand, parseCommand } from './parse.js';
+
+const fixedSpellings = [
+  'spawn app', 'spawn app aarch32', 'spawn app on 2', 'spawn app aarch32 on 3', 'thread 100', 'thread 100 on 1',
+  'open 100 cycles', 'open 100 instructions user 64bit', 'open cpu 1 cycles', 'close 100 3', 'close cpu 3',
+  'mmap 100 3', 'munmap 100 3', 'read 100 3', 'mrs 100 pmccntr', 'mrs 100 pmevcntr5', 'mrs 100 pmselr',
+  'msr 100 pmselr 31', 'migrate 100 2', 'exec32 100', 'exec64 100', 'exit 100', 'sleep 100', 'wake 100',
+  'switch 1 100', 'tick', 'tick 10', 'run 4096', 'ipi manual', 'ipi auto', 'deliver 1', 'policy v4',
+  'sysctl perf_user_access 1', 'rdpmc 2', 'fault mmap-lock-skip on', 'fault cpumask-maintained off', 'check',
+  'say "hello \\"world\\""', 'pause', 'expect finding access/other-mm', 'expect no-finding',
+  'expect no-finding leak/pmselr', 'expect read 100 3 sigill', 'expect read 100 3 fallback',
+  'expect read 100 3 value 42', 'expect reg 0 pmuserenr 12', 'expect reg 1 pmselr 0', 'checkpoint 0123456789abcdef',
+];
+
+describe('parseCommand', () => {
+  it.each(fixedSpellings)('parses %s and formats it back the same', (line) => {
+    const r = parseCommand(line);
+    expect(r.ok).toBe(true);
+    if (!r.ok || !r.command) throw new Error('no command');
+    expect(formatCommand(r.command)).toBe(line);
+  });
+
+  it('ignores blank lines and comments', () => {
+    expect(parseCommand('')).toEqual({ ok: true, command: null });
+    expect(parseCommand('   # just a note')).toEqual({ ok: true, command: null });
+    expect(parseCommand('tick 3 # three ticks')).toEqual({ ok: true, command: { kind: 'tick', n: 3 } });
+  });
+
+  it('accepts hex and underscores in numbers', () => {
+    expect(parseCommand('msr 100 pmselr 0x1f')).toEqual({ ok: true, command: { kind: 'msr', pid: 100, value: 31 } });
+    expect(parseCommand('run 2_147_483_640')).toEqual({ ok: true, command: { kind: 'run', cycles: 2147483640n } });
+  });
+
+  it.each([
+    ['mmap 100', 9, "mmap: expected an fd"],
+    ['mmap x 3', 6, "mmap: expected a pid (a whole number up to 999999) at column 6, got 'x'"],
+    ['open 100 bogus', 10, 'open: expected cycles|instructions at column 10'],
+    ['open 100 cycles user user', 22, "open: expected the end of the line or 64bit at column 22, got 'user'"],
+    ['mrs 100 pmevcntr40', 9, 'mrs: expected a register'],
+    ['frobnicate 1', 1, "unknown command 'frobnicate'"],
+    ['say "unterminated', 5, 'unterminated string'],
+    ['tick 0', 6, 'tick: expected at least 1 tick'],
+    ['checkpoint xyz', 12, 'checkpoint: expected a state hash'],
+    ['expect finding access/nope', 16, 'expect: expected access/other-mm|'],
+    ['fault warp-drive on', 7, 'fault: expected mmap-lock-skip|'],
+  ])('rejects %j at column %i', (line, column, message) => {
+    const r = parseCommand(line);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error.column).toBe(column);
+    expect(r.error.message).toContain(message);
+  });
+});
+
+const pid = fc.integer({ min: 0, max: 999_999 });
+const fd = fc.integer({ min: 0, max: 65_535 });
+const cpu = fc.integer({ min: 0, max: 1023 });
+const ev = fc.constantFrom('cycles' as const, 'instructions' as const);
+const u32 = fc.integer({ min: 0, max: 0xffff_ffff });
+const u64 = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });
+const name = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/);
+
+const commandArb: fc.Arbitrary<Command> = fc.oneof(
+  fc.record({ kind: fc.constant('spawn' as const), name, aarch32: fc.boolean(), cpu: fc.option(cpu) }),
+  fc.record({ kind: fc.constant('thread' as const), pid, cpu: fc.option(cpu) }),
+  fc.record({ kind: fc.constant('open' as const), pid, event: ev, user: fc.boolean(), is64: fc.boolean() }),
+  fc.record({ kind: fc.constant('open-cpu' as const), cpu, event: ev, user: fc.boolean(), is64: fc.boolean() }),
+  fc.record({ kind: fc.constantFrom('close' as const, 'mmap' as const, 'munmap' as const, 'read' as const), pid, fd }),
+  fc.record({ kind: fc.constant('close-cpu' as const), fd }),
+  fc.record({
+    kind: fc.constant('mrs' as const),
+    pid,
+    reg: fc.oneof(fc.constant({ kind: 'pmccntr' as const }), fc.constant({ kind: 'pmselr' as const }), fc.record({ kind: fc.constant('pmevcntr' as const), n: fc.integer({ min: 0, max: 30 }) })),
+  }),
+  fc.record({ kind: fc.constant('msr' as const), pid, value: u32 }),
+  fc.record({ kind: fc.constant('migrate' as const), pid, cpu }),
+  fc.record({ kind: fc.constantFrom('exec32' as const, 'exec64' as const, 'exit' as const, 'sleep' as const, 'wake' as const), pid }),
+  fc.record({ kind: fc.constant('switch' as const), cpu, pid }),
+  fc.record({ kind: fc.constant('tick' as const), n: fc.integer({ min: 1, max: 1_000_000 }) }),
+  fc.record({ kind: fc.constant('run' as const), cycles: u64 }),
+  fc.record({ kind: fc.constant('ipi' as const), mode: fc.constantFrom('manual' as const, 'auto' as const) }),
+  fc.record({ kind: fc.constant('deliver' as const), cpu }),
+  fc.record({ kind: fc.constant('policy' as const), name }),
+  fc.record({ kind: fc.constant('sysctl' as const), value: fc.constantFrom(0 as const, 1 as const) }),
+  fc.record({ kind: fc.constant('rdpmc' as const), value: fc.constantFrom(0 as const, 1 as const, 2 as const) }),
+  fc.record({ kind: fc.constant('fault' as const), name: fc.constantFrom(...faultNames), on: fc.boolean() }),
+  fc.record({ kind: fc.constantFrom('check' as const, 'pause' as const) }),
+  fc.record({ kind: fc.constant('say' as const), text: fc.string({ maxLength: 200 }).filter((s) => !s.includes('\n')) }),
+  fc.record({ kind: fc.constant('expect-finding' as const), code: fc.constantFrom(...findingCodes) }),
+  fc.record({ kind: fc.constant('expect-no-finding' as const), code: fc.option(fc.constantFrom(...findingCodes)) }),
+  fc.record({
+    kind: fc.constant('expect-read' as const),
+    pid,
+    fd,
+    outcome: fc.oneof(fc.constant({ kind: 'sigill' as const }), fc.constant({ kind: 'fallback' as const }), fc.record({ kind: fc.constant('value' as const), value: u64 })),
+  }),
+  fc.record({ kind: fc.constant('expect-reg' as const), cpu, reg: fc.constantFrom('pmuserenr' as const, 'pmselr' as const), value: u32 }),
+  fc.record({ kind: fc.constant('checkpoint' as const), hash: fc.stringMatching(/^[0-9a-f]{16}$/) }),
+);
+
+describe('parser properties', () => {
+  it('round-trips every command through its canonical spelling', () => {
+    fc.assert(
+      fc.property(commandArb, (c) => {
+        const r = parseCommand(formatCommand(c));
+        expect(r).toEqual({ ok: true, command: c });
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('never throws, and every error has a column inside the line or just past it', () => {
+    const words = ['spawn', 'open', 'cpu', 'mmap', 'expect', 'read', 'value', 'on', '"', '#', '0x', '-1', '100', 'user', '64bit', 'pmevcntr', 'pmselr', '\t', '\\'];
+    const soup = fc.array(fc.oneof(fc.constantFrom(...words), fc.string({ maxLength: 6 })), { maxLength: 8 }).map((a) => a.join(' '));
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ maxLength: 80 }), soup), (line) => {
+        const r = parseCommand(line);
+        if (!r.ok) {
+          expect(r.error.column).toBeGreaterThanOrEqual(1);
+          expect(r.error.column).toBeLessThanOrEqual(line.length + 1);
+          expect(r.error.message.length).toBeGreaterThan(0);
+        }
+      }),
+      { numRuns: 5000 },
+    );
+  });
+});
