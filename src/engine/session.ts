@@ -2,7 +2,10 @@
  * Playing command text into a world, for tests, benchmarks and tools: every line parsed by the
  * one parser and applied in order. Pure: no files, no output.
  */
-import { parseCommand } from './parse.js';
+import type { Command } from './command.js';
+import { stateHash } from './hash.js';
+import { formatCommand, parseCommand } from './parse.js';
+import { formatHeader } from './script.js';
 import { type StepResult, applyCommand } from './step.js';
 import { type Config, type World, createWorld, defaultConfig } from './world.js';
 
@@ -26,4 +29,24 @@ export function playLines(world: World, text: string): Played[] {
 export function play(text: string, config: Partial<Config> = {}): { world: World; played: Played[] } {
   const world = createWorld({ ...defaultConfig, ...config });
   return { world, played: playLines(world, text) };
+}
+
+/**
+ * A recording of `commands` played into a fresh world: the header, every accepted command,
+ * and a `checkpoint` after every `every` commands and at the end.
+ */
+export function recordCommands(config: Config, commands: Command[], every: number): string {
+  const world = createWorld(config);
+  const lines = [formatHeader(config)];
+  let since = 0;
+  for (const c of commands) {
+    if (!applyCommand(world, c).ok) continue;
+    lines.push(formatCommand(c));
+    if (++since === every) {
+      lines.push(`checkpoint ${stateHash(world)}`);
+      since = 0;
+    }
+  }
+  if (since > 0) lines.push(`checkpoint ${stateHash(world)}`);
+  return lines.join('\n') + '\n';
 }

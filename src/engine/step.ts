@@ -269,14 +269,21 @@ function apply(world: World, c: Command): { lines: string[]; check?: Check } {
   }
 }
 
+/** Commands that only look at the world (or narrate) are not steps: they change nothing. */
+const observing = new Set<Command['kind']>(['check', 'say', 'pause', 'expect-finding', 'expect-no-finding', 'expect-reg', 'checkpoint']);
+
+export function isObserving(c: Command): boolean {
+  return observing.has(c.kind);
+}
+
 /** Apply one command. A rejection leaves the world exactly as it was. */
 export function applyCommand(world: World, c: Command): StepResult {
-  const step = world.step + 1;
   const before = world.step;
-  world.step = step;
+  const looks = observing.has(c.kind);
+  if (!looks) world.step++;
   try {
     const { lines, check } = apply(world, c);
-    const settled = c.kind === 'tick' ? [] : settle(world);
+    const settled = c.kind === 'tick' || looks ? [] : settle(world);
     return check ? { ok: true, lines: [...lines, ...settled], check } : { ok: true, lines: [...lines, ...settled] };
   } catch (e) {
     if (e instanceof Rejected) {

@@ -1,0 +1,84 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { type RunOptions, type SourceFile, runFiles } from './headless.js';
+
+const quiet: RunOptions = { overrides: {}, json: false, strict: false, quiet: true, color: false };
+
+function run(files: SourceFile[], opts: Partial<RunOptions> = {}): { code: number; out: string[] } {
+  const out: string[] = [];
+  const code = runFiles(files, { ...quiet, ...opts }, (l) => out.push(l));
+  return { code, out };
+}
+
+function pmuFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? pmuFiles(join(dir, e.name)) : e.name.endsWith('.pmu') ? [join(dir, e.name)] : [],
+  );
+}
+
+describe('every file in saves/', () => {
+  const files = pmuFiles('saves');
+  it('there are files to check', () => {
+    expect(files.length).toBeGreaterThanOrEqual(8);
+  });
+  it.each(files)('%s runs with every expect and checkpoint holding', (path) => {
+    const { code, out } = run([{ name: path, text: readFileSync(path, 'utf8') }]);
+    expect(out.filter((l) => l.includes('FAILED') || l.includes('rejected'))).toEqual([]);
+    expect(code).toBe(0);
+  });
+});
+
+describe('pmuplay run', () => {
+  const ok: SourceFile = { name: 'ok.pmu', text: 'spawn a\nexpect no-finding\n' };
+
+  it('exits 1 when an expect fails, naming the file and line', () => {
+    const { code, out } = run([{ name: 'f.pmu', text: 'spawn a\nexpect finding access/stale\n' }]);
+    expect(code).toBe(1);
+    expect(out).toContain('  FAILED f.pmu:2: finding access/stale: none so far');
+  });
+
+  it('exits 2 on a line that does not parse, before running anything', () => {
+    const { code, out } = run([ok, { name: 'bad.pmu', text: 'spawn a\nmmap 100\n' }]);
+    expect(code).toBe(2);
+    expect(out).toEqual(['bad.pmu:2:9: mmap: expected an fd at column 9, the line ended']);
+  });
+
+  it('exits 2 on a rejected command, with the file and line', () => {
+    const { code, out } = run([{ name: 'r.pmu', text: 'spawn a\nmigrate 100 9\n' }]);
+    expect(code).toBe(2);
+    expect(out).toContain('r.pmu:2: rejected: migrate: there is no CPU 9 (CPUs are 0..3)');
+  });
+
+  it('exits 2 on an unknown header version', () => {
+    const { code, out } = run([{ name: 'h.pmu', text: 'pmuplay 9 seed=1\nspawn a\n' }]);
+    expect(code).toBe(2);
+    expect(out[0]).toContain("h.pmu:1:9: header: unknown format version '9'");
+  });
+
+  it('with --strict, exits 1 when a finding occurs', () => {
+    const text = 'spawn a on 0\nspawn b on 1\nopen 100 cycles\nmmap 100 3\n';
+    expect(run([{ name: 's.pmu', text }]).code).toBe(0);
+    expect(run([{ name: 's.pmu', text }], { strict: true }).code).toBe(1);
+  });
+
+  it('prints findings and a summary as JSON lines', () => {
+    const text = 'spawn a on 0\nspawn b on 1\nopen 100 cycles\nmmap 100 3\n';
+    const { out } = run([{ name: 'j.pmu', text }], { json: true });
+    const objects = out.map((l) => JSON.parse(l) as { type: string; code?: string; findings?: object });
+    expect(objects.filter((o) => o.type === 'finding').map((o) => o.code)).toEqual(['access/other-mm']);
+    expect(objects.at(-1)).toMatchObject({ type: 'summary', findings: { 'access/other-mm': 1 }, failed: 0 });
+  });
+
+  it('lets flags override the header', () => {
+    const text = 'pmuplay 1 cpus=2\nspawn a on 3\n';
+    expect(run([{ name: 'c.pmu', text }]).code).toBe(2);
+    expect(run([{ name: 'c.pmu', text }], { overrides: { cpus: 4 } }).code).toBe(0);
+  });
+
+  it('reports a checkpoint that does not match', () => {
+    const { code, out } = run([{ name: 'k.pmu', text: 'spawn a\ncheckpoint 0000000000000000\n' }]);
+    expect(code).toBe(1);
+    expect(out.some((l) => l.startsWith('  FAILED k.pmu:2: state hash '))).toBe(true);
+  });
+});
