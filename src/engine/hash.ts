@@ -35,7 +35,7 @@ export function stateFields(world: World): Record<string, string> {
     f[`event${ev.id}`] = `${ev.owner} ${ev.boundCpu} ${ev.fd} ${ev.type} ${+ev.userRequest}${+ev.is64}${+ev.readable}${+ev.chained}${+ev.fdOpen} ctr=${ev.counter}@${ev.activeCpu} ${ev.count} ${ev.prevCount} ${ev.trueCount} map=${ev.mappedIn} page=${p.lock},${p.index},${p.offset},${+p.capUserRdpmc},${p.pmcWidth}`;
   }
   for (const call of world.calls.values()) f[`call${call.id}`] = `${call.caller} ${call.waitingOn.join('.')}`;
-  f['findings'] = [...world.findingCounts].sort().map(([k, v]) => `${k}=${v}`).join(' ') + ` reported=${[...world.reported].sort().join(',')}`;
+  f['findings'] = [...world.findingCounts].sort().map(([k, v]) => `${k}=${v}`).join(' ') + ` reported=${[...world.reported].sort((a, b) => a[0] - b[0]).map(([cpu, r]) => `${cpu}:${r.seq}:${r.keys.join('.')}`).join(',')}`;
   return f;
 }
 

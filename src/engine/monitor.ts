@@ -8,7 +8,7 @@ import type { FindingCode } from './command.js';
 import { designOf } from './designs/index.js';
 import { runsAtEl0, taskArch } from './lifecycle.js';
 import { logEvent } from './log.js';
-import type { World } from './world.js';
+import type { Cpu, Grant, Task, World } from './world.js';
 
 export function recordFinding(
   world: World,
@@ -22,42 +22,51 @@ export function recordFinding(
   logEvent(world, cpu, 'finding', `${code}: ${text}`);
 }
 
-/** Check every CPU running a task at EL0 against the design's intent. */
+type AccessCode = 'access/aarch32' | 'access/other-mm' | 'access/stale';
+
+/** What an access condition says; built only when it is new (the check runs every step). */
+function accessText(world: World, code: AccessCode, cpu: Cpu, task: Task, grant: Grant): string {
+  const design = designOf(world);
+  const regs = design.accessName(design.accessBits(cpu));
+  const why = `${grant.forMm === null ? `pid ${grant.forPid}` : `mm ${grant.forMm}`} by ${grant.by}`;
+  if (code === 'access/aarch32') return `AArch32 task ${task.pid} (${task.name}) runs at EL0 with ${regs} on CPU ${cpu.id} (granted for ${why})`;
+  if (code === 'access/other-mm') return `task ${task.pid} (${task.name}, mm ${task.mm}) runs at EL0 with ${regs} on CPU ${cpu.id}, granted for ${why}`;
+  return `task ${task.pid} (${task.name}, mm ${task.mm}) keeps ${regs} on CPU ${cpu.id} though its mm maps no readable event (granted for ${why})`;
+}
+
+const accessCodes: AccessCode[] = ['access/aarch32', 'access/other-mm', 'access/stale'];
+
+/**
+ * Check every CPU running a task at EL0 against the design's intent. A condition is reported
+ * when it begins and stays reported while the grant it was found under is in force (per CPU:
+ * the grant's seq and the pid*4+code keys seen under it), so a task switched out and back in
+ * under the same grant is not reported twice. Runs every step: it allocates only on news.
+ */
 export function scanAccess(world: World): void {
   const design = designOf(world);
-  const standing = new Set<string>();
-  const once = (key: string, code: FindingCode, cpu: number, pid: number, text: string) => {
-    standing.add(key);
-    if (!world.reported.has(key)) recordFinding(world, code, cpu, pid, text);
-  };
   for (const cpu of world.cpus) {
     const grant = cpu.grant;
-    if (grant === null || cpu.current === null) continue;
+    let seen = world.reported.get(cpu.id);
+    if (seen && seen.seq !== grant?.seq) {
+      world.reported.delete(cpu.id);
+      seen = undefined;
+    }
+    if (grant === null || cpu.current === null || design.accessBits(cpu) === 0) continue;
     const task = world.tasks.get(cpu.current);
     if (!task || !runsAtEl0(cpu, task)) continue;
-    const bits = design.accessBits(cpu);
-    if (bits === 0) continue;
-    const regs = design.accessName(bits);
-    const why = `${grant.forMm === null ? `pid ${grant.forPid}` : `mm ${grant.forMm}`} by ${grant.by}`;
-    if (taskArch(task) === 'aarch32') {
-      once(`aarch32:${cpu.id}:${task.pid}:${grant.seq}`, 'access/aarch32', cpu.id, task.pid,
-        `AArch32 task ${task.pid} (${task.name}) runs at EL0 with ${regs} on CPU ${cpu.id} (granted for ${why})`);
-    }
-    if (design.entitled(world, task)) continue;
-    const forOther = grant.forMm !== task.mm && grant.forPid !== task.pid;
-    if (forOther) {
-      once(`other:${cpu.id}:${task.pid}:${grant.seq}`, 'access/other-mm', cpu.id, task.pid,
-        `task ${task.pid} (${task.name}, mm ${task.mm}) runs at EL0 with ${regs} on CPU ${cpu.id}, granted for ${why}`);
-    } else {
-      once(`stale:${cpu.id}:${task.pid}:${grant.seq}`, 'access/stale', cpu.id, task.pid,
-        `task ${task.pid} (${task.name}, mm ${task.mm}) keeps ${regs} on CPU ${cpu.id} though its mm maps no readable event (granted for ${why})`);
+    const found: number[] = [];
+    if (taskArch(task) === 'aarch32') found.push(0);
+    if (!design.entitled(world, task)) found.push(grant.forMm !== task.mm && grant.forPid !== task.pid ? 1 : 2);
+    for (const code of found) {
+      const key = task.pid * 4 + code;
+      if (seen?.keys.includes(key)) continue;
+      if (!seen) {
+        seen = { seq: grant.seq, keys: [] };
+        world.reported.set(cpu.id, seen);
+      }
+      seen.keys.push(key);
+      const c = accessCodes[code]!;
+      recordFinding(world, c, cpu.id, task.pid, accessText(world, c, cpu, task, grant));
     }
   }
-  // A condition stays reported while the grant it was found under is still in force, so a
-  // task switched out and back in under the same grant is not reported twice.
-  for (const key of world.reported) {
-    const [, cpu, , seq] = key.split(':');
-    if (world.cpus[Number(cpu)]?.grant?.seq === Number(seq)) standing.add(key);
-  }
-  world.reported = standing;
 }

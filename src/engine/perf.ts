@@ -153,8 +153,9 @@ export function schedOut(world: World, task: Task): void {
 
 /** Per-CPU events first (they are pinned to the CPU context), then the task's. */
 export function schedIn(world: World, cpu: Cpu, task: Task | null): void {
-  for (const ev of world.events.values()) {
-    if (ev.boundCpu === cpu.id && ev.activeCpu === null) addEvent(world, cpu, ev);
+  for (const id of cpu.boundEvents) {
+    const ev = world.events.get(id);
+    if (ev && ev.activeCpu === null) addEvent(world, cpu, ev);
   }
   if (task) for (const ev of taskEvents(world, task)) addEvent(world, cpu, ev);
 }

@@ -4,6 +4,7 @@
  * The lookups here are the checks commands make before they change anything.
  */
 import { cpuMode, taskState } from './lifecycle.js';
+import { firstPid } from './limits.js';
 import { cpuBusy } from './sched.js';
 import type { Cpu, PerfEvent, Task, World } from './world.js';
 
@@ -12,10 +13,9 @@ export interface Rejection {
   message: string;
 }
 
-export class Rejected extends Error {
-  constructor(readonly rejection: Rejection) {
-    super(rejection.message);
-  }
+/** Thrown from deep in a command to unwind before anything changed; not an Error (no stack). */
+export class Rejected {
+  constructor(readonly rejection: Rejection) {}
 }
 
 export function reject(verb: string, what: string, message: string): never {
@@ -36,7 +36,10 @@ export function liveCpu(world: World, verb: string, id: number): Cpu {
 
 export function lookupTask(world: World, verb: string, pid: number): Task {
   const task = world.tasks.get(pid);
-  if (!task) reject(verb, 'no-such-pid', `there is no task ${pid}`);
+  if (!task) {
+    const gone = pid >= firstPid && pid < world.nextPid;
+    reject(verb, gone ? 'exited' : 'no-such-pid', gone ? `task ${pid} has exited` : `there is no task ${pid}`);
+  }
   if (taskState(task) === 'exited') reject(verb, 'exited', `task ${pid} (${task.name}) has exited`);
   return task;
 }

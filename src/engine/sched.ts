@@ -9,6 +9,7 @@ import { designOf } from './designs/index.js';
 import { cpuMode, sendCpu, sendTask, taskState } from './lifecycle.js';
 import { logEvent } from './log.js';
 import { pmuEnable, schedIn, schedOut } from './perf.js';
+import { reapMmIfUnused } from './reap.js';
 import type { Cpu, Mm, Task, World } from './world.js';
 
 export interface SwitchOptions {
@@ -25,8 +26,10 @@ export function loadMm(world: World, cpu: Cpu, mm: Mm): void {
     if (old) old.cpumask = old.cpumask.filter((id) => id !== cpu.id);
     if (!mm.cpumask.includes(cpu.id)) mm.cpumask = [...mm.cpumask, cpu.id].sort((a, b) => a - b);
   }
+  const previous = cpu.activeMm;
   cpu.activeMm = mm.id;
   design.switchMm(world, cpu, mm);
+  if (previous !== null) reapMmIfUnused(world, world.mms.get(previous));
 }
 
 export function contextSwitch(world: World, cpu: Cpu, nextPid: number | null, opts: SwitchOptions): void {

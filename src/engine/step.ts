@@ -171,6 +171,7 @@ function apply(world: World, c: Command): { lines: string[]; check?: Check } {
       }
       world.events.set(ev.id, ev);
       world.cpuFds.set(fd, ev.id);
+      cpu.boundEvents.push(ev.id);
       addEvent(world, cpu, ev);
       pmuEnable(world, cpu);
       logEvent(world, cpu.id, 'syscall', `perf_event_open(${c.event}, cpu ${c.cpu}) = fd ${fd} (per-CPU)`);
@@ -185,6 +186,8 @@ function apply(world: World, c: Command): { lines: string[]; check?: Check } {
       removeEvent(world, ev);
       world.events.delete(ev.id);
       world.cpuFds.delete(c.fd);
+      const bound = world.cpus[ev.boundCpu!]!;
+      bound.boundEvents = bound.boundEvents.filter((id) => id !== ev.id);
       if (cpu) pmuEnable(world, cpu);
       return { lines: [`cpu fd ${c.fd} closed`] };
     }

@@ -14,17 +14,30 @@ import { logEvent } from './log.js';
 import { addEvent, pmuEnable, removeEvent } from './perf.js';
 import { actingTask, lookupFd, reject } from './reject.js';
 import { detach, enqueue, ensureRunning, loadMm, switchAway } from './sched.js';
+import { reapMmIfUnused, reapTask } from './reap.js';
 import { createMm } from './tasks.js';
 import { eventsMax, firstFd } from './limits.js';
 import type { Deferred, Mm, PerfEvent, Resume, Task, World } from './world.js';
 
+/**
+ * Enter a syscall: the task must be on its CPU. The machines hear of the syscall only if it
+ * parks (`parkInKernel`): a syscall that enters and returns within one step changes no state
+ * anyone can see, and sending the pair would cost two machine events for nothing.
+ */
 export function enterSyscall(world: World, task: Task, name: string): void {
   ensureRunning(world, task, `${name} by task ${task.pid}`);
+}
+
+/** The syscall outlives this step (it waits, or its CPU died under it): tell the machines. */
+function parkInKernel(world: World, task: Task): void {
+  if (taskState(task) !== 'running') return;
   sendTask(task, { type: 'task.syscall.enter' });
-  sendCpu(world.cpus[task.cpu]!, { type: 'cpu.syscall' });
+  const cpu = world.cpus[task.cpu]!;
+  if (cpuMode(cpu) === 'el0') sendCpu(cpu, { type: 'cpu.syscall' });
 }
 
 export function leaveSyscall(world: World, task: Task): void {
+  if (taskState(task) !== 'syscall') return;
   sendTask(task, { type: 'task.syscall.exit' });
   sendCpu(world.cpus[task.cpu]!, { type: 'cpu.sysret' });
 }
@@ -102,11 +115,13 @@ export function closeTaskEvent(world: World, pid: number, fd: number): string[] 
 /** Finish the rest of a syscall now, or park the task until its IPIs are taken. */
 function endOrPark(world: World, task: Task, resume: Resume): string[] {
   if (cpuMode(world.cpus[task.cpu]!) === 'halted') {
+    parkInKernel(world, task);
     logEvent(world, task.cpu, 'oops', `task ${task.pid} never returns from ${resume.op}: its CPU halted under it`);
     return [`CPU ${task.cpu} halted inside ${resume.op}: task ${task.pid} is stuck in the kernel`];
   }
   if (waitsForIpis(world, task.pid)) {
     task.resume = resume;
+    parkInKernel(world, task);
     blockOnIpis(task);
     return [`task ${task.pid} waits in ${resume.op} for IPIs (deliver CPU, or ipi auto)`];
   }
@@ -130,6 +145,7 @@ function finish(world: World, task: Task, resume: Resume): string[] {
     case 'exit': {
       sendTask(task, { type: 'task.exit' });
       switchAway(world, world.cpus[task.cpu]!, `task ${task.pid} exited`);
+      reapTask(world, task);
       return [`task ${task.pid} exited`];
     }
   }
@@ -168,7 +184,7 @@ function unmapOne(world: World, mm: Mm, ev: PerfEvent, caller: Task): void {
   ev.mappedIn = null;
   designOf(world).unmapped(world, ev, mm, caller);
   const owner = ev.owner === null ? undefined : world.tasks.get(ev.owner);
-  if (!ev.fdOpen || (owner && taskState(owner) === 'exited')) freeEvent(world, ev);
+  if (!ev.fdOpen || !owner || taskState(owner) === 'exited') freeEvent(world, ev);
 }
 
 /** mmap and munmap take mmap_lock for write, or queue behind its holder. */
@@ -185,6 +201,7 @@ function withMmapLock(world: World, task: Task, op: Deferred): string[] {
   }
   sendMm(mm, { type: 'mm.lock.wait', pid: task.pid });
   task.deferred = op;
+  parkInKernel(world, task);
   sendTask(task, { type: 'task.block.lock' });
   switchAway(world, world.cpus[task.cpu]!, `task ${task.pid} blocks on mmap_lock`);
   return [`task ${task.pid} blocks on mmap_lock of mm ${mm.id} (held by task ${holder})`];
@@ -217,6 +234,7 @@ function dropMmUser(world: World, mm: Mm, caller: Task): void {
   }
   sendMm(mm, { type: 'mm.release' });
   logEvent(world, caller.cpu, 'info', `mm ${mm.id} has no users left: released`);
+  reapMmIfUnused(world, mm);
 }
 
 /** `perf_event_exit_task`: the task's events stop; a mapped one lives on until munmap. */
@@ -245,6 +263,7 @@ function killThread(world: World, victim: Task, killer: Task): void {
   exitTaskEvents(world, victim);
   sendTask(victim, { type: 'task.exit' });
   world.mms.get(victim.mm)!.users--;
+  reapTask(world, victim);
   logEvent(world, victim.cpu, 'sched', `task ${victim.pid} killed: its process called exec`);
 }
 
@@ -284,8 +303,6 @@ export function settleKernel(world: World): string[] {
     if (!task?.deferred || taskState(task) !== 'running') continue;
     const op = task.deferred;
     task.deferred = null;
-    sendTask(task, { type: 'task.syscall.enter' });
-    sendCpu(cpu, { type: 'cpu.syscall' });
     logEvent(world, cpu.id, 'syscall', `task ${task.pid} resumes ${op.op} with mmap_lock held`);
     lines.push(...mapLocked(world, task, op, true));
   }

@@ -109,6 +109,8 @@ export interface Cpu {
   cycleCounter: Counter;
   counters: Counter[];
   pendingIpis: Ipi[];
+  /** Per-CPU events bound to this CPU (ids), so a switch need not look at every event. */
+  boundEvents: number[];
 }
 
 /** A syscall's second half, run when the IPIs it waits for have all been taken. */
@@ -222,8 +224,8 @@ export interface World {
   log: Ring<LogEntry>;
   findings: Ring<Finding>;
   findingCounts: Map<FindingCode, number>;
-  /** Conditions already reported, so a standing leak is one finding, not one per step. */
-  reported: Set<string>;
+  /** Per CPU, access conditions already reported under its current grant (monitor.ts). */
+  reported: Map<number, { seq: number; keys: number[] }>;
 }
 
 function newCounter(id: number, width: 32 | 64): Counter {
@@ -249,6 +251,7 @@ export function createWorld(config: Config = defaultConfig): World {
       cycleCounter: newCounter(31, 64),
       counters: Array.from({ length: config.counters }, (_, n) => newCounter(n, config.longCounters ? 64 : 32)),
       pendingIpis: [],
+      boundEvents: [],
     });
   }
   return {
@@ -274,7 +277,7 @@ export function createWorld(config: Config = defaultConfig): World {
     log: new Ring(logLinesMax),
     findings: new Ring(findingsKeptMax),
     findingCounts: new Map(),
-    reported: new Set(),
+    reported: new Map(),
   };
 }
 

@@ -58,6 +58,7 @@ export const taskMachine = setup({
         'task.preempt': 'runnable',
         'task.syscall.enter': 'syscall',
         'task.sleep': 'blocked.sleep',
+        'task.exec': { actions: 'setArch' },
         'task.exit': 'exited',
       },
     },

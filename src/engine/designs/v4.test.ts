@@ -112,7 +112,7 @@ describe('v4: AArch32', () => {
     const { world, played } = play('spawn app on 2\nopen 100 cycles\nmmap 100 3\nexec32 100\nmrs 100 pmccntr');
     expect(lastOutput(played)).toBe('SIGILL');
     expect(world.tasks.get(100)!.mm).toBe(2);
-    expect(world.mms.get(1)!.actor.getSnapshot().value).toBe('dead');
+    expect(world.mms.has(1)).toBe(false); // released, and loaded on no CPU: freed
   });
 });
 

@@ -1,0 +1,96 @@
+/**
+ * `npm run bench`: engine speed and memory, printed as figures and ratios from one run.
+ * Not a test: nothing here passes or fails.
+ */
+import { createActor } from 'xstate';
+import { machineEvents } from '../src/engine/lifecycle.js';
+import { playLines } from '../src/engine/session.js';
+import { applyCommand } from '../src/engine/step.js';
+import { generateWorkload } from '../src/engine/workload.js';
+import { type Config, createWorld, defaultConfig } from '../src/engine/world.js';
+import { taskMachine } from '../src/machines/task-machine.js';
+
+const rounds = 5;
+const config: Config = { ...defaultConfig, cpus: 8, seed: 2026 };
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+function gc(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
+
+// 1. Commands per second on a fixed seeded workload.
+const t0 = performance.now();
+const commands = generateWorkload({ seed: 2026, commands: 200_000, tasks: 64, config });
+const genMs = performance.now() - t0;
+const kinds = new Set(commands.map((c) => c.kind));
+console.log(`workload: ${commands.length} commands of ${kinds.size} kinds, 8 CPUs, 64 tasks (generated in ${(genMs / 1000).toFixed(1)} s)`);
+
+const rates: number[] = [];
+const perEvent: number[] = [];
+let rejected = 0;
+let heapSamples: number[] = [];
+let peakRss = 0;
+for (let r = 0; r < rounds; r++) {
+  gc();
+  const world = createWorld(config);
+  const sentBefore = machineEvents.sent;
+  const samples: number[] = [];
+  rejected = 0;
+  const start = performance.now();
+  for (let i = 0; i < commands.length; i++) {
+    if (!applyCommand(world, commands[i]!).ok) rejected++;
+    if (r === 0 && i % 50_000 === 49_999) {
+      gc();
+      samples.push(process.memoryUsage().heapUsed);
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    }
+  }
+  const ms = performance.now() - start;
+  if (r === 0) heapSamples = samples;
+  rates.push(commands.length / (ms / 1000));
+  perEvent.push((ms * 1e6) / (machineEvents.sent - sentBefore));
+  if (r === 0) console.log(`machine events sent: ${machineEvents.sent - sentBefore} (${((machineEvents.sent - sentBefore) / commands.length).toFixed(2)} per command); rejected commands: ${rejected}`);
+}
+
+// 2. A bare actor.send loop in the same process, on the task machine.
+const actor = createActor(taskMachine, { input: { arch: 'aarch64' } }).start();
+const bare: number[] = [];
+for (let r = 0; r < rounds; r++) {
+  const n = 500_000;
+  const start = performance.now();
+  for (let i = 0; i < n; i++) actor.send({ type: i % 2 === 0 ? 'task.run' : 'task.preempt' });
+  bare.push(((performance.now() - start) * 1e6) / n);
+}
+
+const rate = median(rates);
+const eventNs = median(perEvent);
+const bareNs = median(bare);
+console.log(`engine: ${Math.round(rate).toLocaleString('en')} commands/s (median of ${rounds}; aim >= 100,000)`);
+console.log(`engine time per machine event: ${Math.round(eventNs)} ns; bare actor.send: ${Math.round(bareNs)} ns; ratio ${(eventNs / bareNs).toFixed(2)} (aim <= 2)`);
+
+// 3. One tick over 2^10 and over 2^40 cycles, with every task counting and mapped.
+function tickTime(cyclesPerTick: bigint): number {
+  const world = createWorld({ ...config, cyclesPerTick });
+  let setup = '';
+  for (let i = 0; i < 64; i++) setup += `spawn t${i}\nopen ${100 + i} cycles user\nopen ${100 + i} instructions user\nmmap ${100 + i} 3\n`;
+  playLines(world, setup);
+  const times: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    const start = performance.now();
+    applyCommand(world, { kind: 'tick', n: 1 });
+    times.push(performance.now() - start);
+  }
+  return median(times) * 1000;
+}
+const small = tickTime(1n << 10n);
+const large = tickTime(1n << 40n);
+console.log(`tick over 2^10 cycles: ${small.toFixed(1)} us; over 2^40 cycles: ${large.toFixed(1)} us; ratio ${(large / small).toFixed(2)} (8 CPUs; 2^40 cycles is ~512 overflows per counter)`);
+
+// 4. Memory.
+console.log(`heap after GC at 50k/100k/150k/200k commands: ${heapSamples.map(mib).join(' / ')} MiB; peak RSS ${mib(peakRss)} MiB`);
