@@ -78,8 +78,10 @@ function runScript(file: SourceFile, script: Script, opts: RunOptions, write: Wr
       const fresh = world.findings.last(world.findings.total - findingsBefore);
       for (const f of fresh) out({ type: 'finding', file: file.name, line: line.line, ...f });
       if (!opts.quiet || r.check) out({ type: 'result', file: file.name, line: line.line, step: world.step, command: line.text, output: r.lines });
+    } else if (line.command.kind === 'say') {
+      write(dim(opts.color, where) + `  » ${line.command.text}`);
     } else {
-      const shown = opts.quiet ? entries.filter((e) => e.kind === 'finding' || e.kind === 'say') : entries;
+      const shown = opts.quiet ? entries.filter((e) => e.kind === 'finding') : entries;
       if (!opts.quiet || shown.length > 0 || r.check) write(dim(opts.color, `${where}`) + `  ${line.text}`);
       if (dropped > 0 && !opts.quiet) write(`    (${dropped} earlier log lines of this step not kept)`);
       for (const e of shown) write(logLine(e, opts.color));
