@@ -11,7 +11,7 @@ export type ReadOutcome = { kind: 'sigill' } | { kind: 'fallback' } | { kind: 'v
 export const designNames = ['v4', 'v5', 'upstream', 'x86', 'hardened'] as const;
 export type DesignName = (typeof designNames)[number];
 
-export const faultNames = ['mmap-lock-skip', 'cpumask-maintained', 'zero-extend'] as const;
+export const faultNames = ['mmap-lock-skip', 'cpumask-maintained', 'zero-extend', 'preempt-in-read'] as const;
 export type FaultName = (typeof faultNames)[number];
 
 export const findingCodes = [

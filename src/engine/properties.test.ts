@@ -138,3 +138,14 @@ describe('time', () => {
     expect(overflows).toBe(Number(ev.trueCount / ((1n << 31n) - 1n)));
   });
 });
+
+describe('a reschedule inside a read', () => {
+  it('moves the page lock, so userspace retries and still reads the true count', () => {
+    const world = createWorld(small);
+    const played = playLines(world, 'fault preempt-in-read on\nspawn a on 0\nspawn b on 0\nopen 100 cycles user\nmmap 100 3\ntick 2\nread 100 3');
+    const read = played.at(-1)!.result;
+    expect(read.ok && read.lines[0]).toMatch(/^\d+, 1 retry/);
+    expect(world.log.toArray().some((e) => e.text.includes('preempted inside its read'))).toBe(true);
+    expect(world.findingCounts.size).toBe(0);
+  });
+});

@@ -15,6 +15,7 @@ import { recordFinding } from './monitor.js';
 import { counterName, handlePmuIrq, readCount } from './perf.js';
 import { runCycles } from './pmu.js';
 import { reject } from './reject.js';
+import { contextSwitch, ensureRunning } from './sched.js';
 import { USERENR_CR, USERENR_EN, USERENR_ER, writePmselr } from './sysreg.js';
 import { type Cpu, type PerfEvent, type Task, type World, counterOf, cycleCounterId } from './world.js';
 import { enterSyscall, leaveSyscall } from './syscalls.js';
@@ -117,6 +118,21 @@ function fallback(world: World, task: Task, ev: PerfEvent, why: string): ReadRes
   return { kind: 'fallback', value, why };
 }
 
+/**
+ * The what-if `preempt-in-read`: the scheduler takes the CPU between the page read and the
+ * register read, runs the next queued task, and comes back. Both switches republish the page.
+ */
+function preemptReader(world: World, cpu: Cpu, task: Task): void {
+  const other = cpu.runqueue[0];
+  if (other === undefined) {
+    logEvent(world, cpu.id, 'sched', `task ${task.pid} preempted inside its read, but nothing else is runnable on CPU ${cpu.id}`);
+    return;
+  }
+  contextSwitch(world, cpu, other, { requeuePrev: true, reason: `task ${task.pid} preempted inside its read (fault preempt-in-read)` });
+  runCycles(world, cpu, world.tasks.get(other)!, world.config.cyclesPerTick, (c) => handlePmuIrq(world, c));
+  ensureRunning(world, task, `task ${task.pid} resumes its read`);
+}
+
 /** `perf_mmap__read_self` on the task's event; the task runs at EL0 on its CPU. */
 export function readSelf(world: World, task: Task, ev: PerfEvent): ReadResult {
   const cpu = world.cpus[task.cpu]!;
@@ -129,6 +145,7 @@ export function readSelf(world: World, task: Task, ev: PerfEvent): ReadResult {
     const offset = page.offset;
     const width = page.pmcWidth;
     if (!page.capUserRdpmc || idx === 0) return fallback(world, task, ev, idx === 0 ? 'index 0' : 'cap_user_rdpmc 0');
+    if (tries === 1 && world.faults.has('preempt-in-read')) preemptReader(world, cpu, task);
     elapse(world, cpu, task);
     const id = idx - 1;
     const reg: Reg = id === cycleCounterId ? { kind: 'pmccntr' } : { kind: 'pmevcntr', n: id };

@@ -1,0 +1,98 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Command } from './command.js';
+import { faultNames, findingCodes } from './command.js';
+import { stateHash } from './hash.js';
+import { cpuMode, taskState } from './lifecycle.js';
+import { playLines } from './session.js';
+import { applyCommand } from './step.js';
+import { createWorld, defaultConfig } from './world.js';
+
+// Commands aimed at a small world, so most name things that exist: pids 100..111, fds 3..6,
+// CPUs 0..3 (and one beyond), registers in and out of range.
+const pid = fc.integer({ min: 99, max: 111 });
+const fd = fc.integer({ min: 2, max: 6 });
+const cpu = fc.integer({ min: 0, max: 4 });
+const ev = fc.constantFrom('cycles' as const, 'instructions' as const);
+const commandArb: fc.Arbitrary<Command> = fc.oneof(
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('spawn' as const), name: fc.constant('p'), aarch32: fc.boolean(), cpu: fc.option(cpu) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('thread' as const), pid, cpu: fc.option(cpu) }) },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('open' as const), pid, event: ev, user: fc.boolean(), is64: fc.boolean() }) },
+  fc.record({ kind: fc.constant('open-cpu' as const), cpu, event: ev, user: fc.boolean(), is64: fc.boolean() }),
+  { weight: 6, arbitrary: fc.record({ kind: fc.constantFrom('close' as const, 'mmap' as const, 'munmap' as const, 'read' as const), pid, fd }) },
+  fc.record({ kind: fc.constant('close-cpu' as const), fd }),
+  fc.record({
+    kind: fc.constant('mrs' as const),
+    pid,
+    reg: fc.oneof(fc.constant({ kind: 'pmccntr' as const }), fc.constant({ kind: 'pmselr' as const }), fc.record({ kind: fc.constant('pmevcntr' as const), n: fc.integer({ min: 0, max: 30 }) })),
+  }),
+  fc.record({ kind: fc.constant('msr' as const), pid, value: fc.integer({ min: 0, max: 0xffff_ffff }) }),
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('migrate' as const), pid, cpu }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constantFrom('exec32' as const, 'exec64' as const, 'exit' as const, 'sleep' as const, 'wake' as const), pid }) },
+  fc.record({ kind: fc.constant('switch' as const), cpu, pid }),
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('tick' as const), n: fc.integer({ min: 1, max: 5 }) }) },
+  fc.record({ kind: fc.constant('run' as const), cycles: fc.bigInt({ min: 0n, max: 1n << 33n }) }),
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('ipi' as const), mode: fc.constantFrom('manual' as const, 'auto' as const) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('deliver' as const), cpu }) },
+  fc.record({ kind: fc.constant('policy' as const), name: fc.constantFrom('v4', 'v5', 'nope') }),
+  fc.record({ kind: fc.constant('sysctl' as const), value: fc.constantFrom(0 as const, 1 as const) }),
+  fc.record({ kind: fc.constant('fault' as const), name: fc.constantFrom(...faultNames.filter((f) => f !== 'zero-extend')), on: fc.boolean() }),
+  fc.record({ kind: fc.constantFrom('check' as const, 'pause' as const) }),
+  fc.record({ kind: fc.constant('expect-finding' as const), code: fc.constantFrom(...findingCodes) }),
+  fc.record({
+    kind: fc.constant('expect-read' as const),
+    pid,
+    fd,
+    outcome: fc.constant({ kind: 'sigill' as const }),
+  }),
+  fc.record({ kind: fc.constant('expect-reg' as const), cpu, reg: fc.constantFrom('pmuserenr' as const, 'pmselr' as const), value: fc.integer({ min: 0, max: 15 }) }),
+);
+
+// Episodes that open the hard states: two threads mapping while IPIs are held (a lock wait),
+// and an unmap whose NULL IPI reaches a maintained mm_cpumask (an oops).
+const raceArb = fc.tuple(pid, pid, fd).map(([a, b, f]): Command[] => [
+  { kind: 'ipi', mode: 'manual' },
+  { kind: 'mmap', pid: a, fd: f },
+  { kind: 'mmap', pid: b, fd: f },
+]);
+const oopsArb = fc.tuple(pid, fd).map(([a, f]): Command[] => [
+  { kind: 'fault', name: 'cpumask-maintained', on: true },
+  { kind: 'munmap', pid: a, fd: f },
+]);
+const stepsArb = fc
+  .array(fc.oneof({ weight: 20, arbitrary: commandArb.map((c) => [c]) }, { weight: 2, arbitrary: raceArb }, { weight: 1, arbitrary: oopsArb }), { minLength: 40, maxLength: 120 })
+  .map((steps) => steps.flat());
+
+describe('the engine on any command sequence', () => {
+  it('never throws, and a rejection changes nothing', () => {
+    const reached = { ok: 0, rejected: 0, parked: 0, halted: 0, lockWait: 0, findings: 0 };
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1000 }), fc.boolean(), stepsArb, (seed, longCounters, commands) => {
+        const world = createWorld({ ...defaultConfig, seed, longCounters, counters: 4 });
+        // A populated world: processes, threads, events, mappings.
+        playLines(world, 'spawn a on 0\nthread 100 on 1\nspawn b on 2\nthread 102 on 3\nspawn c aarch32\nopen 100 cycles\nopen 101 instructions\nopen 102 cycles\nmmap 100 3');
+        for (const c of commands) {
+          const before = stateHash(world);
+          const r = applyCommand(world, c);
+          if (!r.ok) expect(stateHash(world), `${c.kind} rejected (${r.rejection.message}) but changed the world`).toBe(before);
+          reached[r.ok ? 'ok' : 'rejected']++;
+          for (const t of world.tasks.values()) {
+            const s = taskState(t);
+            if (s === 'blocked.ipi') reached.parked++;
+            if (s === 'blocked.lock') reached.lockWait++;
+          }
+        }
+        reached.halted += world.cpus.filter((c) => cpuMode(c) === 'halted').length;
+        reached.findings += world.findings.total;
+        expect(world.findingCounts.get('read/wrong-count') ?? 0).toBe(0);
+      }),
+      { numRuns: 300 },
+    );
+    // The sequences must reach the hard states, or the property proves little.
+    expect(reached.ok).toBeGreaterThan(reached.rejected / 4);
+    expect(reached.parked).toBeGreaterThan(50);
+    expect(reached.lockWait).toBeGreaterThan(5);
+    expect(reached.halted).toBeGreaterThan(5);
+    expect(reached.findings).toBeGreaterThan(100);
+  });
+});
