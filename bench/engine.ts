@@ -3,7 +3,7 @@
  * Not a test: nothing here passes or fails.
  */
 import { createActor } from 'xstate';
-import { machineEvents } from '../src/engine/lifecycle.js';
+import { engineStats } from '../src/engine/stats.js';
 import { playLines } from '../src/engine/session.js';
 import { applyCommand } from '../src/engine/step.js';
 import { generateWorkload } from '../src/engine/workload.js';
@@ -39,7 +39,7 @@ let peakRss = 0;
 for (let r = 0; r < rounds; r++) {
   gc();
   const world = createWorld(config);
-  const sentBefore = machineEvents.sent;
+  const sentBefore = engineStats.machineEvents;
   const samples: number[] = [];
   rejected = 0;
   const start = performance.now();
@@ -54,8 +54,8 @@ for (let r = 0; r < rounds; r++) {
   const ms = performance.now() - start;
   if (r === 0) heapSamples = samples;
   rates.push(commands.length / (ms / 1000));
-  perEvent.push((ms * 1e6) / (machineEvents.sent - sentBefore));
-  if (r === 0) console.log(`machine events sent: ${machineEvents.sent - sentBefore} (${((machineEvents.sent - sentBefore) / commands.length).toFixed(2)} per command); rejected commands: ${rejected}`);
+  perEvent.push((ms * 1e6) / (engineStats.machineEvents - sentBefore));
+  if (r === 0) console.log(`machine events sent: ${engineStats.machineEvents - sentBefore} (${((engineStats.machineEvents - sentBefore) / commands.length).toFixed(2)} per command); rejected commands: ${rejected}`);
 }
 
 // 2. A bare actor.send loop in the same process, on the task machine.
@@ -74,23 +74,33 @@ const bareNs = median(bare);
 console.log(`engine: ${Math.round(rate).toLocaleString('en')} commands/s (median of ${rounds}; aim >= 100,000)`);
 console.log(`engine time per machine event: ${Math.round(eventNs)} ns; bare actor.send: ${Math.round(bareNs)} ns; ratio ${(eventNs / bareNs).toFixed(2)} (aim <= 2)`);
 
-// 3. One tick over 2^10 and over 2^40 cycles, with every task counting and mapped.
-function tickTime(cyclesPerTick: bigint): number {
-  const world = createWorld({ ...config, cyclesPerTick });
+// 3. One tick over 2^10 and over 2^40 cycles, every task counting cycles and instructions.
+// With 32-bit events 2^40 cycles means ~512 wraps per counter, each an interrupt: the cost
+// follows the overflows. With 64-bit events on 64-bit counters nothing wraps, and 2^40 cycles
+// should cost what 2^10 does.
+function tickTime(cyclesPerTick: bigint, longCounters: boolean, reps: number): { us: number; overflows: number } {
+  const world = createWorld({ ...config, cyclesPerTick, longCounters });
+  const width = longCounters ? ' 64bit' : '';
   let setup = '';
-  for (let i = 0; i < 64; i++) setup += `spawn t${i}\nopen ${100 + i} cycles user\nopen ${100 + i} instructions user\nmmap ${100 + i} 3\n`;
+  for (let i = 0; i < 64; i++) setup += `spawn t${i}\nopen ${100 + i} cycles user${width}\nopen ${100 + i} instructions user${width}\nmmap ${100 + i} 3\n`;
   playLines(world, setup);
   const times: number[] = [];
-  for (let i = 0; i < 200; i++) {
+  let overflows = 0;
+  for (let i = 0; i < reps; i++) {
+    const before = engineStats.pmuInterrupts;
     const start = performance.now();
     applyCommand(world, { kind: 'tick', n: 1 });
     times.push(performance.now() - start);
+    overflows += engineStats.pmuInterrupts - before;
   }
-  return median(times) * 1000;
+  return { us: median(times) * 1000, overflows: overflows / reps };
 }
-const small = tickTime(1n << 10n);
-const large = tickTime(1n << 40n);
-console.log(`tick over 2^10 cycles: ${small.toFixed(1)} us; over 2^40 cycles: ${large.toFixed(1)} us; ratio ${(large / small).toFixed(2)} (8 CPUs; 2^40 cycles is ~512 overflows per counter)`);
+for (const long of [false, true]) {
+  const small = tickTime(1n << 10n, long, 200);
+  const large = tickTime(1n << 40n, long, long ? 200 : 10);
+  const per = large.overflows > 0 ? `, ${Math.round(large.overflows)} PMU interrupts per tick, ${(large.us / large.overflows).toFixed(1)} us per interrupt` : '';
+  console.log(`tick (8 CPUs, ${long ? '64-bit events, long' : '32-bit events and'} counters): 2^10 cycles ${small.us.toFixed(1)} us; 2^40 cycles ${large.us.toFixed(1)} us; ratio ${(large.us / small.us).toFixed(2)}${per}`);
+}
 
 // 4. Memory.
 console.log(`heap after GC at 50k/100k/150k/200k commands: ${heapSamples.map(mib).join(' / ')} MiB; peak RSS ${mib(peakRss)} MiB`);

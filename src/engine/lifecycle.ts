@@ -5,6 +5,7 @@
 import { type CpuEvent, type CpuMode, cpuModeOf } from '../machines/cpu-machine.js';
 import type { MmContext, MmEvent } from '../machines/mm-machine.js';
 import { type TaskArch, type TaskEvent, type TaskState, taskStateOf } from '../machines/task-machine.js';
+import { engineStats } from './stats.js';
 import type { Cpu, Mm, Task } from './world.js';
 
 export function taskState(task: Task): TaskState {
@@ -27,12 +28,6 @@ export function mmLive(mm: Mm): boolean {
   return mm.actor.getSnapshot().value === 'live';
 }
 
-/**
- * How many events the engine has sent to machines: a diagnostic for the benchmark, outside the
- * world state (it never affects what the engine does).
- */
-export const machineEvents = { sent: 0 };
-
 /** Send an event that must change the machine's state; a refusal is a bug in the engine. */
 function sendChecked<E extends { type: string }>(
   actor: { send(e: E): void; getSnapshot(): { value: unknown } },
@@ -40,7 +35,7 @@ function sendChecked<E extends { type: string }>(
   what: string,
 ): void {
   const before = actor.getSnapshot();
-  machineEvents.sent++;
+  engineStats.machineEvents++;
   actor.send(event);
   if (actor.getSnapshot() === before) throw new Error(`engine bug: ${what} refused ${event.type}`);
 }

@@ -10,6 +10,7 @@ import { maskOf, u64 } from './bits.js';
 import { designOf } from './designs/index.js';
 import { sendCpu } from './lifecycle.js';
 import { logEvent } from './log.js';
+import { engineStats } from './stats.js';
 import { readEventCounter, writeEventCounter } from './pmu.js';
 import { type Counter, type Cpu, type PerfEvent, type Task, type World, counterOf, cycleCounterId } from './world.js';
 
@@ -162,6 +163,7 @@ export function schedIn(world: World, cpu: Cpu, task: Task | null): void {
 
 /** `armv8pmu_handle_irq`: stop, fold each overflowed event, preset it, publish, start. */
 export function handlePmuIrq(world: World, cpu: Cpu): void {
+  engineStats.pmuInterrupts++;
   sendCpu(cpu, { type: 'cpu.irq' });
   const flagged = [cpu.cycleCounter, ...cpu.counters].filter((c) => c.overflow);
   for (const c of flagged) c.overflow = false; // PMOVSCLR_EL0

@@ -1,0 +1,5 @@
+/**
+ * Diagnostics for the benchmark: how many events the engine sent to machines and how many PMU
+ * interrupts it took. Kept outside the world state; the engine only counts, never reads them.
+ */
+export const engineStats = { machineEvents: 0, pmuInterrupts: 0 };
