@@ -16,12 +16,15 @@ const help = `
     $ pmuplay run FILE...     run .pmu scripts headless; print the kernel log and findings
 
   Options
-    --policy NAME       kernel design: v4 (default). Planned: v5, upstream, x86, hardened
+    --policy NAME       kernel design: v4 (default), v5, upstream, x86, hardened; or all:
+                        run each file under every design and print a comparison table
     --seed N            PRNG seed (default 1)
     --cpus N            CPUs (default 4, at most 64)
     --counters N        event counters per CPU (default 6, at most 31)
     --long-counters     64-bit PMUv3p5 event counters
     --cycles-per-tick N cycles each CPU runs in one tick (default 1000000)
+    --perf-user-access N boot value of kernel.perf_user_access, 0 or 1 (upstream, hardened)
+    --rdpmc N           boot value of x86's rdpmc mode: 0, 1 (default) or 2
     --json              one JSON object per line
     --quiet             only findings, narration, expects and the summary
     --strict            exit 1 when any finding occurs
@@ -33,6 +36,7 @@ const help = `
   Examples
     $ pmuplay run saves/examples/v4-other-mm.pmu
     $ pmuplay run --json --quiet saves/examples/*.pmu
+    $ pmuplay run --policy all saves/examples/v4-unmap-stale.pmu
 `;
 
 const cli = meow(help, {
@@ -45,6 +49,8 @@ const cli = meow(help, {
     counters: { type: 'string' },
     longCounters: { type: 'boolean' },
     cyclesPerTick: { type: 'string' },
+    perfUserAccess: { type: 'string' },
+    rdpmc: { type: 'string' },
     json: { type: 'boolean', default: false },
     quiet: { type: 'boolean', default: false },
     strict: { type: 'boolean', default: false },
@@ -65,10 +71,12 @@ function overridesFromFlags(): Partial<Config> {
     ['cpus', f.cpus],
     ['counters', f.counters],
     ['cycles-per-tick', f.cyclesPerTick],
+    ['perf-user-access', f.perfUserAccess],
+    ['rdpmc', f.rdpmc],
     ['long-counters', f.longCounters === undefined ? undefined : f.longCounters ? 'on' : 'off'],
   ];
   for (const [key, value] of pairs) {
-    if (value === undefined) continue;
+    if (value === undefined || (key === 'policy' && value === 'all')) continue;
     const r = configValue(key, value);
     if (!r.ok) fail(`--${key}: ${r.message}`);
     overrides = { ...overrides, ...r.patch };
@@ -86,7 +94,8 @@ function run(paths: string[]): never {
     files.push(r.file);
   }
   const color = !cli.flags.json && process.stdout.isTTY === true && !process.env['NO_COLOR'];
-  const code = runFiles(files, { overrides, json: cli.flags.json, strict: cli.flags.strict, quiet: cli.flags.quiet, color }, (line) => {
+  const compare = cli.flags.policy === 'all';
+  const code = runFiles(files, { overrides, compare, json: cli.flags.json, strict: cli.flags.strict, quiet: cli.flags.quiet, color }, (line) => {
     process.stdout.write(line + '\n');
   });
   process.exitCode = code;

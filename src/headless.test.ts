@@ -82,3 +82,31 @@ describe('pmuplay run', () => {
     expect(out.some((l) => l.startsWith('  FAILED k.pmu:2: state hash '))).toBe(true);
   });
 });
+
+describe('pmuplay run --policy all', () => {
+  const text = readFileSync('saves/examples/v4-unmap-stale.pmu', 'utf8');
+
+  it('prints one table: finding codes by design, with the first step', () => {
+    const { code, out } = run([{ name: 'stale.pmu', text }], { compare: true });
+    expect(code).toBe(0);
+    expect(out[0]).toBe('== stale.pmu under every design (seed 1)');
+    expect(out[1]).toMatch(/^\s+v4\s+v5\s+upstream\s+x86\s+hardened$/);
+    expect(out[2]).toMatch(/^access\/stale\s+2 \(step 5\)\s+-\s+-\s+-\s+-$/);
+    expect(out[3]).toMatch(/^expects failed\s+0\/5\s+3\/5 \(line 11\)/);
+  });
+
+  it('gives the same as data with --json', () => {
+    const { out } = run([{ name: 'stale.pmu', text }], { compare: true, json: true });
+    const data = JSON.parse(out[0]!) as { type: string; designs: Record<string, { findings: Record<string, unknown>; rejected: unknown }> };
+    expect(data.type).toBe('compare');
+    expect(Object.keys(data.designs)).toEqual(['v4', 'v5', 'upstream', 'x86', 'hardened']);
+    expect(data.designs['v4']!.findings).toEqual({ 'access/stale': { count: 2, step: 5, line: 10 } });
+    expect(data.designs['hardened']!.findings).toEqual({});
+  });
+
+  it('names a design whose world stopped the script', () => {
+    const { code, out } = run([{ name: 'x.pmu', text: 'spawn a on 0\nopen 100 instructions user 64bit\nmmap 100 3\n' }], { compare: true });
+    expect(code).toBe(2);
+    expect(out).toContain('  upstream stopped at line 3: mmap: task 100 has no perf event on fd 3');
+  });
+});

@@ -2,6 +2,7 @@
  * `pmuplay run`: scripts played headless into fresh worlds, printed as readable lines (or one
  * JSON object per line). Takes file texts and a writer, touches no file or terminal itself.
  */
+import { compareScript, formatComparison } from './compare.js';
 import { findingCodes } from './engine/command.js';
 import { stateHash } from './engine/hash.js';
 import { type Script, parseScript, resolveConfig } from './engine/script.js';
@@ -10,6 +11,8 @@ import { type Config, type LogEntry, type World, createWorld } from './engine/wo
 
 export interface RunOptions {
   overrides: Partial<Config>;
+  /** `--policy all`: every file once per design, and a table. */
+  compare?: boolean;
   json: boolean;
   strict: boolean;
   quiet: boolean;
@@ -124,6 +127,7 @@ export function runFiles(files: SourceFile[], opts: RunOptions, write: Write): n
     } else parsed.push({ file, script: r.script });
   }
   if (code === exitBadInput) return code;
+  if (opts.compare) return compareFiles(parsed, opts, write);
   for (const { file, script } of parsed) {
     const r = runScript(file, script, opts, write);
     const counts = findingCounts(r.world);
@@ -136,6 +140,20 @@ export function runFiles(files: SourceFile[], opts: RunOptions, write: Write): n
     } else {
       write(`-- ${file.name}: ${r.world.step} steps, ${r.expects - r.failed}/${r.expects} expects held, state ${stateHash(r.world)}`);
       for (const l of findingsSummary(r.world)) write(l.startsWith('  ') ? l : `-- ${l}`);
+    }
+  }
+  return code;
+}
+
+function compareFiles(parsed: { file: SourceFile; script: Script }[], opts: RunOptions, write: Write): number {
+  let code = exitOk;
+  for (const { file, script } of parsed) {
+    const config = resolveConfig(script.header, opts.overrides);
+    const all = compareScript(script, opts.overrides);
+    if (opts.json) write(JSON.stringify({ type: 'compare', file: file.name, seed: config.seed, designs: all }));
+    else for (const line of formatComparison(file.name, config.seed, all)) write(line);
+    for (const outcome of Object.values(all)) {
+      if (outcome.rejected) code = Math.max(code, exitBadInput);
     }
   }
   return code;

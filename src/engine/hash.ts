@@ -10,13 +10,13 @@ import type { World } from './world.js';
 export function stateFields(world: World): Record<string, string> {
   const f: Record<string, string> = {};
   const c = world.config;
-  f['config'] = `${c.cpus},${c.counters},${c.longCounters},${c.seed},${c.design},${c.cyclesPerTick},${c.sliceTicks}`;
+  f['config'] = `${c.cpus},${c.counters},${c.longCounters},${c.seed},${c.design},${c.cyclesPerTick},${c.sliceTicks},${c.perfUserAccess},${c.rdpmc}`;
   f['world'] = `step=${world.step} tick=${world.tick} prng=${world.prng.join('.')} ipi=${world.ipiMode} faults=${[...world.faults].sort().join('+')} sysctl=${world.sysctlPerfUserAccess} rdpmc=${world.rdpmc} next=${world.nextPid},${world.nextMm},${world.nextEvent},${world.nextCall},${world.grantSeq}`;
   for (const cpu of world.cpus) {
     const g = cpu.grant;
     f[`cpu${cpu.id}`] = [
       cpuMode(cpu), `cur=${cpu.current}`, `mm=${cpu.activeMm}`, `rq=${cpu.runqueue.join('.')}`, `slice=${cpu.sliceLeft}`,
-      `cyc=${cpu.cycles}`, `userenr=${cpu.pmuserenr}`, `grant=${g ? `${g.seq}/${g.forMm}/${g.forPid}` : '-'}`,
+      `cyc=${cpu.cycles}`, `userenr=${cpu.pmuserenr}`, `acr=${cpu.pmuacr}`, `pce=${+cpu.cr4Pce}`, `grant=${g ? `${g.seq}/${g.forMm}/${g.forPid}` : '-'}`,
       `pmselr=${cpu.pmselr}/${cpu.pmselrWriter}`, `ipis=${cpu.pendingIpis.map((i) => `${i.call}:${i.fn}:${i.arg}`).join('.')}`,
     ].join(' ');
     for (const k of [cpu.cycleCounter, ...cpu.counters]) {

@@ -15,7 +15,7 @@ function argName(arg: number | null): string {
 
 function take(world: World, cpu: Cpu, ipi: Ipi): void {
   sendCpu(cpu, { type: 'cpu.ipi' });
-  logEvent(world, cpu.id, 'ipi', `takes IPI ${ipi.fn}(${argName(ipi.arg)}) from CPU ${ipi.from}`);
+  logEvent(world, cpu.id, 'ipi', `takes IPI ${ipi.fn}(${argName(ipi.arg)}) from ${ipi.from === null ? 'the sysctl writer' : `CPU ${ipi.from}`}`);
   designOf(world).runIpi(world, cpu, ipi);
   if (cpuMode(cpu) !== 'halted') sendCpu(cpu, { type: 'cpu.eret' });
 }
@@ -24,7 +24,7 @@ function take(world: World, cpu: Cpu, ipi: Ipi): void {
  * Run `fn(arg)` on `targets` (null: every online CPU). Returns true when the caller must wait
  * for IPIs still pending.
  */
-export function onEachCpu(world: World, from: number, targets: number[] | null, fn: IpiFn, arg: number | null, caller: Task | null): boolean {
+export function onEachCpu(world: World, from: number | null, targets: number[] | null, fn: IpiFn, arg: number | null, caller: Task | null): boolean {
   const list = targets ?? world.cpus.map((c) => c.id);
   const sorted = [...list].sort((a, b) => a - b);
   const call = { id: world.nextCall++, caller: caller?.pid ?? null, waitingOn: [] as number[] };
@@ -47,7 +47,7 @@ export function onEachCpu(world: World, from: number, targets: number[] | null, 
       call.waitingOn.push(id);
     }
   }
-  if (sorted.includes(from)) {
+  if (from !== null && sorted.includes(from)) {
     logEvent(world, from, 'ipi', `runs ${fn}(${argName(arg)}) locally`);
     designOf(world).runIpi(world, world.cpus[from]!, ipi);
   }

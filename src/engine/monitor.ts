@@ -27,11 +27,16 @@ type AccessCode = 'access/aarch32' | 'access/other-mm' | 'access/stale';
 /** What an access condition says; built only when it is new (the check runs every step). */
 function accessText(world: World, code: AccessCode, cpu: Cpu, task: Task, grant: Grant): string {
   const design = designOf(world);
-  const regs = design.accessName(design.accessBits(cpu));
-  const why = `${grant.forMm === null ? `pid ${grant.forPid}` : `mm ${grant.forMm}`} by ${grant.by}`;
+  const regs = design.accessName(cpu);
+  const why = `${grant.forMm === null ? `pid ${grant.forPid}` : grant.forPid === null ? `mm ${grant.forMm}` : `task ${grant.forPid} (mm ${grant.forMm})`} by ${grant.by}`;
   if (code === 'access/aarch32') return `AArch32 task ${task.pid} (${task.name}) runs at EL0 with ${regs} on CPU ${cpu.id} (granted for ${why})`;
   if (code === 'access/other-mm') return `task ${task.pid} (${task.name}, mm ${task.mm}) runs at EL0 with ${regs} on CPU ${cpu.id}, granted for ${why}`;
-  return `task ${task.pid} (${task.name}, mm ${task.mm}) keeps ${regs} on CPU ${cpu.id} though its mm maps no readable event (granted for ${why})`;
+  return `task ${task.pid} (${task.name}, mm ${task.mm}) keeps ${regs} on CPU ${cpu.id}, granted for ${why}, though ${design.name} no longer entitles it`;
+}
+
+/** Access meant for another address space, or left over in this one. */
+function forAnotherMm(grant: Grant, task: Task): boolean {
+  return grant.forMm !== null ? grant.forMm !== task.mm : grant.forPid !== task.pid;
 }
 
 const accessCodes: AccessCode[] = ['access/aarch32', 'access/other-mm', 'access/stale'];
@@ -56,7 +61,7 @@ export function scanAccess(world: World): void {
     if (!task || !runsAtEl0(cpu, task)) continue;
     const found: number[] = [];
     if (taskArch(task) === 'aarch32') found.push(0);
-    if (!design.entitled(world, task)) found.push(grant.forMm !== task.mm && grant.forPid !== task.pid ? 1 : 2);
+    if (!design.entitled(world, task)) found.push(forAnotherMm(grant, task) ? 1 : 2);
     for (const code of found) {
       const key = task.pid * 4 + code;
       if (seen?.keys.includes(key)) continue;

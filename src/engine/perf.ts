@@ -94,6 +94,12 @@ export function counterName(id: number): string {
 
 /** `armpmu_add`: give the event a counter on this CPU, preset it, publish the page. */
 export function addEvent(world: World, cpu: Cpu, ev: PerfEvent): boolean {
+  const refused = designOf(world).addError(world, cpu, ev);
+  if (refused) {
+    logEvent(world, cpu.id, 'hook', `armpmu_add of event ${ownerName(ev)} (${ev.type}${ev.is64 ? ', 64-bit' : ''}): -${refused}, inactive`);
+    updatePage(world, ev);
+    return false;
+  }
   const got = allocate(world, cpu, ev);
   if (got === null) {
     logEvent(world, cpu.id, 'hook', `event ${ownerName(ev)} (${ev.type}) gets no counter: inactive, index 0`);

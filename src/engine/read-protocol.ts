@@ -16,7 +16,7 @@ import { counterName, handlePmuIrq, readCount } from './perf.js';
 import { runCycles } from './pmu.js';
 import { reject } from './reject.js';
 import { contextSwitch, ensureRunning } from './sched.js';
-import { USERENR_CR, USERENR_EN, USERENR_ER, writePmselr } from './sysreg.js';
+import { writePmselr } from './sysreg.js';
 import { type Cpu, type PerfEvent, type Task, type World, counterOf, cycleCounterId } from './world.js';
 import { enterSyscall, leaveSyscall } from './syscalls.js';
 
@@ -29,21 +29,14 @@ function regName(reg: Reg): string {
   return reg.kind === 'pmccntr' ? 'PMCCNTR_EL0' : reg.kind === 'pmselr' ? 'PMSELR_EL0' : `PMEVCNTR${reg.n}_EL0`;
 }
 
-/** PMUSERENR_EL0: EN opens all; CR the cycle counter; ER the event counters and PMSELR. */
-export function armEl0MayAccess(bits: number, reg: Reg): boolean {
-  if (bits & USERENR_EN) return true;
-  if (reg.kind === 'pmccntr') return (bits & USERENR_CR) !== 0;
-  return (bits & USERENR_ER) !== 0;
-}
-
 function trap(world: World, cpu: Cpu, task: Task, reg: Reg, access: string): void {
+  const design = designOf(world);
   task.sigills++;
   const ec = taskArch(task) === 'aarch32' ? '0x03 (CP15 MRC)' : '0x18';
-  logEvent(world, cpu.id, 'sigill',
-    `task ${task.pid} ${access} of ${regName(reg)} trapped (EC ${ec}, PMUSERENR_EL0 = ${designOf(world).accessName(designOf(world).accessBits(cpu))}): SIGILL`);
-  if (designOf(world).entitled(world, task)) {
+  logEvent(world, cpu.id, 'sigill', `task ${task.pid} ${access} of ${regName(reg)} trapped (EC ${ec}, access ${design.accessName(cpu)}): SIGILL`);
+  if (design.promises(world, cpu, task, reg)) {
     recordFinding(world, 'access/denied', cpu.id, task.pid,
-      `task ${task.pid} got SIGILL on ${regName(reg)} though its mm maps a readable event (the design promised access)`);
+      `task ${task.pid} got SIGILL on ${regName(reg)}, which design ${design.name} promised it could read`);
   }
 }
 
@@ -65,8 +58,7 @@ function checkCounterLeak(world: World, cpu: Cpu, task: Task, id: number): void 
 }
 
 function mayAccess(world: World, cpu: Cpu, reg: Reg): boolean {
-  const design = designOf(world);
-  return armEl0MayAccess(design.accessBits(cpu), reg);
+  return designOf(world).mayAccess(world, cpu, reg);
 }
 
 /** `mrs Xt, <reg>` at EL0 (or `mrc p15` for AArch32). */

@@ -36,6 +36,8 @@ const headerKeys: Record<string, Setting> = {
   policy: 'policy',
   'cycles-per-tick': 'cyclesPerTick',
   slice: 'sliceTicks',
+  'perf-user-access': 'perfUserAccess',
+  rdpmc: 'rdpmc',
 };
 
 /** Check one configuration value; the message says what is allowed. */
@@ -57,6 +59,8 @@ export function configValue(key: string, text: string): { ok: true; patch: Parti
     counters: [1n, BigInt(countersMax)],
     cyclesPerTick: [1n, 1n << 48n],
     sliceTicks: [1n, 1000n],
+    perfUserAccess: [0n, 1n],
+    rdpmc: [0n, 2n],
   };
   const [lo, hi] = ranges[setting]!;
   if (v === null || v < lo || v > hi) return { ok: false, message: `${key} takes a whole number from ${lo} to ${hi}, got '${text}'` };
@@ -84,7 +88,7 @@ export function parseHeader(text: string): { ok: true; config: Partial<Config> }
 }
 
 export function formatHeader(config: Config): string {
-  return `pmuplay ${formatVersion} seed=${config.seed} cpus=${config.cpus} counters=${config.counters} long-counters=${config.longCounters ? 'on' : 'off'} policy=${config.design} cycles-per-tick=${config.cyclesPerTick} slice=${config.sliceTicks}`;
+  return `pmuplay ${formatVersion} seed=${config.seed} cpus=${config.cpus} counters=${config.counters} long-counters=${config.longCounters ? 'on' : 'off'} policy=${config.design} cycles-per-tick=${config.cyclesPerTick} slice=${config.sliceTicks} perf-user-access=${config.perfUserAccess} rdpmc=${config.rdpmc}`;
 }
 
 export function parseScript(text: string): { ok: true; script: Script } | { ok: false; errors: ScriptError[] } {

@@ -4,7 +4,7 @@
  * command the world cannot take is a rejection value and changes nothing.
  */
 import { type Command, type DesignName, designNames, findingCodes } from './command.js';
-import { designOf, knownDesigns } from './designs/index.js';
+import { designOf, designs, knownDesigns } from './designs/index.js';
 import { hex } from './bits.js';
 import { stateHash } from './hash.js';
 import { deliverOne } from './ipi.js';
@@ -108,8 +108,9 @@ function setFault(world: World, name: Command & { kind: 'fault' }): string[] {
   return [`fault ${name.name} ${name.on ? 'on' : 'off'}`];
 }
 
-function designsWith(key: 'sysctl' | 'rdpmc'): string {
-  return key === 'sysctl' ? 'upstream and hardened' : 'x86';
+function designsWith(hook: 'setSysctl' | 'setRdpmc'): string {
+  const names = Object.values(designs).filter((d) => d[hook] !== undefined).map((d) => d.name);
+  return names.length === 0 ? 'no design built yet' : names.join(' and ');
 }
 
 export function findingsSummary(world: World): string[] {
@@ -234,18 +235,22 @@ function apply(world: World, c: Command): { lines: string[]; check?: Check } {
     }
     case 'deliver': {
       const cpu = lookupCpu(world, 'deliver', c.cpu);
-      if (cpu.pendingIpis.length === 0) reject('deliver', 'none-pending', `CPU ${c.cpu} has no pending IPI`);
-      deliverOne(world, cpu);
+      // Nothing pending is not an error: the same script runs under designs that send no IPI.
+      if (!deliverOne(world, cpu)) return { lines: [`CPU ${c.cpu} has no pending IPI`] };
       return { lines: [`CPU ${c.cpu} took an IPI (${cpu.pendingIpis.length} still pending)`] };
     }
     case 'policy':
       return { lines: setPolicy(world, c.name) };
-    case 'sysctl':
-    case 'rdpmc':
-      if (!designOf(world).has[c.kind]) {
-        reject(c.kind, 'not-in-design', `design ${world.config.design} has no ${c.kind === 'sysctl' ? 'kernel.perf_user_access sysctl' : 'rdpmc mode'}; ${designsWith(c.kind)} ${c.kind === 'sysctl' ? 'have' : 'has'} it`);
-      }
-      return { lines: [] };
+    case 'sysctl': {
+      const design = designOf(world);
+      if (!design.setSysctl) reject('sysctl', 'not-in-design', `design ${design.name} has no kernel.perf_user_access sysctl; ${designsWith('setSysctl')} have it`);
+      return { lines: design.setSysctl(world, c.value) };
+    }
+    case 'rdpmc': {
+      const design = designOf(world);
+      if (!design.setRdpmc) reject('rdpmc', 'not-in-design', `design ${design.name} has no rdpmc mode; ${designsWith('setRdpmc')} has it`);
+      return { lines: design.setRdpmc(world, c.value) };
+    }
     case 'fault':
       return { lines: setFault(world, c) };
     case 'check':

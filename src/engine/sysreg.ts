@@ -11,38 +11,64 @@ export const USERENR_SW = 1 << 1;
 export const USERENR_CR = 1 << 2;
 export const USERENR_ER = 1 << 3;
 
-export function userenrName(value: number): string {
-  const bits = [
-    [USERENR_EN, 'EN'],
-    [USERENR_SW, 'SW'],
-    [USERENR_CR, 'CR'],
-    [USERENR_ER, 'ER'],
-  ] as const;
-  const names = bits.filter(([bit]) => value & bit).map(([, name]) => name);
-  return names.length === 0 ? '0' : names.join('|');
-}
-
 export interface GrantReason {
   forMm: number | null;
   forPid: number | null;
   by: string;
 }
 
-/** Write PMUSERENR_EL0; a write that changes neither the bits nor the beneficiary is silent. */
-export function writePmuserenr(world: World, cpu: Cpu, value: number, why: GrantReason): void {
-  const same =
-    cpu.pmuserenr === value &&
-    (value === 0 || (cpu.grant !== null && cpu.grant.forMm === why.forMm && cpu.grant.forPid === why.forPid));
-  if (same) return;
-  cpu.pmuserenr = value;
-  if (value === 0) {
-    cpu.grant = null;
-  } else {
+export const USERENR_UEN = 1 << 4;
+
+function pmuacrName(mask: number): string {
+  const parts: string[] = [];
+  for (let n = 0; n < 31; n++) if (mask & (1 << n)) parts.push(`P${n}`);
+  if (mask & (1 << 31)) parts.push('C');
+  return parts.length === 0 ? 'none' : parts.join(',');
+}
+
+export function userenrName(value: number, pmuacr = 0): string {
+  const bits = [
+    [USERENR_EN, 'EN'],
+    [USERENR_SW, 'SW'],
+    [USERENR_CR, 'CR'],
+    [USERENR_ER, 'ER'],
+    [USERENR_UEN, 'UEN'],
+  ] as const;
+  const names = bits.filter(([bit]) => value & bit).map(([, name]) => name);
+  if (names.length === 0) return '0';
+  return names.join('|') + (value & USERENR_UEN ? ` ${pmuacrName(pmuacr)}` : '');
+}
+
+/**
+ * Record on whose behalf access now stands. A write that changes neither the access nor the
+ * beneficiary is silent; `what` describes the new value for the log.
+ */
+function regrant(world: World, cpu: Cpu, on: boolean, same: boolean, why: GrantReason, what: string): void {
+  const sameFor = cpu.grant !== null && cpu.grant.forMm === why.forMm && cpu.grant.forPid === why.forPid;
+  if (same && (!on || sameFor)) return;
+  if (!on) cpu.grant = null;
+  else {
     world.grantSeq++;
     cpu.grant = { seq: world.grantSeq, forMm: why.forMm, forPid: why.forPid, by: why.by };
   }
-  const whom = value === 0 ? '' : why.forMm === null ? ` for pid ${why.forPid}` : ` for mm ${why.forMm}`;
-  logEvent(world, cpu.id, 'sysreg', `PMUSERENR_EL0 = ${userenrName(value)}${whom} (${why.by})`);
+  const whom = !on ? '' : why.forMm === null ? ` for pid ${why.forPid}` : ` for mm ${why.forMm}`;
+  logEvent(world, cpu.id, 'sysreg', `${what}${whom} (${why.by})`);
+}
+
+/** Write PMUSERENR_EL0 (and, for UEN, PMUACR_EL1). */
+export function writePmuserenr(world: World, cpu: Cpu, value: number, why: GrantReason, pmuacr = 0): void {
+  const acr = value & USERENR_UEN ? pmuacr : 0;
+  const same = cpu.pmuserenr === value && cpu.pmuacr === acr;
+  cpu.pmuserenr = value;
+  cpu.pmuacr = acr;
+  regrant(world, cpu, value !== 0, same, why, `PMUSERENR_EL0 = ${userenrName(value, acr)}`);
+}
+
+/** x86: set or clear CR4.PCE. */
+export function writePce(world: World, cpu: Cpu, on: boolean, why: GrantReason): void {
+  const same = cpu.cr4Pce === on;
+  cpu.cr4Pce = on;
+  regrant(world, cpu, on, same, why, `CR4.PCE = ${on ? 1 : 0}`);
 }
 
 export function writePmselr(world: World, cpu: Cpu, value: number, writer: number | null, by: string): void {

@@ -26,6 +26,10 @@ export interface Config {
   design: DesignName;
   cyclesPerTick: bigint;
   sliceTicks: number;
+  /** Boot-time `kernel.perf_user_access` (upstream, hardened; default 0). */
+  perfUserAccess: 0 | 1;
+  /** Boot-time x86 sysfs `rdpmc` (default 1). */
+  rdpmc: 0 | 1 | 2;
 }
 
 export const defaultConfig: Config = {
@@ -36,6 +40,8 @@ export const defaultConfig: Config = {
   design: 'v4',
   cyclesPerTick: cyclesPerTickDefault,
   sliceTicks: sliceTicksDefault,
+  perfUserAccess: 0,
+  rdpmc: 1,
 };
 
 /** The hardware id of the cycle counter: PMSELR_EL0.SEL = 31 selects it. */
@@ -82,7 +88,8 @@ export interface Ipi {
   fn: IpiFn;
   /** The function's argument: an mm id, or null for a NULL pointer. */
   arg: number | null;
-  from: number;
+  /** The sending CPU; null when the sender is outside the model (a sysctl write). */
+  from: number | null;
 }
 
 /** One on_each_cpu / on_each_cpu_mask call still waiting for remote CPUs. */
@@ -102,6 +109,10 @@ export interface Cpu {
   sliceLeft: number;
   cycles: bigint;
   pmuserenr: number;
+  /** PMUACR_EL1 (PMUv3.9): with PMUSERENR.UEN, bit n opens PMEVCNTR<n>, bit 31 PMCCNTR. */
+  pmuacr: number;
+  /** x86's CR4.PCE, for the x86 design: RDPMC allowed at user level. */
+  cr4Pce: boolean;
   grant: Grant | null;
   /** PMSELR_EL0.SEL and the pid that wrote it (null: the kernel, or reset). */
   pmselr: number;
@@ -244,6 +255,8 @@ export function createWorld(config: Config = defaultConfig): World {
       sliceLeft: config.sliceTicks,
       cycles: 0n,
       pmuserenr: 0, // Linux clears it at boot
+      pmuacr: 0,
+      cr4Pce: false,
       grant: null,
       pmselr: 0,
       pmselrWriter: null,
@@ -272,8 +285,8 @@ export function createWorld(config: Config = defaultConfig): World {
     ipiMode: 'auto',
     calls: new Map(),
     faults: new Set(),
-    sysctlPerfUserAccess: 0,
-    rdpmc: 1,
+    sysctlPerfUserAccess: config.perfUserAccess,
+    rdpmc: config.rdpmc,
     log: new Ring(logLinesMax),
     findings: new Ring(findingsKeptMax),
     findingCounts: new Map(),

@@ -4,14 +4,16 @@
 import type { DesignName } from '../command.js';
 import type { World } from '../world.js';
 import type { Design } from './design.js';
+import { hardened } from './hardened.js';
+import { upstream } from './upstream.js';
 import { v4 } from './v4.js';
+import { v5 } from './v5.js';
+import { x86 } from './x86.js';
 
-export const designs: Partial<Record<DesignName, Design>> = { v4 };
+export const designs: Record<DesignName, Design> = { v4, v5, upstream, x86, hardened };
 
 export function designOf(world: World): Design {
-  const design = designs[world.config.design];
-  if (!design) throw new Error(`engine bug: design ${world.config.design} is not built`);
-  return design;
+  return designs[world.config.design];
 }
 
 export function knownDesigns(): DesignName[] {

@@ -12,8 +12,9 @@ import { recordFinding } from '../monitor.js';
 import { forgetCpu, onEachCpu } from '../ipi.js';
 import { needsChain } from '../perf.js';
 import { USERENR_CR, USERENR_ER, userenrName, writePmuserenr } from '../sysreg.js';
-import type { Cpu, Mm, World } from '../world.js';
-import { type Design, armIndex, mmMapsReadable } from './design.js';
+import type { Reg } from '../command.js';
+import type { Cpu, Mm, PerfEvent, Task, World } from '../world.js';
+import { type Design, armIndex, armMayAccess, isCounter, mmMapsReadable } from './design.js';
 
 /** `perf_switch_user_access(mm)`: the bits follow the count of whatever mm it is given. */
 export function switchUserAccess(world: World, cpu: Cpu, mm: Mm, by: string): void {
@@ -30,16 +31,17 @@ export function oops(world: World, cpu: Cpu, fn: string): void {
   forgetCpu(world, cpu.id);
 }
 
-export const v4: Design = {
-  name: 'v4',
-  summary: 'the patch under review (Oct 2020): per-mm count, IPIs on map/unmap, switch_mm hook',
-  open(world, ev) {
+/** What v4 and v5 share: per-mm count, switch_mm hook, every counter behind ER|CR. */
+export const perMmBase = {
+  open(world: World, ev: PerfEvent) {
     // The patch flags every event user-readable except chained 64-bit ones.
     ev.readable = !needsChain(world, ev);
     return null;
   },
   mayChain: () => true,
-  mapped(world, ev, mm, task) {
+  addError: () => null,
+  /** `armv8pmu_event_mapped`; `refresh` is the IPI's target list and argument. */
+  mapped(world: World, ev: PerfEvent, mm: Mm, task: Task): void {
     if (!ev.readable) return;
     // lockdep_assert_held_write(&mm->mmap_lock)
     if (mmContext(mm).lockHolder !== task.pid) {
@@ -51,28 +53,42 @@ export const v4: Design = {
     logEvent(world, task.cpu, 'hook', `armv8pmu_event_mapped: mm ${mm.id} pmu_direct_access ${count - 1} -> ${count}`);
     if (count === 1) onEachCpu(world, task.cpu, null, 'refresh_pmuserenr', mm.id, task);
   },
-  unmapped(world, ev, mm, caller) {
-    if (!ev.readable) return;
+  /** `armv8pmu_event_unmapped`: true when this was the 1 -> 0 edge. */
+  dropAccess(world: World, ev: PerfEvent, mm: Mm, caller: Task): boolean {
+    if (!ev.readable) return false;
     sendMm(mm, { type: 'mm.access.dec' });
     const count = mmContext(mm).directAccess;
     logEvent(world, caller.cpu, 'hook', `armv8pmu_event_unmapped: mm ${mm.id} pmu_direct_access ${count + 1} -> ${count}`);
-    if (count === 0) onEachCpu(world, caller.cpu, [...mm.cpumask], 'refresh_pmuserenr', null, caller);
+    return count === 0;
   },
-  switchMm(world, cpu, mm) {
+  switchMm(world: World, cpu: Cpu, mm: Mm) {
     switchUserAccess(world, cpu, mm, `switch_mm to mm ${mm.id}`);
   },
+  afterSwitch() {},
   pmuStart() {},
+  eventIndex: (_world: World, ev: PerfEvent) => (ev.readable ? armIndex(ev) : 0),
+  capUserRdpmc: (_world: World, ev: PerfEvent) => ev.readable,
+  pmcWidth: (_world: World, ev: PerfEvent) => (ev.readable ? (ev.is64 ? 64 : 32) : 0),
+  entitled: (world: World, task: Task) => mmMapsReadable(world, world.mms.get(task.mm)),
+  maintainsCpumask: (world: World) => world.faults.has('cpumask-maintained'),
+  mayAccess: (_world: World, cpu: Cpu, reg: Reg) => armMayAccess(cpu.pmuserenr, reg),
+  accessBits: (cpu: Cpu) => cpu.pmuserenr,
+  accessName: (cpu: Cpu) => userenrName(cpu.pmuserenr),
+};
+
+export const v4: Design = {
+  ...perMmBase,
+  name: 'v4',
+  summary: 'the patch under review (Oct 2020): per-mm count, IPIs on map/unmap, switch_mm hook',
+  unmapped(world, ev, mm, caller) {
+    if (perMmBase.dropAccess(world, ev, mm, caller)) {
+      onEachCpu(world, caller.cpu, [...mm.cpumask], 'refresh_pmuserenr', null, caller);
+    }
+  },
   runIpi(world, cpu, ipi) {
     if (ipi.arg === null) return oops(world, cpu, 'refresh_pmuserenr');
     const mm = world.mms.get(ipi.arg);
     if (mm) switchUserAccess(world, cpu, mm, `${ipi.from === cpu.id ? 'local call' : 'IPI'} refresh_pmuserenr(mm ${mm.id})`);
   },
-  eventIndex: (_world, ev) => (ev.readable ? armIndex(ev) : 0),
-  capUserRdpmc: (_world, ev) => ev.readable,
-  pmcWidth: (_world, ev) => (ev.readable ? (ev.is64 ? 64 : 32) : 0),
-  entitled: (world, task) => mmMapsReadable(world, world.mms.get(task.mm)),
-  maintainsCpumask: (world) => world.faults.has('cpumask-maintained'),
-  accessBits: (cpu) => cpu.pmuserenr,
-  accessName: userenrName,
-  has: { sysctl: false, rdpmc: false },
+  promises: (world, _cpu, task, reg) => isCounter(reg) && perMmBase.entitled(world, task),
 };

@@ -1,0 +1,82 @@
+/**
+ * `hardened`: the project's proposal, built on `upstream` — KERNEL.md §5.5. Access is decided
+ * at the end of every context switch (not only in start(), which does not run when no counter
+ * is in use) as well as in start(); it is refused to AArch32 tasks; it is per counter (PMUv3.9:
+ * PMUSERENR_EL0.UEN with PMUACR_EL1 opening only the counters the task's own events occupy),
+ * so ER and CR are never set and PMSELR_EL0 stays closed to EL0; and PMSELR_EL0 is zeroed
+ * whenever access changes hands.
+ */
+import type { Reg } from '../command.js';
+import { taskArch } from '../lifecycle.js';
+import { onEachCpu } from '../ipi.js';
+import { logEvent } from '../log.js';
+import { USERENR_UEN, userenrName, writePmselr, writePmuserenr } from '../sysreg.js';
+import type { Cpu, Task, World } from '../world.js';
+import { type Design, armMayAccess, currentTask, noHooks, nrUser, regCounterId, zeroUnusedCounters } from './design.js';
+import { upstreamAddError, upstreamIndex, upstreamOpen } from './upstream.js';
+
+function hardenedEntitled(world: World, task: Task): boolean {
+  return world.sysctlPerfUserAccess === 1 && taskArch(task) === 'aarch64' && nrUser(world, task) > 0;
+}
+
+/** PMUACR_EL1 bits for the counters the task's own active events occupy on this CPU. */
+function ownCounters(world: World, cpu: Cpu, task: Task): number {
+  let mask = 0;
+  for (const id of task.fds.values()) {
+    const ev = world.events.get(id);
+    if (!ev?.readable || ev.activeCpu !== cpu.id || ev.counter === null) continue;
+    mask |= 1 << ev.counter;
+  }
+  return mask >>> 0;
+}
+
+function decide(world: World, cpu: Cpu, by: string): void {
+  const task = currentTask(world, cpu);
+  const before = cpu.grant?.forPid ?? null;
+  if (task && hardenedEntitled(world, task)) {
+    zeroUnusedCounters(cpu);
+    writePmuserenr(world, cpu, USERENR_UEN, { forMm: task.mm, forPid: task.pid, by }, ownCounters(world, cpu, task));
+  } else {
+    writePmuserenr(world, cpu, 0, { forMm: null, forPid: null, by });
+  }
+  const after = cpu.grant?.forPid ?? null;
+  if (after !== before && (cpu.pmselr !== 0 || cpu.pmselrWriter !== null)) {
+    writePmselr(world, cpu, 0, null, 'hardened: access changes hands');
+  }
+}
+
+export const hardened: Design = {
+  ...noHooks,
+  name: 'hardened',
+  summary: 'our proposal: upstream + decide at every switch, no AArch32, per-counter PMUACR, PMSELR zeroed',
+  open: upstreamOpen,
+  mayChain: (ev) => !ev.readable,
+  addError: upstreamAddError,
+  afterSwitch: (world, cpu) => decide(world, cpu, 'hardened: context switch'),
+  pmuStart: (world, cpu) => decide(world, cpu, 'armv8pmu_start'),
+  runIpi: (world, cpu) => decide(world, cpu, 'IPI: perf_user_access changed'),
+  eventIndex: upstreamIndex,
+  capUserRdpmc: (_world, ev) => ev.readable,
+  pmcWidth: (_world, ev) => (ev.readable ? (ev.is64 ? 64 : 32) : 0),
+  entitled: hardenedEntitled,
+  // Only the counters of the task's own events on this CPU are promised.
+  promises: (world, cpu, task, reg: Reg) => {
+    const id = regCounterId(reg);
+    return id !== null && hardenedEntitled(world, task) && (ownCounters(world, cpu, task) & (1 << id)) !== 0;
+  },
+  maintainsCpumask: () => false,
+  mayAccess: (_world, cpu, reg) => {
+    if (armMayAccess(cpu.pmuserenr, reg)) return true;
+    const id = regCounterId(reg);
+    return id !== null && (cpu.pmuserenr & USERENR_UEN) !== 0 && (cpu.pmuacr & (1 << id)) !== 0;
+  },
+  accessBits: (cpu) => cpu.pmuserenr,
+  accessName: (cpu) => userenrName(cpu.pmuserenr, cpu.pmuacr),
+  // Unlike upstream, a change either way re-decides every CPU at once (by IPI).
+  setSysctl: (world, value) => {
+    world.sysctlPerfUserAccess = value;
+    logEvent(world, null, 'info', `sysctl kernel.perf_user_access = ${value}`);
+    onEachCpu(world, null, null, 'refresh_pmuserenr', null, null);
+    return [`kernel.perf_user_access = ${value}`];
+  },
+};

@@ -1,0 +1,85 @@
+/**
+ * `upstream`: what Linux merged in 5.17, as it stands in 6.1 — KERNEL.md §5.3. No per-mm
+ * count, no mmap hooks, no switch_mm hook. `kernel.perf_user_access` (default 0) gates access;
+ * an event asks for it with `attr.config1` bit 1 (the `user` word) and for 64 bits with bit 0
+ * (`__armv8_pmuv3_map_event`); `list_add_event` counts such events in `ctx->nr_user`; and
+ * `armv8pmu_start()` — run only while a counter is in use — zeroes the unused counters and
+ * sets ER|CR when the sysctl is on and the current task's context has `nr_user > 0`, else 0.
+ * Writing 0 to the sysctl clears PMUSERENR_EL0 on every CPU by IPI. No PMSELR or AArch32 care.
+ */
+import type { Reg } from '../command.js';
+import { onEachCpu } from '../ipi.js';
+import { logEvent } from '../log.js';
+import { USERENR_CR, USERENR_ER, userenrName, writePmuserenr } from '../sysreg.js';
+import type { Cpu, PerfEvent, Task, World } from '../world.js';
+import { type Design, type Errno, armIndex, armMayAccess, currentTask, isCounter, noHooks, nrUser, zeroUnusedCounters } from './design.js';
+
+/** `__armv8_pmuv3_map_event`: the checks on a user-access request. */
+export function upstreamOpen(world: World, ev: PerfEvent): Errno | null {
+  ev.readable = false;
+  if (!ev.userRequest) return null;
+  if (ev.owner === null) return 'EINVAL'; // only task-bound events may ask
+  if (ev.is64 && ev.type !== 'cycles' && !world.config.longCounters) return 'EOPNOTSUPP';
+  ev.readable = true;
+  return null;
+}
+
+/** `armv8pmu_get_event_idx`: a 64-bit user cycles event needs the cycle counter itself. */
+export function upstreamAddError(world: World, cpu: Cpu, ev: PerfEvent): Errno | null {
+  const wantsCycleCounter = ev.readable && ev.is64 && ev.type === 'cycles' && !world.config.longCounters;
+  return wantsCycleCounter && cpu.cycleCounter.event !== null ? 'EAGAIN' : null;
+}
+
+/** `armv8pmu_enable_user_access` / `armv8pmu_disable_user_access`, as start() chooses. */
+function upstreamStart(world: World, cpu: Cpu): void {
+  const task = currentTask(world, cpu);
+  if (world.sysctlPerfUserAccess === 1 && task && nrUser(world, task) > 0) {
+    zeroUnusedCounters(cpu);
+    writePmuserenr(world, cpu, USERENR_ER | USERENR_CR, { forMm: task.mm, forPid: task.pid, by: `armv8pmu_start: task ${task.pid} has nr_user ${nrUser(world, task)}` });
+  } else {
+    writePmuserenr(world, cpu, 0, { forMm: null, forPid: null, by: 'armv8pmu_start' });
+  }
+}
+
+/** `perf_user_access` handler: 0 clears every CPU by IPI; 1 waits for the next start(). */
+export function setPerfUserAccess(world: World, value: 0 | 1): string[] {
+  const was = world.sysctlPerfUserAccess;
+  world.sysctlPerfUserAccess = value;
+  logEvent(world, null, 'info', `sysctl kernel.perf_user_access ${was} -> ${value}`);
+  if (value === 0) onEachCpu(world, null, null, 'clear_pmuserenr', null, null);
+  return [`kernel.perf_user_access = ${value}`];
+}
+
+function clearOnIpi(world: World, cpu: Cpu): void {
+  writePmuserenr(world, cpu, 0, { forMm: null, forPid: null, by: 'IPI armv8pmu_disable_user_access' });
+}
+
+export function upstreamIndex(world: World, ev: PerfEvent): number {
+  if (world.sysctlPerfUserAccess === 0 || !ev.readable) return 0;
+  return armIndex(ev);
+}
+
+export function upstreamEntitled(world: World, task: Task): boolean {
+  return world.sysctlPerfUserAccess === 1 && nrUser(world, task) > 0;
+}
+
+export const upstream: Design = {
+  ...noHooks,
+  name: 'upstream',
+  summary: 'Linux 5.17-6.1: perf_user_access sysctl, config1 opt-in, access set in armv8pmu_start',
+  open: upstreamOpen,
+  mayChain: (ev) => !ev.readable,
+  addError: upstreamAddError,
+  pmuStart: upstreamStart,
+  runIpi: (world, cpu) => clearOnIpi(world, cpu),
+  eventIndex: upstreamIndex,
+  capUserRdpmc: (_world, ev) => ev.readable,
+  pmcWidth: (_world, ev) => (ev.readable ? (ev.is64 ? 64 : 32) : 0),
+  entitled: upstreamEntitled,
+  promises: (world, _cpu, task, reg: Reg) => isCounter(reg) && upstreamEntitled(world, task),
+  maintainsCpumask: () => false,
+  mayAccess: (_world, cpu, reg) => armMayAccess(cpu.pmuserenr, reg),
+  accessBits: (cpu) => cpu.pmuserenr,
+  accessName: (cpu) => userenrName(cpu.pmuserenr),
+  setSysctl: setPerfUserAccess,
+};

@@ -1,0 +1,85 @@
+/**
+ * `x86`: the design the arm64 patch copied — KERNEL.md §5.4 — applied to this machine's PMU,
+ * with CR4.PCE standing where PMUSERENR_EL0 stands (RDPMC reads any counter; there is no
+ * PMSELR at user level). Per-mm `perf_rdpmc_allowed`; `x86_pmu_event_mapped/unmapped` change
+ * it and on the edge run `cr4_update_pce` on the CPUs in `mm_cpumask(mm)` (x86 maintains it),
+ * a function that ignores its argument and recomputes from the mm the CPU has loaded;
+ * `switch_mm` recomputes for the incoming mm. sysfs `rdpmc`: 0 never, 1 while an event is
+ * mapped (default), 2 always. Since 5.15, dirty counters are zeroed before PCE is set
+ * (`perf_clear_dirty_counters`).
+ */
+import type { Reg } from '../command.js';
+import { mmContext, sendMm } from '../lifecycle.js';
+import { logEvent } from '../log.js';
+import { recordFinding } from '../monitor.js';
+import { onEachCpu } from '../ipi.js';
+import { needsChain } from '../perf.js';
+import { writePce } from '../sysreg.js';
+import type { Cpu, Mm, World } from '../world.js';
+import { type Design, armIndex, isCounter, mmMapsReadable, zeroUnusedCounters } from './design.js';
+
+/** `cr4_update_pce_mm(mm)`. */
+function updatePce(world: World, cpu: Cpu, mm: Mm | undefined, by: string): void {
+  const allowed = world.rdpmc === 2 || (world.rdpmc === 1 && mm !== undefined && mmContext(mm).directAccess > 0);
+  if (allowed) zeroUnusedCounters(cpu);
+  writePce(world, cpu, allowed, { forMm: mm?.id ?? null, forPid: null, by });
+}
+
+function entitled(world: World, mmId: number): boolean {
+  return world.rdpmc === 2 || (world.rdpmc === 1 && mmMapsReadable(world, world.mms.get(mmId)));
+}
+
+export const x86: Design = {
+  name: 'x86',
+  summary: 'x86: CR4.PCE, per-mm perf_rdpmc_allowed, IPIs to a maintained mm_cpumask, rdpmc 0|1|2',
+  open(world, ev) {
+    // x86_pmu_event_init: PERF_X86_EVENT_RDPMC_ALLOWED unless rdpmc is 0.
+    ev.readable = world.rdpmc !== 0 && !needsChain(world, ev);
+    return null;
+  },
+  mayChain: () => true,
+  addError: () => null,
+  mapped(world, ev, mm, task) {
+    if (!ev.readable) return;
+    if (mmContext(mm).lockHolder !== task.pid) {
+      recordFinding(world, 'lockdep/mmap-lock', task.cpu, task.pid, `x86_pmu_event_mapped: mmap_lock of mm ${mm.id} not held for write by task ${task.pid}`);
+    }
+    sendMm(mm, { type: 'mm.access.inc' });
+    const count = mmContext(mm).directAccess;
+    logEvent(world, task.cpu, 'hook', `x86_pmu_event_mapped: mm ${mm.id} perf_rdpmc_allowed ${count - 1} -> ${count}`);
+    if (count === 1) onEachCpu(world, task.cpu, [...mm.cpumask], 'refresh_pce', null, task);
+  },
+  unmapped(world, ev, mm, caller) {
+    if (!ev.readable) return;
+    sendMm(mm, { type: 'mm.access.dec' });
+    const count = mmContext(mm).directAccess;
+    logEvent(world, caller.cpu, 'hook', `x86_pmu_event_unmapped: mm ${mm.id} perf_rdpmc_allowed ${count + 1} -> ${count}`);
+    if (count === 0) onEachCpu(world, caller.cpu, [...mm.cpumask], 'refresh_pce', null, caller);
+  },
+  switchMm(world, cpu, mm) {
+    updatePce(world, cpu, mm, `switch_mm to mm ${mm.id}`);
+  },
+  afterSwitch() {},
+  pmuStart() {},
+  runIpi(world, cpu, ipi) {
+    // cr4_update_pce(info) ignores info and looks at the mm this CPU has loaded.
+    const loaded = cpu.activeMm === null ? undefined : world.mms.get(cpu.activeMm);
+    updatePce(world, cpu, loaded, `${ipi.from === cpu.id ? 'local call' : 'IPI'} cr4_update_pce (loaded mm ${cpu.activeMm ?? 'none'})`);
+  },
+  eventIndex: (_world, ev) => (ev.readable ? armIndex(ev) : 0),
+  capUserRdpmc: (_world, ev) => ev.readable,
+  pmcWidth: (_world, ev) => (ev.readable ? (ev.is64 ? 64 : 32) : 0),
+  entitled: (world, task) => entitled(world, task.mm),
+  promises: (world, _cpu, task, reg: Reg) => isCounter(reg) && entitled(world, task.mm),
+  maintainsCpumask: () => true,
+  mayAccess: (_world, cpu, reg) => cpu.cr4Pce && isCounter(reg),
+  accessBits: (cpu) => (cpu.cr4Pce ? 1 : 0),
+  accessName: (cpu) => (cpu.cr4Pce ? 'PCE' : 'PCE=0'),
+  setRdpmc(world, value) {
+    const was = world.rdpmc;
+    world.rdpmc = value;
+    logEvent(world, null, 'info', `sysfs rdpmc ${was} -> ${value}`);
+    if (value !== was) onEachCpu(world, null, null, 'refresh_pce', null, null);
+    return [`rdpmc = ${value}`];
+  },
+};
