@@ -78,11 +78,12 @@ export function openTaskEvent(world: World, pid: number, type: EventType, user: 
   world.events.set(ev.id, ev);
   task.fds.set(fd, ev.id);
   const cpu = world.cpus[task.cpu]!;
-  addEvent(world, cpu, ev);
+  const counting = addEvent(world, cpu, ev);
   pmuEnable(world, cpu);
   leaveSyscall(world, task);
   logEvent(world, task.cpu, 'syscall', `perf_event_open(${type}) by task ${pid} = fd ${fd}${ev.readable ? ', user-readable' : ''}`);
-  return [`fd ${fd}`];
+  // The open succeeds even when the add fails: perf_install_in_context does not return it.
+  return [counting ? `fd ${fd}` : `fd ${fd} (not counting yet: no counter for it on CPU ${cpu.id})`];
 }
 
 function freeEvent(world: World, ev: PerfEvent): void {
