@@ -3,16 +3,15 @@
  * The thin shell: flags (meow), the mode, files and the terminal. Everything else is the
  * engine's.
  */
-import { fileURLToPath } from 'node:url';
 import meow from 'meow';
 import { configValue } from './engine/script.js';
-import type { Config } from './engine/world.js';
+import { type Config, defaultConfig } from './engine/world.js';
 import { readPmuFile } from './files.js';
 import { type SourceFile, exitBadInput, runFiles } from './headless.js';
 
 const help = `
   Usage
-    $ pmuplay                 the playground (for now: runs the starter example headless)
+    $ pmuplay                 the live playground on a starter world (needs a terminal)
     $ pmuplay run FILE...     run .pmu scripts headless; print the kernel log and findings
 
   Options
@@ -103,11 +102,16 @@ function run(paths: string[]): never {
   return undefined as never;
 }
 
+async function playground(): Promise<void> {
+  if (!process.stdin.isTTY || !process.stdout.isTTY) {
+    fail('the playground needs a terminal (stdin and stdout are not both a TTY). To run scripts without one: pmuplay run FILE.pmu');
+  }
+  const overrides = overridesFromFlags();
+  const { startTui } = await import('./tui/main.js');
+  process.exitCode = await startTui({ ...defaultConfig, ...overrides });
+}
+
 const [mode, ...rest] = cli.input;
 if (mode === 'run') run(rest);
-else if (mode === undefined) {
-  const starter = fileURLToPath(new URL('../saves/examples/starter.pmu', import.meta.url));
-  process.stdout.write('pmuplay: the live TUI is not built yet; running the starter example headless.\n');
-  process.stdout.write('Try: pmuplay run FILE.pmu, or pmuplay --help\n\n');
-  run([starter]);
-} else fail(`unknown mode '${mode}' (modes: run; see pmuplay --help)`);
+else if (mode === undefined) await playground();
+else fail(`unknown mode '${mode}' (modes: run; see pmuplay --help)`);

@@ -1,0 +1,215 @@
+/**
+ * The live playground: owns the world and the UI state, turns keys into commands through the
+ * key table, runs time with its own timer (sending `tick` commands at a pace), and repaints at
+ * most about 30 times a second. Keystrokes update the command line at once.
+ */
+import { useApp, useInput, useStdout } from 'ink';
+import { useEffect, useReducer, useRef, useState } from 'react';
+import { parseCommand } from '../engine/parse.js';
+import { applyCommand, findingsSummary } from '../engine/step.js';
+import type { World } from '../engine/world.js';
+import { complete } from './completion.js';
+import { type KeyInfo, type Mode, keyAction } from './keys.js';
+import { type LineState, accept, browse, emptyLine, eraseBack, insert, killLine, moveCursor, setText } from './line-editor.js';
+import { Screen } from './Screen.js';
+import { viewOf } from './view.js';
+
+/** Ticks per second the run mode aims at; the last is "as fast as it goes". */
+export const paces = [1, 2, 5, 10, 20, 50, 100, Infinity] as const;
+const frameMs = 33;
+
+export function paceName(pace: number): string {
+  return pace === Infinity ? 'max' : `${pace}/s`;
+}
+
+export interface AppProps {
+  world: World;
+  color: boolean;
+  caption: string | null;
+  /** For tests: a fixed size instead of the terminal's. */
+  size?: { width: number; height: number };
+}
+
+interface Ui {
+  mode: Mode;
+  line: LineState;
+  message: { text: string; error: boolean } | null;
+  caption: string | null;
+  running: boolean;
+  pace: number;
+}
+
+/** Run one command line typed by the user; returns the message to show. */
+export function runLine(world: World, text: string): { ok: boolean; message: string; caption?: string } {
+  const trimmed = text.trim();
+  if (trimmed === 'help') return { ok: true, message: 'help' };
+  if (trimmed === 'quit') return { ok: true, message: 'quit' };
+  const parsed = parseCommand(text);
+  if (!parsed.ok) return { ok: false, message: parsed.error.message };
+  if (!parsed.command) return { ok: true, message: '' };
+  const r = applyCommand(world, parsed.command);
+  if (!r.ok) return { ok: false, message: r.rejection.message };
+  if (parsed.command.kind === 'say') return { ok: true, message: '', caption: parsed.command.text };
+  if (parsed.command.kind === 'check') return { ok: true, message: findingsSummary(world).join('  ').replace(/\s+/g, ' ') };
+  if (r.check) return { ok: r.check.passed, message: `${r.check.passed ? 'ok' : 'FAILED'}: ${r.check.text}` };
+  return { ok: true, message: r.lines.join('  ') };
+}
+
+export function App({ world, color, caption, size }: AppProps) {
+  const { exit } = useApp();
+  const { stdout } = useStdout();
+  // The UI state lives in a ref so that a key's side effects (running a command) happen once,
+  // in the input handler, never inside a state updater; setUi only asks for a repaint.
+  const uiRef = useRef<Ui>({ mode: 'normal', line: emptyLine, message: null, caption, running: false, pace: 2 });
+  const [ui, setUiState] = useState<Ui>(uiRef.current);
+  const setUi = (next: Ui) => {
+    uiRef.current = next;
+    setUiState(next);
+  };
+  const [, repaint] = useReducer((n: number) => n + 1, 0);
+  const dirty = useRef(false);
+  const [dims, setDims] = useState({ width: size?.width ?? stdout.columns ?? 80, height: size?.height ?? stdout.rows ?? 24 });
+
+  // Follow resizes.
+  useEffect(() => {
+    if (size) return;
+    const onResize = () => setDims({ width: stdout.columns, height: stdout.rows });
+    stdout.on('resize', onResize);
+    return () => {
+      stdout.off('resize', onResize);
+    };
+  }, [stdout, size]);
+
+  // Repaint at most every frameMs when the world changed.
+  useEffect(() => {
+    const timer = setInterval(() => {
+      if (!dirty.current) return;
+      dirty.current = false;
+      repaint();
+    }, frameMs);
+    return () => clearInterval(timer);
+  }, []);
+
+  // Run mode: send ticks at the pace; "max" runs in slices of ~10 ms so keys stay live.
+  useEffect(() => {
+    if (!ui.running) return;
+    const pace = paces[ui.pace]!;
+    const tick = () => {
+      const r = applyCommand(world, { kind: 'tick', n: 1 });
+      dirty.current = true;
+      if (!r.ok) setUi({ ...uiRef.current, running: false, message: { text: r.rejection.message, error: true } });
+    };
+    if (pace !== Infinity) {
+      const timer = setInterval(tick, 1000 / pace);
+      return () => clearInterval(timer);
+    }
+    let stop = false;
+    const burst = () => {
+      if (stop) return;
+      const until = performance.now() + 10;
+      while (performance.now() < until) tick();
+      setImmediate(burst);
+    };
+    setImmediate(burst);
+    return () => {
+      stop = true;
+    };
+  }, [ui.running, ui.pace, world]);
+
+  const submit = (u: Ui): Ui => {
+    const text = u.line.text;
+    const r = runLine(world, text);
+    dirty.current = true;
+    if (r.message === 'quit') {
+      exit();
+      return u;
+    }
+    if (r.message === 'help') return { ...u, mode: 'help', line: accept(u.line), message: null };
+    if (!r.ok && !r.message.startsWith('FAILED')) return { ...u, message: { text: r.message, error: true } };
+    return { ...u, line: accept(u.line), message: r.message ? { text: r.message, error: !r.ok } : null, caption: r.caption ?? u.caption };
+  };
+
+  const onKey = (u: Ui, input: string, key: KeyInfo): Ui => {
+      const a = keyAction(u.mode, input, key);
+      switch (a.type) {
+        case 'quit':
+          exit();
+          return u;
+        case 'help':
+          return { ...u, mode: 'help' };
+        case 'close-help':
+          return { ...u, mode: 'normal' };
+        case 'focus':
+          return { ...u, mode: 'input' };
+        case 'leave':
+          return { ...u, mode: 'normal' };
+        case 'toggle-run':
+          return { ...u, running: !u.running, message: null };
+        case 'step': {
+          applyCommand(world, { kind: 'tick', n: 1 });
+          dirty.current = true;
+          return { ...u, running: false };
+        }
+        case 'back':
+          return { ...u, message: { text: 'stepping back comes with recordings (issue 5); not yet', error: false } };
+        case 'faster':
+          return { ...u, pace: Math.min(paces.length - 1, u.pace + 1) };
+        case 'slower':
+          return { ...u, pace: Math.max(0, u.pace - 1) };
+        case 'submit':
+          return submit(u);
+        case 'history':
+          return { ...u, line: browse(u.line, a.direction) };
+        case 'complete': {
+          const c = complete(world, u.line.text);
+          return { ...u, line: setText(u.line, c.text), message: c.options.length ? { text: c.options.join('  '), error: false } : u.message };
+        }
+        case 'cursor':
+          return { ...u, line: moveCursor(u.line, a.to) };
+        case 'erase':
+          return { ...u, line: eraseBack(u.line) };
+        case 'kill-line':
+          return { ...u, line: killLine(u.line) };
+        case 'insert':
+          return { ...u, line: insert(u.line, a.text) };
+        case 'none':
+          return u;
+      }
+  };
+
+  /** Fast typing or a paste arrives as one chunk: a leading `:` focuses, tabs complete, line breaks are Enter. */
+  const onChunk = (u: Ui, input: string): Ui => {
+    let next = u;
+    let rest = input;
+    if (next.mode === 'normal' && (rest[0] === ':' || rest[0] === '/')) {
+      next = onKey(next, rest[0], {});
+      rest = rest.slice(1);
+    }
+    if (next.mode !== 'input') return onKey(next, rest, {});
+    for (const piece of rest.replace(/\r\n/g, '\r').split(/([\r\n\t])/)) {
+      if (piece === '' || next.mode !== 'input') continue;
+      if (piece === '\t') next = onKey(next, '', { tab: true });
+      else if (piece === '\r' || piece === '\n') next = onKey(next, '', { return: true });
+      else next = onKey(next, piece, {});
+    }
+    return next;
+  };
+
+  useInput((input, key) => {
+    const u = uiRef.current;
+    const chunk = input.length > 1 && !key.ctrl && !key.meta && (/[\r\n\t]/.test(input) || (u.mode === 'normal' && /^[:/]/.test(input)));
+    const next = chunk ? onChunk(u, input) : onKey(u, input, key as KeyInfo);
+    if (next !== uiRef.current) setUi(next);
+  });
+
+  const view = viewOf(world, 200);
+  return (
+    <Screen
+      view={view}
+      ui={{ mode: ui.mode, line: ui.line.text, cursor: ui.line.cursor, message: ui.message, caption: ui.caption, running: ui.running, pace: paceName(paces[ui.pace]!) }}
+      width={dims.width}
+      height={dims.height}
+      color={color}
+    />
+  );
+}

@@ -1,0 +1,103 @@
+import { renderToString } from 'ink';
+import { render } from 'ink-testing-library';
+import { describe, expect, it } from 'vitest';
+import type { Config } from '../engine/world.js';
+import { play } from '../engine/session.js';
+import { App } from './App.js';
+import { Screen, type UiView } from './Screen.js';
+import { starterLines } from './starter.js';
+import { viewOf } from './view.js';
+
+const ui: UiView = { mode: 'normal', line: '', cursor: 0, message: null, caption: null, running: false, pace: '2/s' };
+
+function frame(script: string, width = 80, height = 24, over: Partial<UiView> = {}, config: Partial<Config> = {}): string {
+  const { world } = play(script, config);
+  return renderToString(<Screen view={viewOf(world, 200)} ui={{ ...ui, ...over }} width={width} height={height} color={false} />, { columns: width });
+}
+
+const starter = starterLines.join('\n');
+
+describe('the screen', () => {
+  it('shows the header: design, tick, seed, run state, findings', () => {
+    const f = frame(`${starter}\nmmap 100 3\ntick 2`);
+    expect(f.split('\n')[0]).toMatch(/^pmuplay {2}design v4 {2}tick 2 {2}step 8 {2}seed 1 {2}paused {2}findings 1/);
+  });
+
+  it('shows each CPU pane: mode, task, mm, access and for whom, PMSELR, counters', () => {
+    const f = frame(`${starter}\nmmap 100 3\nmsr 100 pmselr 5`);
+    expect(f).toContain('CPU0 EL0  100 app A64  mm1');
+    expect(f).toContain('CPU2 EL0  102 other A64  mm2');
+    expect(f).toContain('CPU3 idle  -  -');
+    expect(f).toMatch(/USERENR \+CR\|ER for mm1 \(IPI refresh_pm/);
+    expect(f).toContain('PMSELR 5 by 100');
+    expect(f).toContain('CC 100:3 0xffffffff80000001  6 free');
+  });
+
+  it('marks findings in the log with ! and granted access with +, so no colour is needed', () => {
+    const plain = frame(`${starter}\nmmap 100 3`);
+    expect(plain).toMatch(/cpu2 ! access\/other-mm: task 102 \(other, mm 2\)/);
+    expect(plain).toContain('USERENR +CR|ER');
+    expect(plain).not.toContain('\x1b[');
+  });
+
+  it('lists tasks with their state and events', () => {
+    const f = frame(`${starter}\nmmap 100 3\nsleep 103`, 120, 30);
+    expect(f).toMatch(/100 +app +A64 +EL0 +0 +mm1 +3:cyc\+u\+m\*/);
+    expect(f).toMatch(/103 +legacy +A32 +asleep +0 +mm3/);
+  });
+
+  it('shows the x86 register instead of PMUSERENR under x86', () => {
+    const f = frame('spawn a on 0\nopen 100 cycles\nmmap 100 3', 80, 24, {}, { design: 'x86' });
+    expect(f).toContain('CR4 +PCE for mm1');
+    expect(f).toContain('CR4 PCE=0');
+  });
+
+  it('shows the command line with the cursor, the caption and an error under the prompt', () => {
+    const f = frame(starter, 80, 24, { mode: 'input', line: 'mmap 100 x', cursor: 10, caption: 'hello there', message: { text: 'mmap: expected an fd at column 10', error: true } });
+    const lines = f.split('\n');
+    const prompt = lines.findIndex((l) => l.startsWith(': mmap 100 x'));
+    expect(lines[prompt - 1]).toMatch(/^» hello there/);
+    expect(lines[prompt + 1]).toMatch(/^error: mmap: expected an fd at column 10/);
+  });
+
+  it('uses the room of a larger terminal: 8 CPUs in one band of 4 columns at 160x50', () => {
+    const f = frame('spawn a', 160, 50, {}, { cpus: 8 });
+    expect(f.split('\n')[1]).toMatch(/^CPU0 .*CPU1 .*CPU2 .*CPU3 /);
+    expect(f.split('\n').length).toBeLessThanOrEqual(50);
+  });
+
+  it('asks for a bigger window instead of drawing a broken frame', () => {
+    expect(frame(starter, 60, 20)).toBe('make the window at least 80x24 (it is 60x20)');
+  });
+
+  it('shows the help overlay with keys and commands', () => {
+    const f = frame(starter, 80, 24, { mode: 'help' });
+    expect(f).toContain('space   run / pause');
+    expect(f).toContain('spawn  thread  open');
+  });
+});
+
+describe('the app', () => {
+  it('runs a typed command, shows the leak, and keeps a typo for editing', async () => {
+    const { world } = play(starter);
+    const app = render(<App world={world} color={false} caption={null} size={{ width: 100, height: 30 }} />);
+    const wait = () => new Promise((r) => setTimeout(r, 60));
+    await wait();
+    app.stdin.write(':');
+    await wait();
+    app.stdin.write('mmap 100 3');
+    await wait();
+    app.stdin.write('\r');
+    await wait();
+    expect(world.findingCounts.get('access/other-mm')).toBe(1);
+    expect(app.lastFrame()).toContain('mmap fd 3 done');
+    app.stdin.write('mmap 100 x');
+    await wait();
+    app.stdin.write('\r');
+    await wait();
+    const f = app.lastFrame()!;
+    expect(f).toContain(': mmap 100 x');
+    expect(f).toContain("error: mmap: expected an fd (a whole number up to 65535) at column 10, got 'x'");
+    app.unmount();
+  });
+});

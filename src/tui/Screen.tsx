@@ -1,0 +1,198 @@
+/**
+ * The whole screen, from props alone: header, CPU panes, task table, event log, caption,
+ * command line and message. Colours carry meaning (access granted, findings, errors); with
+ * colour off the same meaning is in the text (`+`, `!`, `error:`).
+ */
+import { Box, Text } from 'ink';
+import { commandWords } from '../engine/command.js';
+import { normalKeys } from './keys.js';
+import { type Layout, layout, minHeight, minWidth } from './layout.js';
+import type { CpuView, LogLine, TaskRow, WorldView } from './view.js';
+
+export interface UiView {
+  mode: 'normal' | 'input' | 'help';
+  line: string;
+  cursor: number;
+  message: { text: string; error: boolean } | null;
+  caption: string | null;
+  running: boolean;
+  pace: string;
+}
+
+export interface ScreenProps {
+  view: WorldView;
+  ui: UiView;
+  width: number;
+  height: number;
+  color: boolean;
+}
+
+function fit(text: string, width: number): string {
+  return text.length > width ? text.slice(0, Math.max(0, width - 1)) + '…' : text.padEnd(width);
+}
+
+function Header({ view, ui, width, color }: { view: WorldView; ui: UiView; width: number; color: boolean }) {
+  const run = ui.running ? `running ${ui.pace}` : 'paused';
+  const text = `pmuplay  design ${view.design}${view.sysctl ? `  ${view.sysctl}` : ''}  tick ${view.tick}  step ${view.step}  seed ${view.seed}  ${run}  findings ${view.findings}`;
+  return (
+    <Text inverse bold color={color && view.findings > 0 ? 'red' : undefined}>
+      {fit(text, width)}
+    </Text>
+  );
+}
+
+function counterText(cpu: CpuView): string {
+  const parts = cpu.counters.map((c) => `${c.name} ${c.owner ?? '?'}${c.stale ? '~' : ''} ${c.value}${c.overflow ? '!' : ''}`);
+  parts.push(`${cpu.freeCounters} free`);
+  return parts.join('  ');
+}
+
+function Pane({ cpu, width, color }: { cpu: CpuView; width: number; color: boolean }) {
+  const access = `${cpu.accessLabel} ${cpu.granted ? '+' : ''}${cpu.access}${cpu.granted ? ` for ${cpu.grantedFor}` : ''}`;
+  const halted = cpu.mode === 'HALTED';
+  return (
+    <Box flexDirection="column" width={width}>
+      <Text inverse color={color && halted ? 'red' : undefined}>{fit(`CPU${cpu.id} ${cpu.mode}  ${cpu.task}  ${cpu.mm}`, width)}</Text>
+      <Text color={color && cpu.granted ? 'green' : undefined}>{fit(access, width)}</Text>
+      <Text>{fit(`PMSELR ${cpu.pmselr}   IPIs ${cpu.ipis}`, width)}</Text>
+      <Text dimColor={color}>{fit(counterText(cpu), width)}</Text>
+    </Box>
+  );
+}
+
+function Grid({ view, l, color }: { view: WorldView; l: Extract<Layout, { fits: true }>; color: boolean }) {
+  const rows: CpuView[][] = [];
+  const shown = view.cpus.slice(0, l.shownCpus);
+  for (let i = 0; i < shown.length; i += l.cols) rows.push(shown.slice(i, i + l.cols));
+  return (
+    <Box flexDirection="column">
+      {rows.map((row, r) => (
+        <Box key={r} flexDirection="row" gap={2}>
+          {row.map((cpu) => (
+            <Pane key={cpu.id} cpu={cpu} width={l.paneWidth} color={color} />
+          ))}
+        </Box>
+      ))}
+    </Box>
+  );
+}
+
+function Tasks({ tasks, mms, rows, width }: { tasks: TaskRow[]; mms: string[]; rows: number; width: number }) {
+  const head = `${'PID'.padEnd(6)}${'NAME'.padEnd(10)}${'ARCH'.padEnd(5)}${'STATE'.padEnd(10)}${'CPU'.padEnd(4)}${'MM'.padEnd(5)}EVENTS (fd:type +u readable +m mapped * counting)`;
+  const shown = tasks.length > rows ? tasks.slice(0, rows - 1) : tasks;
+  const lines = shown.map((t) => `${String(t.pid).padEnd(6)}${t.name.slice(0, 9).padEnd(10)}${t.arch.padEnd(5)}${t.state.padEnd(10)}${String(t.cpu).padEnd(4)}${`mm${t.mm}`.padEnd(5)}${t.events}`);
+  if (tasks.length > rows) lines.push(`… ${tasks.length - shown.length} more tasks`);
+  if (tasks.length === 0) lines.push('no tasks yet — try: spawn app');
+  while (lines.length < rows) lines.push(mms[lines.length - tasks.length - (tasks.length === 0 ? 1 : 0)] ?? '');
+  return (
+    <Box flexDirection="column">
+      <Text bold>{fit(head, width)}</Text>
+      {lines.map((l, i) => (
+        <Text key={i}>{fit(l, width)}</Text>
+      ))}
+    </Box>
+  );
+}
+
+function logText(e: LogLine): string {
+  const where = e.cpu === null ? '    ' : `cpu${e.cpu}`;
+  return `${String(e.step).padStart(5)} ${where} ${e.kind === 'finding' ? '! ' : ''}${e.text}`;
+}
+
+function Log({ log, rows, width, color }: { log: LogLine[]; rows: number; width: number; color: boolean }) {
+  const shown = log.slice(-rows);
+  const pad = Array.from({ length: rows - shown.length }, () => '');
+  return (
+    <Box flexDirection="column">
+      {pad.map((_, i) => (
+        <Text key={`p${i}`}> </Text>
+      ))}
+      {shown.map((e, i) => (
+        <Text key={i} color={color && e.kind === 'finding' ? 'red' : color && e.kind === 'say' ? 'cyan' : undefined} bold={e.kind === 'finding'}>
+          {fit(logText(e), width)}
+        </Text>
+      ))}
+    </Box>
+  );
+}
+
+function CommandLine({ ui, width, color }: { ui: UiView; width: number; color: boolean }) {
+  if (ui.mode !== 'input') {
+    return <Text dimColor={color}>{fit(': type a command (try: help, spawn app)   ? help   space run/pause   . step   q quit', width)}</Text>;
+  }
+  const before = ui.line.slice(0, ui.cursor);
+  const at = ui.line[ui.cursor] ?? ' ';
+  const after = ui.line.slice(ui.cursor + 1);
+  const room = width - 2;
+  const start = Math.max(0, ui.cursor - room + 1);
+  return (
+    <Text>
+      {': '}
+      {before.slice(start)}
+      <Text inverse>{at}</Text>
+      {after.slice(0, Math.max(0, room - (before.length - start) - 1))}
+    </Text>
+  );
+}
+
+export function Help({ width, rows }: { width: number; rows: number }) {
+  const lines = [
+    'Keys',
+    ...normalKeys.map(([k, what]) => `  ${k.padEnd(8)}${what}`),
+    '  in the command line: enter runs it, esc leaves, up/down history, tab completes',
+    '',
+    'Commands (the same as in .pmu scripts; see the README for each)',
+    ...wrapWords(commandWords.join('  '), width - 2).map((l) => `  ${l}`),
+    '  help, quit — here only',
+    '',
+    'Any key closes this help.',
+  ];
+  return (
+    <Box flexDirection="column" height={rows}>
+      {lines.slice(0, rows).map((l, i) => (
+        <Text key={i}>{fit(l, width)}</Text>
+      ))}
+    </Box>
+  );
+}
+
+function wrapWords(text: string, width: number): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const w of text.split(' ')) {
+    if (line.length + w.length + 1 > width) {
+      out.push(line.trimEnd());
+      line = '';
+    }
+    line += w + ' ';
+  }
+  if (line.trim()) out.push(line.trimEnd());
+  return out;
+}
+
+export function Screen({ view, ui, width, height, color }: ScreenProps) {
+  const l = layout(width, height, view.cpus.length);
+  if (!l.fits) {
+    return <Text>{`make the window at least ${minWidth}x${minHeight} (it is ${width}x${height})`}</Text>;
+  }
+  const body = l.gridRows * 4 + 1 + l.taskRows + 1 + l.logRows;
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      <Header view={view} ui={ui} width={width} color={color} />
+      {ui.mode === 'help' ? (
+        <Help width={width} rows={body} />
+      ) : (
+        <Box flexDirection="column">
+          <Grid view={view} l={l} color={color} />
+          {view.cpus.length > l.shownCpus ? <Text>{`… CPUs ${l.shownCpus}-${view.cpus.length - 1} not shown: make the window taller`}</Text> : null}
+          <Tasks tasks={view.tasks} mms={view.mms} rows={l.taskRows} width={width} />
+          <Text> </Text>
+          <Log log={view.log} rows={l.logRows} width={width} color={color} />
+        </Box>
+      )}
+      <Text color={color ? 'cyan' : undefined}>{fit(ui.caption ? `» ${ui.caption}` : '', width)}</Text>
+      <CommandLine ui={ui} width={width} color={color} />
+      <Text color={color && ui.message?.error ? 'red' : undefined}>{fit(ui.message ? (ui.message.error ? `error: ${ui.message.text}` : ui.message.text) : '', width)}</Text>
+    </Box>
+  );
+}

@@ -1,0 +1,94 @@
+/**
+ * Keys to actions, as a pure table tested without Ink. In the normal mode single keys drive
+ * the session; `:` or `/` moves to the command line, where keys edit the line.
+ */
+
+export type Mode = 'normal' | 'input' | 'help';
+
+/** The parts of Ink's `Key` the table reads. */
+export interface KeyInfo {
+  upArrow?: boolean;
+  downArrow?: boolean;
+  leftArrow?: boolean;
+  rightArrow?: boolean;
+  return?: boolean;
+  escape?: boolean;
+  ctrl?: boolean;
+  tab?: boolean;
+  backspace?: boolean;
+  delete?: boolean;
+}
+
+export type KeyAction =
+  | { type: 'quit' }
+  | { type: 'help' }
+  | { type: 'close-help' }
+  | { type: 'focus' }
+  | { type: 'toggle-run' }
+  | { type: 'step' }
+  | { type: 'back' }
+  | { type: 'faster' }
+  | { type: 'slower' }
+  | { type: 'submit' }
+  | { type: 'leave' }
+  | { type: 'history'; direction: -1 | 1 }
+  | { type: 'complete' }
+  | { type: 'cursor'; to: 'left' | 'right' | 'home' | 'end' }
+  | { type: 'erase'; direction: 'back' | 'forward' }
+  | { type: 'kill-line' }
+  | { type: 'insert'; text: string }
+  | { type: 'none' };
+
+/** The normal-mode keys, for the help overlay and the hint line. */
+export const normalKeys: [string, string][] = [
+  [':  /', 'type a command'],
+  ['?', 'help: keys and commands'],
+  ['space', 'run / pause'],
+  ['.', 'one step (a tick)'],
+  [',', 'step back'],
+  ['+  -', 'faster / slower'],
+  ['q', 'quit'],
+];
+
+export function keyAction(mode: Mode, input: string, key: KeyInfo): KeyAction {
+  if (key.ctrl && input === 'c') return { type: 'quit' };
+  if (mode === 'help') return { type: 'close-help' };
+  if (mode === 'normal') {
+    switch (input) {
+      case ':':
+      case '/':
+        return { type: 'focus' };
+      case '?':
+        return { type: 'help' };
+      case ' ':
+        return { type: 'toggle-run' };
+      case '.':
+        return { type: 'step' };
+      case ',':
+        return { type: 'back' };
+      case '+':
+      case '=':
+        return { type: 'faster' };
+      case '-':
+        return { type: 'slower' };
+      case 'q':
+        return { type: 'quit' };
+    }
+    return key.return ? { type: 'focus' } : { type: 'none' };
+  }
+  if (key.return) return { type: 'submit' };
+  if (key.escape) return { type: 'leave' };
+  if (key.upArrow) return { type: 'history', direction: -1 };
+  if (key.downArrow) return { type: 'history', direction: 1 };
+  if (key.tab) return { type: 'complete' };
+  if (key.leftArrow) return { type: 'cursor', to: 'left' };
+  if (key.rightArrow) return { type: 'cursor', to: 'right' };
+  if (key.ctrl && input === 'a') return { type: 'cursor', to: 'home' };
+  if (key.ctrl && input === 'e') return { type: 'cursor', to: 'end' };
+  if (key.ctrl && input === 'u') return { type: 'kill-line' };
+  // Terminals send DEL (0x7f) for the backspace key; Ink reports it as `delete`.
+  if (key.backspace || key.delete) return { type: 'erase', direction: 'back' };
+  if (key.ctrl) return { type: 'none' };
+  const text = [...input].filter((ch) => ch >= ' ' && ch !== '\x7f').join('');
+  return text ? { type: 'insert', text } : { type: 'none' };
+}

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { play } from '../engine/session.js';
+import { complete } from './completion.js';
+import { keyAction } from './keys.js';
+import { layout } from './layout.js';
+import { accept, browse, emptyLine, eraseBack, insert, moveCursor } from './line-editor.js';
+
+describe('the key table', () => {
+  it.each([
+    ['normal', ':', {}, { type: 'focus' }],
+    ['normal', '/', {}, { type: 'focus' }],
+    ['normal', '?', {}, { type: 'help' }],
+    ['normal', ' ', {}, { type: 'toggle-run' }],
+    ['normal', '.', {}, { type: 'step' }],
+    ['normal', ',', {}, { type: 'back' }],
+    ['normal', '+', {}, { type: 'faster' }],
+    ['normal', '-', {}, { type: 'slower' }],
+    ['normal', 'q', {}, { type: 'quit' }],
+    ['normal', 'x', {}, { type: 'none' }],
+    ['normal', 'c', { ctrl: true }, { type: 'quit' }],
+    ['help', 'q', {}, { type: 'close-help' }],
+    ['input', 'q', {}, { type: 'insert', text: 'q' }],
+    ['input', ' ', {}, { type: 'insert', text: ' ' }],
+    ['input', '', { return: true }, { type: 'submit' }],
+    ['input', '', { escape: true }, { type: 'leave' }],
+    ['input', '', { upArrow: true }, { type: 'history', direction: -1 }],
+    ['input', '', { downArrow: true }, { type: 'history', direction: 1 }],
+    ['input', '', { tab: true }, { type: 'complete' }],
+    ['input', '', { delete: true }, { type: 'erase', direction: 'back' }],
+    ['input', 'u', { ctrl: true }, { type: 'kill-line' }],
+    ['input', 'c', { ctrl: true }, { type: 'quit' }],
+  ] as const)('%s mode: %j %j -> %j', (mode, input, key, action) => {
+    expect(keyAction(mode, input, key)).toEqual(action);
+  });
+});
+
+describe('the line editor', () => {
+  it('edits at the cursor and keeps a history with the draft', () => {
+    let s = insert(emptyLine, 'tick');
+    s = moveCursor(s, 'home');
+    s = insert(s, 'x');
+    expect(s.text).toBe('xtick');
+    s = eraseBack(moveCursor(s, 'right'));
+    expect([s.text, s.cursor]).toEqual(['xick', 1]);
+    s = accept(insert(accept(insert(emptyLine, 'spawn a')), 'tick 3'));
+    expect(s.history).toEqual(['spawn a', 'tick 3']);
+    s = insert(s, 'dra');
+    s = browse(s, -1);
+    expect(s.text).toBe('tick 3');
+    s = browse(browse(s, -1), -1);
+    expect(s.text).toBe('spawn a');
+    s = browse(browse(s, 1), 1);
+    expect(s.text).toBe('dra');
+  });
+});
+
+describe('completion', () => {
+  const { world } = play('spawn a on 0\nspawn b on 1\nopen 100 cycles\nopen 100 instructions');
+  it.each([
+    ['mm', 'mmap '],
+    ['mmap 10', 'mmap 10'],
+    ['mmap 100 ', 'mmap 100 '],
+    ['open 100 cy', 'open 100 cycles '],
+    ['migrate 101 3', 'migrate 101 3 '],
+    ['fault mm', 'fault mmap-lock-skip '],
+    ['policy h', 'policy hardened '],
+  ])('%j -> %j', (text, want) => {
+    expect(complete(world, text).text).toBe(want);
+  });
+
+  it('lists the choices when the word is ambiguous', () => {
+    expect(complete(world, 'mmap 10').options).toEqual(['100', '101']);
+    expect(complete(world, 'mmap 100 ').options).toEqual(['3', '4']);
+    expect(complete(world, 'e').options).toEqual(['exec32', 'exec64', 'exit', 'expect']);
+  });
+});
+
+describe('layout', () => {
+  it('fits 4 CPUs at 80x24 and 8 at 160x50, and asks for room below 80x24', () => {
+    expect(layout(80, 24, 4)).toMatchObject({ fits: true, cols: 2, shownCpus: 4 });
+    expect(layout(160, 50, 8)).toMatchObject({ fits: true, cols: 4, shownCpus: 8 });
+    expect(layout(79, 24, 4)).toEqual({ fits: false });
+    expect(layout(80, 23, 4)).toEqual({ fits: false });
+  });
+
+  it('always leaves rows for tasks and the log', () => {
+    for (const [w, h, cpus] of [[80, 24, 64], [120, 40, 8], [200, 60, 16]] as const) {
+      const l = layout(w, h, cpus);
+      if (!l.fits) throw new Error('should fit');
+      expect(l.taskRows).toBeGreaterThanOrEqual(3);
+      expect(l.logRows).toBeGreaterThanOrEqual(4);
+      expect(7 + l.gridRows * 4 + l.taskRows + l.logRows).toBeLessThanOrEqual(h);
+    }
+  });
+});

@@ -1,0 +1,157 @@
+/**
+ * What the screen shows, as plain data made from the world: the header, one pane per CPU,
+ * the task table and the log. Components render it and never look at the world themselves.
+ */
+import { designOf } from '../engine/designs/index.js';
+import { cpuMode, mmContext, taskArch, taskState } from '../engine/lifecycle.js';
+import { ownerName } from '../engine/perf.js';
+import type { Counter, Cpu, LogKind, World } from '../engine/world.js';
+
+export interface CounterView {
+  /** `CC` for the cycle counter, `E0`… for event counters. */
+  name: string;
+  owner: string | null;
+  value: string;
+  overflow: boolean;
+  stale: boolean;
+}
+
+export interface CpuView {
+  id: number;
+  mode: string;
+  task: string;
+  mm: string;
+  /** The access register as the design names it (PMUSERENR bits, or CR4.PCE). */
+  accessLabel: string;
+  access: string;
+  granted: boolean;
+  grantedFor: string;
+  pmselr: string;
+  ipis: string;
+  counters: CounterView[];
+  freeCounters: number;
+}
+
+export interface TaskRow {
+  pid: number;
+  name: string;
+  arch: string;
+  state: string;
+  cpu: number;
+  mm: number;
+  events: string;
+}
+
+export interface LogLine {
+  step: number;
+  cpu: number | null;
+  kind: LogKind;
+  text: string;
+}
+
+export interface WorldView {
+  design: string;
+  sysctl: string | null;
+  tick: number;
+  step: number;
+  seed: number;
+  findings: number;
+  cpus: CpuView[];
+  tasks: TaskRow[];
+  mms: string[];
+  log: LogLine[];
+}
+
+/** A count in a few characters: 1234, 12.3k, 4.1M, 2.1G, 0xffffffff80000001 stays hex. */
+export function shortCount(value: bigint): string {
+  if (value >= 1n << 48n) return '0x' + value.toString(16);
+  const n = Number(value);
+  if (n < 10_000) return String(n);
+  if (n < 1e6) return `${(n / 1e3).toFixed(1)}k`;
+  if (n < 1e9) return `${(n / 1e6).toFixed(1)}M`;
+  if (n < 1e12) return `${(n / 1e9).toFixed(1)}G`;
+  return `${(n / 1e12).toFixed(1)}T`;
+}
+
+function counterView(world: World, c: Counter, name: string): CounterView | null {
+  if (c.event === null && (c.lastOwner === null || c.value === 0n)) return null;
+  const ev = c.event === null ? undefined : world.events.get(c.event);
+  return {
+    name,
+    owner: ev ? ownerName(ev) : (c.lastOwner?.label ?? null),
+    value: shortCount(c.value),
+    overflow: c.overflow,
+    stale: c.event === null,
+  };
+}
+
+function modeName(cpu: Cpu): string {
+  const mode = cpuMode(cpu);
+  return { idle: 'idle', el0: 'EL0', syscall: 'EL1 syscall', irq: 'EL1 IRQ', ipi: 'EL1 IPI', halted: 'HALTED' }[mode];
+}
+
+function cpuView(world: World, cpu: Cpu): CpuView {
+  const design = designOf(world);
+  const task = cpu.current === null ? undefined : world.tasks.get(cpu.current);
+  const g = cpu.grant;
+  const counters: CounterView[] = [];
+  const cc = counterView(world, cpu.cycleCounter, 'CC');
+  if (cc) counters.push(cc);
+  for (const c of cpu.counters) {
+    const v = counterView(world, c, `E${c.id}`);
+    if (v) counters.push(v);
+  }
+  const free = (cpu.cycleCounter.event === null ? 1 : 0) + cpu.counters.filter((c) => c.event === null).length;
+  const granted = design.accessBits(cpu) !== 0;
+  return {
+    id: cpu.id,
+    mode: modeName(cpu),
+    task: task ? `${task.pid} ${task.name} ${taskArch(task) === 'aarch32' ? 'A32' : 'A64'}` : '-',
+    mm: cpu.activeMm === null ? '-' : `mm${cpu.activeMm}`,
+    accessLabel: design.name === 'x86' ? 'CR4' : 'USERENR',
+    access: design.accessName(cpu),
+    granted,
+    grantedFor: granted && g ? `${g.forPid !== null ? `pid ${g.forPid}` : `mm${g.forMm}`} (${g.by})` : '',
+    pmselr: cpu.pmselrWriter === null ? `${cpu.pmselr}` : `${cpu.pmselr} by ${cpu.pmselrWriter}`,
+    ipis: cpu.pendingIpis.length === 0 ? '-' : cpu.pendingIpis.map((i) => `${i.fn}(${i.arg === null ? 'NULL' : `mm${i.arg}`})`).join(' '),
+    counters,
+    freeCounters: free,
+  };
+}
+
+function stateName(s: string): string {
+  return { running: 'EL0', runnable: 'ready', syscall: 'syscall', 'blocked.sleep': 'asleep', 'blocked.lock': 'mmap_lock', 'blocked.ipi': 'wait IPI', exited: 'exited' }[s] ?? s;
+}
+
+export function viewOf(world: World, logLines: number): WorldView {
+  const design = designOf(world);
+  const tasks: TaskRow[] = [];
+  for (const t of world.tasks.values()) {
+    const events: string[] = [];
+    for (const [fd, id] of t.fds) {
+      const ev = world.events.get(id);
+      if (!ev) continue;
+      events.push(`${fd}:${ev.type === 'cycles' ? 'cyc' : 'ins'}${ev.readable ? '+u' : ''}${ev.mappedIn !== null ? '+m' : ''}${ev.counter === null ? '' : '*'}`);
+    }
+    tasks.push({ pid: t.pid, name: t.name, arch: taskArch(t) === 'aarch32' ? 'A32' : 'A64', state: stateName(taskState(t)), cpu: t.cpu, mm: t.mm, events: events.join(' ') || '-' });
+  }
+  const mms: string[] = [];
+  for (const mm of world.mms.values()) {
+    const ctx = mmContext(mm);
+    mms.push(`mm${mm.id}: ${mm.users} users, access ${ctx.directAccess}${ctx.lockHolder === null ? '' : `, mmap_lock ${ctx.lockHolder}`}${mm.cpumask.length ? `, cpumask ${mm.cpumask.join(',')}` : ''}`);
+  }
+  let findings = 0;
+  for (const n of world.findingCounts.values()) findings += n;
+  return {
+    design: design.name,
+    sysctl: design.setSysctl ? `perf_user_access=${world.sysctlPerfUserAccess}` : design.setRdpmc ? `rdpmc=${world.rdpmc}` : null,
+    tick: world.tick,
+    step: world.step,
+    seed: world.config.seed,
+    findings,
+    cpus: world.cpus.map((c) => cpuView(world, c)),
+    tasks,
+    mms,
+    log: world.log.last(logLines),
+  };
+}
