@@ -60,10 +60,10 @@ describe('pmuplay (the shell)', () => {
     expect(r.out).toContain(`${path}:2:10: open: expected cycles|instructions at column 10, got 'cycels'`);
   });
 
-  it('with no arguments, runs the starter example (until the TUI lands)', () => {
+  it('with no arguments and no terminal, says so and points to pmuplay run', () => {
     const r = pmuplay();
-    expect(r.code).toBe(0);
-    expect(r.out).toContain('the live TUI is not built yet');
-    expect(r.out).toContain('3/3 expects held');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('the playground needs a terminal');
+    expect(r.err).toContain('pmuplay run FILE.pmu');
   });
 });

@@ -68,12 +68,14 @@ export function App({ world, color, caption, size }: AppProps) {
   };
   const [, repaint] = useReducer((n: number) => n + 1, 0);
   const dirty = useRef(false);
-  const [dims, setDims] = useState({ width: size?.width ?? stdout.columns ?? 80, height: size?.height ?? stdout.rows ?? 24 });
+  // A terminal that reports no size (0x0) is taken as 80x24 rather than as too small.
+  const measure = () => ({ width: stdout.columns || 80, height: stdout.rows || 24 });
+  const [dims, setDims] = useState(size ?? measure());
 
   // Follow resizes.
   useEffect(() => {
     if (size) return;
-    const onResize = () => setDims({ width: stdout.columns, height: stdout.rows });
+    const onResize = () => setDims(measure());
     stdout.on('resize', onResize);
     return () => {
       stdout.off('resize', onResize);

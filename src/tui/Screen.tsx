@@ -27,8 +27,14 @@ export interface ScreenProps {
   color: boolean;
 }
 
+/** Cut a line to the width. Lines are not padded (Ink handles every character written, so
+ * padding costs); only bars with a background (`bar`) fill the width. */
 function fit(text: string, width: number): string {
-  return text.length > width ? text.slice(0, Math.max(0, width - 1)) + '…' : text.padEnd(width);
+  return text.length > width ? text.slice(0, Math.max(0, width - 1)) + '…' : text;
+}
+
+function bar(text: string, width: number): string {
+  return fit(text, width).padEnd(width);
 }
 
 function Header({ view, ui, width, color }: { view: WorldView; ui: UiView; width: number; color: boolean }) {
@@ -36,7 +42,7 @@ function Header({ view, ui, width, color }: { view: WorldView; ui: UiView; width
   const text = `pmuplay  design ${view.design}${view.sysctl ? `  ${view.sysctl}` : ''}  tick ${view.tick}  step ${view.step}  seed ${view.seed}  ${run}  findings ${view.findings}`;
   return (
     <Text inverse bold color={color && view.findings > 0 ? 'red' : undefined}>
-      {fit(text, width)}
+      {bar(text, width)}
     </Text>
   );
 }
@@ -52,7 +58,7 @@ function Pane({ cpu, width, color }: { cpu: CpuView; width: number; color: boole
   const halted = cpu.mode === 'HALTED';
   return (
     <Box flexDirection="column" width={width}>
-      <Text inverse color={color && halted ? 'red' : undefined}>{fit(`CPU${cpu.id} ${cpu.mode}  ${cpu.task}  ${cpu.mm}`, width)}</Text>
+      <Text inverse color={color && halted ? 'red' : undefined}>{bar(`CPU${cpu.id} ${cpu.mode}  ${cpu.task}  ${cpu.mm}`, width)}</Text>
       <Text color={color && cpu.granted ? 'green' : undefined}>{fit(access, width)}</Text>
       <Text>{fit(`PMSELR ${cpu.pmselr}   IPIs ${cpu.ipis}`, width)}</Text>
       <Text dimColor={color}>{fit(counterText(cpu), width)}</Text>
