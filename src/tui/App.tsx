@@ -199,6 +199,12 @@ export function App({ world, color, caption, size }: AppProps) {
 
   useInput((input, key) => {
     const u = uiRef.current;
+    // Esc followed at once by a key reaches us as Meta+key: leave the line, then take the key.
+    if (u.mode === 'input' && key.meta && !key.escape && input.length === 1) {
+      const next = onKey(onKey(u, '', { escape: true }), input, {});
+      if (next !== uiRef.current) setUi(next);
+      return;
+    }
     const chunk = input.length > 1 && !key.ctrl && !key.meta && (/[\r\n\t]/.test(input) || (u.mode === 'normal' && /^[:/]/.test(input)));
     const next = chunk ? onChunk(u, input) : onKey(u, input, key as KeyInfo);
     if (next !== uiRef.current) setUi(next);

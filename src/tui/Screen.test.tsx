@@ -30,7 +30,8 @@ describe('the screen', () => {
     expect(f).toContain('CPU3 idle  -  -');
     expect(f).toMatch(/USERENR \+CR\|ER for mm1 \(IPI refresh_pm/);
     expect(f).toContain('PMSELR 5 by 100');
-    expect(f).toContain('CC 100:3 0xffffffff80000001  6 free');
+    expect(f).toContain('CC 100:3 0xffffffff80000001  free E0-E5');
+    expect(f).toContain('free CC E0-E5');
   });
 
   it('marks findings in the log with ! and granted access with +, so no colour is needed', () => {

@@ -49,7 +49,7 @@ function Header({ view, ui, width, color }: { view: WorldView; ui: UiView; width
 
 function counterText(cpu: CpuView): string {
   const parts = cpu.counters.map((c) => `${c.name} ${c.owner ?? '?'}${c.stale ? '~' : ''} ${c.value}${c.overflow ? '!' : ''}`);
-  parts.push(`${cpu.freeCounters} free`);
+  if (cpu.free) parts.push(`free ${cpu.free}`);
   return parts.join('  ');
 }
 

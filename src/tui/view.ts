@@ -29,7 +29,8 @@ export interface CpuView {
   pmselr: string;
   ipis: string;
   counters: CounterView[];
-  freeCounters: number;
+  /** The counters no event uses, as ranges: `CC E1-E5`. */
+  free: string;
 }
 
 export interface TaskRow {
@@ -85,6 +86,18 @@ function counterView(world: World, c: Counter, name: string): CounterView | null
   };
 }
 
+/** Counter ids as ranges: [0,1,2,4] -> `E0-E2 E4`. */
+export function ranges(ids: number[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < ids.length; i++) {
+    let j = i;
+    while (j + 1 < ids.length && ids[j + 1] === ids[j]! + 1) j++;
+    out.push(i === j ? `E${ids[i]}` : `E${ids[i]}-E${ids[j]}`);
+    i = j;
+  }
+  return out.join(' ');
+}
+
 function modeName(cpu: Cpu): string {
   const mode = cpuMode(cpu);
   return { idle: 'idle', el0: 'EL0', syscall: 'EL1 syscall', irq: 'EL1 IRQ', ipi: 'EL1 IPI', halted: 'HALTED' }[mode];
@@ -101,7 +114,8 @@ function cpuView(world: World, cpu: Cpu): CpuView {
     const v = counterView(world, c, `E${c.id}`);
     if (v) counters.push(v);
   }
-  const free = (cpu.cycleCounter.event === null ? 1 : 0) + cpu.counters.filter((c) => c.event === null).length;
+  const freeIds = cpu.counters.filter((c) => c.event === null).map((c) => c.id);
+  const free = [cpu.cycleCounter.event === null ? 'CC' : '', ranges(freeIds)].filter(Boolean).join(' ');
   const granted = design.accessBits(cpu) !== 0;
   return {
     id: cpu.id,
@@ -115,7 +129,7 @@ function cpuView(world: World, cpu: Cpu): CpuView {
     pmselr: cpu.pmselrWriter === null ? `${cpu.pmselr}` : `${cpu.pmselr} by ${cpu.pmselrWriter}`,
     ipis: cpu.pendingIpis.length === 0 ? '-' : cpu.pendingIpis.map((i) => `${i.fn}(${i.arg === null ? 'NULL' : `mm${i.arg}`})`).join(' '),
     counters,
-    freeCounters: free,
+    free,
   };
 }
 
