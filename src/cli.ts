@@ -107,6 +107,11 @@ async function playground(): Promise<void> {
     fail('the playground needs a terminal (stdin and stdout are not both a TTY). To run scripts without one: pmuplay run FILE.pmu');
   }
   const overrides = overridesFromFlags();
+  // Ink draws only a final frame when it sees CI set. The playground is interactive and has a
+  // terminal, so a CI variable in the environment must not blank its screen; Ink reads the
+  // variable when it loads, which is below.
+  delete process.env['CI'];
+  delete process.env['CONTINUOUS_INTEGRATION'];
   const { startTui } = await import('./tui/main.js');
   process.exitCode = await startTui({ ...defaultConfig, ...overrides });
 }

@@ -33,7 +33,8 @@ describe('pmuplay in a terminal', () => {
   it('types spawn, open, mmap, tick and shows the access granted and the finding', async () => {
     expect(spawnSync('tmux', ['-V']).status, 'tmux is needed (apt-get install tmux; .ci/run does)').toBe(0);
     expect(existsSync('dist/cli.js'), 'run npm run build first (npm test does)').toBe(true);
-    tmux('new-session', '-d', '-s', 'e2e', '-x', '100', '-y', '30', `NO_COLOR=1 node dist/cli.js; echo EXITED $?; sleep 5`);
+    // CI=true as in .ci/run: the playground must still draw (Ink would draw nothing live).
+    tmux('new-session', '-d', '-s', 'e2e', '-x', '100', '-y', '30', `CI=true NO_COLOR=1 node dist/cli.js; echo EXITED $?; sleep 5`);
     await waitFor((s) => s.includes('pmuplay  design v4'));
     tmux('send-keys', '-t', 'e2e', ':');
     await type('spawn victim on 3');
