@@ -5,8 +5,8 @@
  */
 import { type DesignName, type FindingCode, designNames, findingCodes } from './engine/command.js';
 import { type Script, resolveConfig } from './engine/script.js';
-import { applyCommand } from './engine/step.js';
-import { type Config, createWorld } from './engine/world.js';
+import { Timeline, snapshotEveryDefault } from './engine/timeline.js';
+import type { Config } from './engine/world.js';
 
 export interface FirstSeen {
   count: number;
@@ -23,13 +23,14 @@ export interface DesignOutcome {
 }
 
 export function runUnderDesign(script: Script, overrides: Partial<Config>, design: DesignName): DesignOutcome {
-  const world = createWorld(resolveConfig(script.header, { ...overrides, design }));
+  const timeline = new Timeline(resolveConfig(script.header, { ...overrides, design }), script.lines.some((l) => l.command.kind === 'back') ? snapshotEveryDefault : 0);
   const out: DesignOutcome = { findings: {}, expects: 0, failed: null, rejected: null };
   for (const line of script.lines) {
     // A design is chosen here for the whole run: the script's own `policy` lines step aside.
     if (line.command.kind === 'policy') continue;
-    const before = world.findings.total;
-    const r = applyCommand(world, line.command);
+    const before = timeline.world.findings.total;
+    const r = timeline.apply(line.command);
+    const world = timeline.world;
     if (!r.ok) {
       out.rejected = { line: line.line, message: r.rejection.message };
       break;

@@ -6,8 +6,9 @@ import { compareScript, formatComparison } from './compare.js';
 import { findingCodes } from './engine/command.js';
 import { stateHash } from './engine/hash.js';
 import { type Script, parseScript, resolveConfig } from './engine/script.js';
-import { applyCommand, findingsSummary } from './engine/step.js';
-import { type Config, type LogEntry, type World, createWorld } from './engine/world.js';
+import { findingsSummary } from './engine/step.js';
+import { Timeline, snapshotEveryDefault } from './engine/timeline.js';
+import type { Config, LogEntry, World } from './engine/world.js';
 
 export interface RunOptions {
   overrides: Partial<Config>;
@@ -55,21 +56,23 @@ function newEntries(world: World, totalBefore: number): { entries: LogEntry[]; d
 
 function runScript(file: SourceFile, script: Script, opts: RunOptions, write: Write): FileResult {
   const config = resolveConfig(script.header, opts.overrides);
-  const world = createWorld(config);
+  // Snapshots only when the script steps back: verifying a long recording stays fast.
+  const timeline = new Timeline(config, script.lines.some((l) => l.command.kind === 'back') ? snapshotEveryDefault : 0);
   const out = (o: object) => write(JSON.stringify(o, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
   if (opts.json) out({ type: 'file', file: file.name, config });
   else write(`== ${file.name}: design ${config.design}, ${config.cpus} CPUs, ${config.counters} counters${config.longCounters ? ' (64-bit)' : ''}, seed ${config.seed}`);
   let failed = 0;
   let expects = 0;
   for (const line of script.lines) {
-    const before = world.log.total;
-    const findingsBefore = world.findings.total;
-    const r = applyCommand(world, line.command);
+    const before = timeline.world.log.total;
+    const findingsBefore = timeline.world.findings.total;
+    const r = timeline.apply(line.command);
+    const world = timeline.world;
     const where = `${file.name}:${line.line}`;
     if (!r.ok) {
       if (opts.json) out({ type: 'error', file: file.name, line: line.line, command: line.text, code: r.rejection.code, message: r.rejection.message });
       else write(red(opts.color, `${where}: rejected: ${r.rejection.message}`));
-      return { world, failed, expects, rejected: true };
+      return { world: timeline.world, failed, expects, rejected: true };
     }
     const { entries, dropped } = newEntries(world, before);
     if (opts.json) {
@@ -97,7 +100,7 @@ function runScript(file: SourceFile, script: Script, opts: RunOptions, write: Wr
       else write(r.check.passed ? green(opts.color, `  ok: ${r.check.text}`) : red(opts.color, `  FAILED ${where}: ${r.check.text}`));
     }
   }
-  return { world, failed, expects, rejected: false };
+  return { world: timeline.world, failed, expects, rejected: false };
 }
 
 function findingCounts(world: World): Record<string, number> {

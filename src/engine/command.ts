@@ -61,7 +61,8 @@ export type Command =
   | { kind: 'expect-no-finding'; code: FindingCode | null }
   | { kind: 'expect-read'; pid: number; fd: number; outcome: ReadOutcome }
   | { kind: 'expect-reg'; cpu: number; reg: ExpectReg; value: number }
-  | { kind: 'checkpoint'; hash: string };
+  | { kind: 'checkpoint'; hash: string; parts: [string, string][] }
+  | { kind: 'back'; n: number };
 
 export type CommandKind = Command['kind'];
 
@@ -69,5 +70,5 @@ export type CommandKind = Command['kind'];
 export const commandWords = [
   'spawn', 'thread', 'open', 'close', 'mmap', 'munmap', 'read', 'mrs', 'msr', 'migrate',
   'exec32', 'exec64', 'exit', 'sleep', 'wake', 'switch', 'tick', 'run', 'ipi', 'deliver',
-  'policy', 'sysctl', 'rdpmc', 'fault', 'check', 'say', 'pause', 'expect', 'checkpoint',
+  'policy', 'sysctl', 'rdpmc', 'fault', 'check', 'say', 'pause', 'expect', 'checkpoint', 'back',
 ] as const;

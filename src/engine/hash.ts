@@ -55,3 +55,36 @@ export function stateHash(world: World): string {
   const f = stateFields(world);
   return hashText(Object.keys(f).map((k) => `${k}=${f[k]}`).join('\n'));
 }
+
+/** The part of the state a field belongs to, for checkpoints that can say what differs. */
+function partOf(field: string): string {
+  const cpu = /^cpu(\d+)(\.ctr)?/.exec(field);
+  if (cpu) return cpu[2] ? `cpu${cpu[1]}.counters` : `cpu${cpu[1]}`;
+  if (field.startsWith('task')) return 'tasks';
+  if (field.startsWith('mm')) return 'mms';
+  if (field.startsWith('event')) return 'events';
+  if (field === 'findings') return 'findings';
+  return 'world';
+}
+
+/** Per-part hashes (8 hex digits each), in a fixed order. */
+export function stateParts(world: World): [string, string][] {
+  const f = stateFields(world);
+  const parts = new Map<string, string[]>();
+  for (const k of Object.keys(f)) {
+    const p = partOf(k);
+    const list = parts.get(p) ?? [];
+    list.push(`${k}=${f[k]}`);
+    parts.set(p, list);
+  }
+  return [...parts].map(([p, lines]) => [p, hashText(lines.join('\n')).slice(0, 8)]);
+}
+
+/** What a differing part means to a person. */
+export function describePart(part: string): string {
+  const cpu = /^cpu(\d+)(\.counters)?$/.exec(part);
+  if (cpu) return cpu[2] ? `CPU ${cpu[1]}'s counters (values, owners, overflow flags)` : `CPU ${cpu[1]} (mode, task, loaded mm, PMUSERENR/PMUACR/PCE and grant, PMSELR, run queue, IPIs)`;
+  return (
+    { tasks: 'the tasks (state, CPU, mm, fds, cycles)', mms: 'the mms (users, access count, mmap_lock, mappings)', events: 'the perf events (counts, counters, user pages)', findings: "the monitor's findings", world: "the world's clock, PRNG, settings or IPI calls" } as Record<string, string>
+  )[part] ?? part;
+}

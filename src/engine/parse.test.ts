@@ -12,7 +12,7 @@ const fixedSpellings = [
   'sysctl perf_user_access 1', 'rdpmc 2', 'fault mmap-lock-skip on', 'fault cpumask-maintained off', 'check',
   'say "hello \\"world\\""', 'pause', 'expect finding access/other-mm', 'expect no-finding',
   'expect no-finding leak/pmselr', 'expect read 100 3 sigill', 'expect read 100 3 fallback',
-  'expect read 100 3 value 42', 'expect reg 0 pmuserenr 12', 'expect reg 1 pmselr 0', 'checkpoint 0123456789abcdef',
+  'expect read 100 3 value 42', 'expect reg 0 pmuserenr 12', 'expect reg 1 pmselr 0', 'checkpoint 0123456789abcdef', 'checkpoint 0123456789abcdef world=0011aaff cpu0.counters=12345678', 'back', 'back 3',
 ];
 
 describe('parseCommand', () => {
@@ -98,7 +98,12 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
     outcome: fc.oneof(fc.constant({ kind: 'sigill' as const }), fc.constant({ kind: 'fallback' as const }), fc.record({ kind: fc.constant('value' as const), value: u64 })),
   }),
   fc.record({ kind: fc.constant('expect-reg' as const), cpu, reg: fc.constantFrom('pmuserenr' as const, 'pmselr' as const), value: u32 }),
-  fc.record({ kind: fc.constant('checkpoint' as const), hash: fc.stringMatching(/^[0-9a-f]{16}$/) }),
+  fc.record({
+    kind: fc.constant('checkpoint' as const),
+    hash: fc.stringMatching(/^[0-9a-f]{16}$/),
+    parts: fc.array(fc.tuple(fc.stringMatching(/^[a-z][a-z0-9.]{0,12}$/), fc.stringMatching(/^[0-9a-f]{8}$/)), { maxLength: 4 }),
+  }),
+  fc.record({ kind: fc.constant('back' as const), n: fc.integer({ min: 1, max: 1_000_000 }) }),
 );
 
 describe('parser properties', () => {

@@ -368,9 +368,19 @@ function parseTokens(tokens: Token[], lineLength: number): Command {
         const column = t?.column ?? lineLength + 1;
         throw new Fail({ column, message: `checkpoint: expected a state hash (16 hex digits) at column ${column}${t ? `, got '${t.text}'` : ''}` });
       }
-      const rest = tokens[2];
-      if (rest) throw new Fail({ column: rest.column, message: `checkpoint: expected the end of the line at column ${rest.column}, got '${rest.text}'` });
-      return { kind: 'checkpoint', hash: t.text };
+      const parts: [string, string][] = [];
+      for (const p of tokens.slice(2)) {
+        const m = /^([a-z][a-z0-9.]*)=([0-9a-f]{8})$/.exec(p.text);
+        if (!m) throw new Fail({ column: p.column, message: `checkpoint: expected PART=HASH (8 hex digits) at column ${p.column}, got '${p.text}'` });
+        parts.push([m[1]!, m[2]!]);
+      }
+      return { kind: 'checkpoint', hash: t.text, parts };
+    }
+    case 'back': {
+      const n = c.peek() === undefined ? 1 : c.uint('a number of commands', ticksPerCommandMax);
+      c.end('');
+      if (n === 0) throw new Fail({ column: tokens[1]!.column, message: 'back: expected at least 1 command' });
+      return { kind: 'back', n };
     }
     default: {
       const near = commandWords.filter((w) => w.startsWith(word.slice(0, 2))).slice(0, 4);
@@ -468,6 +478,8 @@ export function formatCommand(c: Command): string {
     case 'expect-reg':
       return `expect reg ${c.cpu} ${c.reg} ${c.value}`;
     case 'checkpoint':
-      return `checkpoint ${c.hash}`;
+      return `checkpoint ${c.hash}${c.parts.map(([k, v]) => ` ${k}=${v}`).join('')}`;
+    case 'back':
+      return c.n === 1 ? 'back' : `back ${c.n}`;
   }
 }

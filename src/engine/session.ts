@@ -3,7 +3,7 @@
  * one parser and applied in order. Pure: no files, no output.
  */
 import type { Command } from './command.js';
-import { stateHash } from './hash.js';
+import { stateHash, stateParts } from './hash.js';
 import { formatCommand, parseCommand } from './parse.js';
 import { formatHeader } from './script.js';
 import { type StepResult, applyCommand } from './step.js';
@@ -31,6 +31,11 @@ export function play(text: string, config: Partial<Config> = {}): { world: World
   return { world, played: playLines(world, text) };
 }
 
+/** A `checkpoint` line with the whole hash and the hash of each part. */
+export function checkpointLine(world: World): string {
+  return formatCommand({ kind: 'checkpoint', hash: stateHash(world), parts: stateParts(world) });
+}
+
 /**
  * A recording of `commands` played into a fresh world: the header, every accepted command,
  * and a `checkpoint` after every `every` commands and at the end.
@@ -43,10 +48,10 @@ export function recordCommands(config: Config, commands: Command[], every: numbe
     if (!applyCommand(world, c).ok) continue;
     lines.push(formatCommand(c));
     if (++since === every) {
-      lines.push(`checkpoint ${stateHash(world)}`);
+      lines.push(checkpointLine(world));
       since = 0;
     }
   }
-  if (since > 0) lines.push(`checkpoint ${stateHash(world)}`);
+  if (since > 0) lines.push(checkpointLine(world));
   return lines.join('\n') + '\n';
 }

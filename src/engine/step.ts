@@ -6,7 +6,7 @@
 import { type Command, type DesignName, designNames, findingCodes } from './command.js';
 import { designOf, designs, knownDesigns } from './designs/index.js';
 import { hex } from './bits.js';
-import { stateHash } from './hash.js';
+import { describePart, stateHash, stateParts } from './hash.js';
 import { deliverOne } from './ipi.js';
 import { cpuMode } from './lifecycle.js';
 import { logEvent } from './log.js';
@@ -53,6 +53,8 @@ function settle(world: World): string[] {
 function tick(world: World, n: number): string[] {
   const lines: string[] = [];
   for (let i = 0; i < n; i++) {
+    // `tick N` is N steps, so it leaves the same world as N single ticks.
+    if (i > 0) world.step++;
     world.tick++;
     runAll(world, world.config.cyclesPerTick);
     for (const cpu of world.cpus) schedulerTick(world, cpu);
@@ -143,7 +145,11 @@ function expectation(world: World, c: Command): Check {
     }
     case 'checkpoint': {
       const now = stateHash(world);
-      return { passed: now === c.hash, text: `state hash ${now}${now === c.hash ? '' : `, the file says ${c.hash}`}` };
+      if (now === c.hash) return { passed: true, text: `state hash ${now}` };
+      const mine = new Map(stateParts(world));
+      const differ = c.parts.filter(([p, h]) => mine.get(p) !== h).map(([p]) => describePart(p));
+      const what = c.parts.length === 0 ? '' : differ.length === 0 ? '; every recorded part matches (a part was added or removed)' : `; differs in ${differ.join('; ')}`;
+      return { passed: false, text: `state hash ${now}, the file says ${c.hash}${what}` };
     }
     default:
       throw new Error(`engine bug: ${c.kind} is not an expectation`);
@@ -267,6 +273,8 @@ function apply(world: World, c: Command): { lines: string[]; check?: Check } {
       const check = expectation(world, c);
       return { lines: [], check };
     }
+    case 'back':
+      return reject('back', 'no-timeline', 'back: stepping back needs a session history (the playground, or pmuplay run)');
     case 'expect-read': {
       const r = userRead(world, 'expect', c.pid, c.fd);
       const want = c.outcome;

@@ -20,7 +20,7 @@ const starter = starterLines.join('\n');
 describe('the screen', () => {
   it('shows the header: design, tick, seed, run state, findings', () => {
     const f = frame(`${starter}\nmmap 100 3\ntick 2`);
-    expect(f.split('\n')[0]).toMatch(/^pmuplay {2}design v4 {2}tick 2 {2}step 8 {2}seed 1 {2}paused {2}findings 1/);
+    expect(f.split('\n')[0]).toMatch(/^pmuplay {2}design v4 {2}tick 2 {2}step 9 {2}seed 1 {2}paused {2}findings 1/);
   });
 
   it('shows each CPU pane: mode, task, mm, access and for whom, PMSELR, counters', () => {

@@ -1,0 +1,35 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { stateHash } from './hash.js';
+import { findingsKeptMax, logLinesMax } from './limits.js';
+import { restoreWorld, snapshotWorld } from './snapshot.js';
+import { applyCommand } from './step.js';
+import { generateWorkload } from './workload.js';
+import { createWorld, defaultConfig } from './world.js';
+
+const config = { ...defaultConfig, cpus: 3, counters: 4 };
+
+describe('world snapshots', () => {
+  it('restore to the same hash, and the restored world goes on exactly like the original', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 10_000 }), fc.integer({ min: 10, max: 150 }), (seed, cut) => {
+        const commands = generateWorkload({ seed, commands: 200, tasks: 6, config });
+        const world = createWorld(config);
+        for (const c of commands.slice(0, cut)) applyCommand(world, c);
+        const snap = snapshotWorld(world);
+        const atSnapshot = stateHash(world);
+        const twin = restoreWorld(snap, logLinesMax, findingsKeptMax);
+        expect(stateHash(twin)).toBe(stateHash(world));
+        for (const c of commands.slice(cut)) {
+          applyCommand(world, c);
+          applyCommand(twin, c);
+        }
+        expect(stateHash(twin)).toBe(stateHash(world));
+        expect(twin.log.toArray().at(-1)).toEqual(world.log.toArray().at(-1));
+        // The snapshot is untouched by what the restored world did: restore it again.
+        expect(stateHash(restoreWorld(snap, logLinesMax, findingsKeptMax))).toBe(atSnapshot);
+      }),
+      { numRuns: 30, seed: 20261125 },
+    );
+  }, 60_000);
+});

@@ -1,0 +1,81 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { stateHash } from './hash.js';
+import { parseScript } from './script.js';
+import { recordCommands } from './session.js';
+import { Timeline } from './timeline.js';
+import { generateWorkload } from './workload.js';
+import { defaultConfig } from './world.js';
+
+const config = { ...defaultConfig, cpus: 3, counters: 4 };
+
+describe('the timeline', () => {
+  it('back N then the same N commands forward returns to the same hash', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 10_000 }), fc.integer({ min: 1, max: 120 }), fc.constantFrom(7, 50, 0), (seed, n, every) => {
+        const commands = generateWorkload({ seed, commands: 300, tasks: 6, config });
+        const t = new Timeline(config, every, 3);
+        const accepted = commands.filter((c) => t.apply(c).ok && !['check', 'say', 'pause', 'expect-no-finding', 'expect-finding', 'expect-reg', 'checkpoint'].includes(c.kind));
+        const end = stateHash(t.world);
+        const back = Math.min(n, t.position);
+        expect(t.apply({ kind: 'back', n: back }).ok).toBe(true);
+        expect(t.position).toBe(accepted.length - back);
+        for (const c of accepted.slice(accepted.length - back)) t.apply(c);
+        expect(stateHash(t.world)).toBe(end);
+      }),
+      { numRuns: 40, seed: 20261125 },
+    );
+  }, 60_000);
+
+  it('stops at the start of the session and says so', () => {
+    const t = new Timeline(config);
+    expect(t.apply({ kind: 'back', n: 1 })).toMatchObject({ ok: false, rejection: { code: 'back/at-start' } });
+    t.apply({ kind: 'spawn', name: 'a', aarch32: false, cpu: null });
+    const r = t.apply({ kind: 'back', n: 5 });
+    expect(r).toMatchObject({ ok: true, lines: ['back 1 to step 0 (the start of the session); a new command starts a new branch'] });
+    expect(t.world.tasks.size).toBe(0);
+  });
+
+  it('holds a bounded number of snapshots', () => {
+    const t = new Timeline(config, 10, 4);
+    for (let i = 0; i < 200; i++) t.apply({ kind: 'tick', n: 1 });
+    expect(t.snapshotCount).toBe(5);
+    t.apply({ kind: 'back', n: 150 }); // older than the oldest kept: replays from the start
+    expect(t.world.tick).toBe(50);
+  });
+});
+
+describe('recordings', () => {
+  it('replay with every checkpoint matching, for many seeds', () => {
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      const c = { ...config, seed };
+      const text = recordCommands(c, generateWorkload({ seed, commands: 250, tasks: 6, config: c }), 20);
+      const parsed = parseScript(text);
+      if (!parsed.ok) throw new Error(parsed.errors[0]!.message);
+      const t = new Timeline({ ...c, ...parsed.script.header });
+      let checkpoints = 0;
+      for (const line of parsed.script.lines) {
+        const r = t.apply(line.command);
+        expect(r.ok).toBe(true);
+        if (r.ok && r.check) {
+          checkpoints++;
+          expect(r.check.passed, r.check.text).toBe(true);
+        }
+      }
+      expect(checkpoints).toBeGreaterThan(5);
+    }
+  });
+
+  it('name the part that differs when a checkpoint does not match', () => {
+    const text = recordCommands(config, generateWorkload({ seed: 9, commands: 60, tasks: 4, config }), 1000);
+    const lines = text.trimEnd().split('\n');
+    // Tamper with the recorded hash of CPU 1's counters only.
+    lines[lines.length - 1] = lines.at(-1)!.replace(/cpu1\.counters=[0-9a-f]{8}/, 'cpu1.counters=00000000').replace(/^checkpoint [0-9a-f]{16}/, 'checkpoint 0000000000000000');
+    const parsed = parseScript(lines.join('\n'));
+    if (!parsed.ok) throw new Error('parse');
+    const t = new Timeline(config);
+    const last = parsed.script.lines.map((l) => t.apply(l.command)).at(-1)!;
+    expect(last.ok && last.check?.passed).toBe(false);
+    expect(last.ok && last.check?.text).toMatch(/differs in CPU 1's counters \(values, owners, overflow flags\)$/);
+  });
+});
