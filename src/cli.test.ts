@@ -60,6 +60,18 @@ describe('pmuplay (the shell)', () => {
     expect(r.out).toContain(`${path}:2:10: open: expected cycles|instructions at column 10, got 'cycels'`);
   });
 
+  it.each([
+    ['a missing recording', ['replay', join(dir, 'gone.pmu')], 'no such file'],
+    ['a recording that does not parse', ['replay', file('bad-rec.pmu', 'pmuplay 1 seed=1\nspawn a\nmmap 100\n')], ':3:9: mmap: expected an fd'],
+    ['two recordings', ['replay', 'a.pmu', 'b.pmu'], 'replay takes one recording'],
+    ['a good recording but no terminal', ['replay', 'saves/examples/starter.pmu'], 'replay needs a terminal'],
+    ['a recording path in a missing directory', ['--record', join(dir, 'no', 'x.pmu')], `cannot record to ${join(dir, 'no', 'x.pmu')}: the directory ${join(dir, 'no')} does not exist`],
+  ])('replay and record: exits 2 with a clear message on %s', (_what, args, message) => {
+    const r = pmuplay(...args);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(message);
+  });
+
   it('with no arguments and no terminal, says so and points to pmuplay run', () => {
     const r = pmuplay();
     expect(r.code).toBe(2);

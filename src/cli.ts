@@ -4,15 +4,18 @@
  * engine's.
  */
 import meow from 'meow';
-import { configValue } from './engine/script.js';
 import { type Config, defaultConfig } from './engine/world.js';
 import { readPmuFile } from './files.js';
+import { Recorder, whyNotWritable } from './recorder.js';
+import { configValue, parseScript } from './engine/script.js';
 import { type SourceFile, exitBadInput, runFiles } from './headless.js';
 
 const help = `
   Usage
     $ pmuplay                 the live playground on a starter world (needs a terminal)
-    $ pmuplay run FILE...     run .pmu scripts headless; print the kernel log and findings
+    $ pmuplay run FILE...     run .pmu scripts headless; print the kernel log and findings;
+                              a recording's checkpoints must match (exit 1 naming what differs)
+    $ pmuplay replay FILE     play a recording in the TUI: play, pause, step, step back, next finding
 
   Options
     --policy NAME       kernel design: v4 (default), v5, upstream, x86, hardened; or all:
@@ -27,6 +30,7 @@ const help = `
     --json              one JSON object per line
     --quiet             only findings, narration, expects and the summary
     --strict            exit 1 when any finding occurs
+    --record FILE       record the playground session to FILE as it goes (checked before it starts)
     --help, --version
 
   A file's header line (pmuplay 1 seed=... cpus=...) sets its world; flags override it.
@@ -53,6 +57,7 @@ const cli = meow(help, {
     json: { type: 'boolean', default: false },
     quiet: { type: 'boolean', default: false },
     strict: { type: 'boolean', default: false },
+    record: { type: 'string' },
   },
 });
 
@@ -102,21 +107,58 @@ function run(paths: string[]): never {
   return undefined as never;
 }
 
-async function playground(): Promise<void> {
+function needTerminal(what: string): void {
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
-    fail('the playground needs a terminal (stdin and stdout are not both a TTY). To run scripts without one: pmuplay run FILE.pmu');
+    fail(`${what} needs a terminal (stdin and stdout are not both a TTY). To run scripts without one: pmuplay run FILE.pmu`);
   }
-  const overrides = overridesFromFlags();
-  // Ink draws only a final frame when it sees CI set. The playground is interactive and has a
-  // terminal, so a CI variable in the environment must not blank its screen; Ink reads the
-  // variable when it loads, which is below.
+}
+
+/** Ink draws only a final frame when it sees CI set. The playground is interactive and has a
+ * terminal, so a CI variable in the environment must not blank its screen; Ink reads the
+ * variable when it loads, which is after this. */
+function forgetCi(): void {
   delete process.env['CI'];
   delete process.env['CONTINUOUS_INTEGRATION'];
+}
+
+async function playground(): Promise<void> {
+  const config = { ...defaultConfig, ...overridesFromFlags() };
+  // A recording that cannot be written fails here, before the session begins (and before
+  // the file is created).
+  const why = cli.flags.record === undefined ? null : whyNotWritable(cli.flags.record);
+  if (why) fail(`cannot record to ${cli.flags.record}: ${why}`);
+  needTerminal('the playground');
+  let recorder: Recorder | null = null;
+  if (cli.flags.record !== undefined) {
+    const r = Recorder.open(cli.flags.record, config);
+    if (typeof r === 'string') fail(r);
+    recorder = r;
+  }
+  forgetCi();
   const { startTui } = await import('./tui/main.js');
-  process.exitCode = await startTui({ ...defaultConfig, ...overrides });
+  process.exitCode = await startTui(config, recorder);
+}
+
+async function replay(paths: string[]): Promise<void> {
+  if (paths.length !== 1) fail('replay takes one recording (try: pmuplay replay saves/examples/recorded-workload.pmu)');
+  const read = readPmuFile(paths[0]!);
+  if (!read.ok) fail(read.message);
+  const parsed = parseScript(read.file.text);
+  if (!parsed.ok) {
+    const e = parsed.errors[0]!;
+    fail(`${paths[0]}:${e.line}:${e.column}: ${e.message}${parsed.errors.length > 1 ? ` (and ${parsed.errors.length - 1} more)` : ''}`);
+  }
+  needTerminal('replay');
+  forgetCi();
+  const { startReplay } = await import('./tui/main.js');
+  // Flags override the recording's header; nothing else does.
+  process.exitCode = await startReplay(paths[0]!, overridesFromFlags(), parsed.script);
 }
 
 const [mode, ...rest] = cli.input;
 if (mode === 'run') run(rest);
-else if (mode === undefined) await playground();
-else fail(`unknown mode '${mode}' (modes: run; see pmuplay --help)`);
+else if (mode === 'replay') await replay(rest);
+else if (mode === undefined) {
+  if (rest.length > 0) fail('the playground takes no file (did you mean pmuplay run FILE or pmuplay replay FILE?)');
+  await playground();
+} else fail(`unknown mode '${mode}' (modes: run, replay; see pmuplay --help)`);

@@ -35,6 +35,11 @@ export class Timeline {
     return this.done.length;
   }
 
+  /** The world-changing commands of the current branch, oldest first. */
+  history(): Command[] {
+    return [...this.done];
+  }
+
   get snapshotCount(): number {
     return this.snapshots.length + 1;
   }

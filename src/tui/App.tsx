@@ -6,7 +6,9 @@
 import { useApp, useInput, useStdout } from 'ink';
 import { useEffect, useReducer, useRef, useState } from 'react';
 import { parseCommand } from '../engine/parse.js';
-import { applyCommand, findingsSummary } from '../engine/step.js';
+import type { Command } from '../engine/command.js';
+import { findingsSummary } from '../engine/step.js';
+import type { Timeline } from '../engine/timeline.js';
 import type { World } from '../engine/world.js';
 import { complete } from './completion.js';
 import { type KeyInfo, type Mode, keyAction } from './keys.js';
@@ -22,8 +24,18 @@ export function paceName(pace: number): string {
   return pace === Infinity ? 'max' : `${pace}/s`;
 }
 
+/** Where accepted commands go (a Recorder, or nothing). */
+export interface CommandSink {
+  command(text: string, world: World): void;
+  tick(): void;
+  flushTicks(world: World): void;
+}
+
 export interface AppProps {
-  world: World;
+  timeline: Timeline;
+  recorder?: CommandSink;
+  /** `save FILE`: write the current branch; returns an error sentence or null. */
+  save?: (path: string, commands: Command[]) => string | null;
   color: boolean;
   caption: string | null;
   /** For tests: a fixed size instead of the terminal's. */
@@ -39,23 +51,39 @@ interface Ui {
   pace: number;
 }
 
+export interface LineResult {
+  ok: boolean;
+  message: string;
+  caption?: string;
+  /** The line changed (or looked at) the world: it belongs in the recording. */
+  accepted?: boolean;
+}
+
 /** Run one command line typed by the user; returns the message to show. */
-export function runLine(world: World, text: string): { ok: boolean; message: string; caption?: string } {
+export function runLine(timeline: Timeline, text: string, save?: AppProps['save']): LineResult {
   const trimmed = text.trim();
   if (trimmed === 'help') return { ok: true, message: 'help' };
   if (trimmed === 'quit') return { ok: true, message: 'quit' };
+  if (trimmed === 'save' || trimmed.startsWith('save ')) {
+    const path = trimmed.slice(4).trim();
+    if (!path) return { ok: false, message: 'save: expected a file name, e.g. save session.pmu' };
+    if (!save) return { ok: false, message: 'save: not available here' };
+    const error = save(path, timeline.history());
+    return error ? { ok: false, message: error } : { ok: true, message: `saved ${timeline.position} commands to ${path}` };
+  }
   const parsed = parseCommand(text);
   if (!parsed.ok) return { ok: false, message: parsed.error.message };
   if (!parsed.command) return { ok: true, message: '' };
-  const r = applyCommand(world, parsed.command);
+  const r = timeline.apply(parsed.command);
   if (!r.ok) return { ok: false, message: r.rejection.message };
-  if (parsed.command.kind === 'say') return { ok: true, message: '', caption: parsed.command.text };
-  if (parsed.command.kind === 'check') return { ok: true, message: findingsSummary(world).join('  ').replace(/\s+/g, ' ') };
-  if (r.check) return { ok: r.check.passed, message: `${r.check.passed ? 'ok' : 'FAILED'}: ${r.check.text}` };
-  return { ok: true, message: r.lines.join('  ') };
+  const world = timeline.world;
+  if (parsed.command.kind === 'say') return { ok: true, accepted: true, message: '', caption: parsed.command.text };
+  if (parsed.command.kind === 'check') return { ok: true, accepted: true, message: findingsSummary(world).join('  ').replace(/\s+/g, ' ') };
+  if (r.check) return { ok: r.check.passed, accepted: true, message: `${r.check.passed ? 'ok' : 'FAILED'}: ${r.check.text}` };
+  return { ok: true, accepted: true, message: r.lines.join('  ') };
 }
 
-export function App({ world, color, caption, size }: AppProps) {
+export function App({ timeline, recorder, save, color, caption, size }: AppProps) {
   const { exit } = useApp();
   const { stdout } = useStdout();
   // The UI state lives in a ref so that a key's side effects (running a command) happen once,
@@ -97,13 +125,20 @@ export function App({ world, color, caption, size }: AppProps) {
     if (!ui.running) return;
     const pace = paces[ui.pace]!;
     const tick = () => {
-      const r = applyCommand(world, { kind: 'tick', n: 1 });
+      const r = timeline.apply({ kind: 'tick', n: 1 });
       dirty.current = true;
-      if (!r.ok) setUi({ ...uiRef.current, running: false, message: { text: r.rejection.message, error: true } });
+      if (r.ok) recorder?.tick();
+      else setUi({ ...uiRef.current, running: false, message: { text: r.rejection.message, error: true } });
     };
+    // Gathered run-mode ticks reach the recording at least this often.
+    const flush = setInterval(() => recorder?.flushTicks(timeline.world), 250);
     if (pace !== Infinity) {
       const timer = setInterval(tick, 1000 / pace);
-      return () => clearInterval(timer);
+      return () => {
+        clearInterval(timer);
+        clearInterval(flush);
+        recorder?.flushTicks(timeline.world);
+      };
     }
     let stop = false;
     const burst = () => {
@@ -115,12 +150,15 @@ export function App({ world, color, caption, size }: AppProps) {
     setImmediate(burst);
     return () => {
       stop = true;
+      clearInterval(flush);
+      recorder?.flushTicks(timeline.world);
     };
-  }, [ui.running, ui.pace, world]);
+  }, [ui.running, ui.pace, timeline, recorder]);
 
   const submit = (u: Ui): Ui => {
     const text = u.line.text;
-    const r = runLine(world, text);
+    const r = runLine(timeline, text, save);
+    if (r.accepted) recorder?.command(text, timeline.world);
     dirty.current = true;
     if (r.message === 'quit') {
       exit();
@@ -148,12 +186,19 @@ export function App({ world, color, caption, size }: AppProps) {
         case 'toggle-run':
           return { ...u, running: !u.running, message: null };
         case 'step': {
-          applyCommand(world, { kind: 'tick', n: 1 });
+          timeline.apply({ kind: 'tick', n: 1 });
+          recorder?.command('tick', timeline.world);
           dirty.current = true;
           return { ...u, running: false };
         }
-        case 'back':
-          return { ...u, message: { text: 'stepping back comes with recordings (issue 5); not yet', error: false } };
+        case 'back': {
+          const r = timeline.apply({ kind: 'back', n: 1 });
+          if (r.ok) recorder?.command('back', timeline.world);
+          dirty.current = true;
+          return { ...u, running: false, message: { text: r.ok ? r.lines.join(' ') : r.rejection.message, error: !r.ok } };
+        }
+        case 'next-finding':
+          return { ...u, message: { text: 'n jumps to the next finding in a replay (pmuplay replay FILE)', error: false } };
         case 'faster':
           return { ...u, pace: Math.min(paces.length - 1, u.pace + 1) };
         case 'slower':
@@ -163,7 +208,7 @@ export function App({ world, color, caption, size }: AppProps) {
         case 'history':
           return { ...u, line: browse(u.line, a.direction) };
         case 'complete': {
-          const c = complete(world, u.line.text);
+          const c = complete(timeline.world, u.line.text);
           return { ...u, line: setText(u.line, c.text), message: c.options.length ? { text: c.options.join('  '), error: false } : u.message };
         }
         case 'cursor':
@@ -210,7 +255,7 @@ export function App({ world, color, caption, size }: AppProps) {
     if (next !== uiRef.current) setUi(next);
   });
 
-  const view = viewOf(world, 200);
+  const view = viewOf(timeline.world, 200);
   return (
     <Screen
       view={view}

@@ -1,8 +1,9 @@
 import { renderToString } from 'ink';
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
-import type { Config } from '../engine/world.js';
-import { play } from '../engine/session.js';
+import { type Config, defaultConfig } from '../engine/world.js';
+import { Timeline } from '../engine/timeline.js';
+import { play, playLines } from '../engine/session.js';
 import { App } from './App.js';
 import { Screen, type UiView } from './Screen.js';
 import { starterLines } from './starter.js';
@@ -80,8 +81,10 @@ describe('the screen', () => {
 
 describe('the app', () => {
   it('runs a typed command, shows the leak, and keeps a typo for editing', async () => {
-    const { world } = play(starter);
-    const app = render(<App world={world} color={false} caption={null} size={{ width: 100, height: 30 }} />);
+    const timeline = new Timeline(defaultConfig);
+    playLines(timeline.world, starter);
+    const world = timeline.world;
+    const app = render(<App timeline={timeline} color={false} caption={null} size={{ width: 100, height: 30 }} />);
     const wait = () => new Promise((r) => setTimeout(r, 60));
     await wait();
     app.stdin.write(':');

@@ -17,6 +17,8 @@ export interface UiView {
   caption: string | null;
   running: boolean;
   pace: string;
+  /** What the line under the caption says when no command is being typed. */
+  hint?: string;
 }
 
 export interface ScreenProps {
@@ -124,7 +126,7 @@ function Log({ log, rows, width, color }: { log: LogLine[]; rows: number; width:
 
 function CommandLine({ ui, width, color }: { ui: UiView; width: number; color: boolean }) {
   if (ui.mode !== 'input') {
-    return <Text dimColor={color}>{fit(': type a command (try: help, spawn app)   ? help   space run/pause   . step   q quit', width)}</Text>;
+    return <Text dimColor={color}>{fit(ui.hint ?? ': type a command (try: help, spawn app)   ? help   space run/pause   . step   , back   q quit', width)}</Text>;
   }
   const before = ui.line.slice(0, ui.cursor);
   const at = ui.line[ui.cursor] ?? ' ';

@@ -27,6 +27,7 @@ export type KeyAction =
   | { type: 'toggle-run' }
   | { type: 'step' }
   | { type: 'back' }
+  | { type: 'next-finding' }
   | { type: 'faster' }
   | { type: 'slower' }
   | { type: 'submit' }
@@ -47,6 +48,7 @@ export const normalKeys: [string, string][] = [
   ['.', 'one step (a tick)'],
   [',', 'step back'],
   ['+  -', 'faster / slower'],
+  ['n', 'replay: play to the next finding'],
   ['q', 'quit'],
 ];
 
@@ -73,6 +75,8 @@ export function keyAction(mode: Mode, input: string, key: KeyInfo): KeyAction {
         return { type: 'slower' };
       case 'q':
         return { type: 'quit' };
+      case 'n':
+        return { type: 'next-finding' };
     }
     return key.return ? { type: 'focus' } : { type: 'none' };
   }

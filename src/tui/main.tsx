@@ -3,22 +3,26 @@
  * (main screen, cursor shown) however it ends — quit, Ctrl-C, a signal, or a crash.
  */
 import { render } from 'ink';
-import { playLines } from '../engine/session.js';
-import { type Config, createWorld } from '../engine/world.js';
+import type { ReactElement } from 'react';
+import { parseCommand } from '../engine/parse.js';
+import type { Script } from '../engine/script.js';
+import { Timeline } from '../engine/timeline.js';
+import type { Config } from '../engine/world.js';
+import { type Recorder, saveSession } from '../recorder.js';
 import { App } from './App.js';
+import { Player } from './player.js';
+import { ReplayApp } from './ReplayApp.js';
 import { starterCaption, starterLines } from './starter.js';
 
 const enterAlt = '\x1b[?1049h\x1b[H';
 const leaveAlt = '\x1b[?25h\x1b[?1049l';
 
-export async function startTui(config: Config): Promise<number> {
-  const world = createWorld(config);
-  playLines(world, starterLines.join('\n'));
-  const color = !process.env['NO_COLOR'];
+async function onTerminal(app: () => ReactElement, onExit: () => void): Promise<number> {
   let restored = false;
   const restore = () => {
     if (restored) return;
     restored = true;
+    onExit();
     process.stdout.write(leaveAlt);
   };
   process.on('exit', restore);
@@ -34,8 +38,30 @@ export async function startTui(config: Config): Promise<number> {
     process.exit(70);
   });
   process.stdout.write(enterAlt);
-  const app = render(<App world={world} color={color} caption={starterCaption} />, { exitOnCtrlC: true, patchConsole: true });
-  await app.waitUntilExit();
+  const instance = render(app(), { exitOnCtrlC: true, patchConsole: true });
+  await instance.waitUntilExit();
   restore();
   return 0;
+}
+
+const color = () => !process.env['NO_COLOR'];
+
+/** The playground on the starter world; every accepted command goes to `recorder` too. */
+export async function startTui(config: Config, recorder: Recorder | null): Promise<number> {
+  const timeline = new Timeline(config);
+  for (const line of starterLines) {
+    const r = parseCommand(line);
+    if (r.ok && r.command && timeline.apply(r.command).ok) recorder?.command(line, timeline.world);
+  }
+  const save = (path: string, commands: Parameters<typeof saveSession>[2]) => saveSession(path, config, commands);
+  return onTerminal(
+    () => <App timeline={timeline} recorder={recorder ?? undefined} save={save} color={color()} caption={starterCaption} />,
+    () => recorder?.close(timeline.world),
+  );
+}
+
+/** `pmuplay replay FILE`: play a recording, with stepping back and checkpoint checks. */
+export async function startReplay(name: string, overrides: Partial<Config>, script: Script): Promise<number> {
+  const player = new Player(overrides, script);
+  return onTerminal(() => <ReplayApp player={player} name={name} color={color()} />, () => {});
 }

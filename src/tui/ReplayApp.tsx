@@ -1,0 +1,123 @@
+/**
+ * `pmuplay replay FILE`: a recording played on the same screen as the playground. Space plays
+ * and pauses, `.` steps, `,` steps back, `+`/`-` change the speed, `n` plays to the next
+ * finding; the message line shows the position and the first checkpoint that did not match.
+ */
+import { useApp, useInput, useStdout } from 'ink';
+import { useEffect, useReducer, useState } from 'react';
+import { type KeyInfo, keyAction } from './keys.js';
+import type { Player } from './player.js';
+import { paceName, paces } from './App.js';
+import { Screen } from './Screen.js';
+import { viewOf } from './view.js';
+
+export interface ReplayProps {
+  player: Player;
+  name: string;
+  color: boolean;
+  size?: { width: number; height: number };
+}
+
+export function ReplayApp({ player, name, color, size }: ReplayProps) {
+  const { exit } = useApp();
+  const { stdout } = useStdout();
+  const [, repaint] = useReducer((n: number) => n + 1, 0);
+  const [running, setRunning] = useState(false);
+  const [pace, setPace] = useState(3);
+  const [help, setHelp] = useState(false);
+  const [note, setNote] = useState<string | null>(null);
+  const measure = () => ({ width: stdout.columns || 80, height: stdout.rows || 24 });
+  const [dims, setDims] = useState(size ?? measure());
+
+  useEffect(() => {
+    if (size) return;
+    const onResize = () => setDims(measure());
+    stdout.on('resize', onResize);
+    return () => {
+      stdout.off('resize', onResize);
+    };
+  });
+
+  useEffect(() => {
+    if (!running) return;
+    const speed = paces[pace]!;
+    const timer = setInterval(() => {
+      // At "max", play a slice of lines per frame; the screen still repaints ~30 times a second.
+      const until = performance.now() + (speed === Infinity ? 25 : 0);
+      do player.step();
+      while (speed === Infinity && performance.now() < until && !player.atEnd);
+      if (player.atEnd || player.divergence) setRunning(false);
+      repaint();
+    }, speed === Infinity ? 33 : 1000 / speed);
+    return () => clearInterval(timer);
+  }, [running, pace, player]);
+
+  useInput((input, key) => {
+    const a = keyAction(help ? 'help' : 'normal', input, key as KeyInfo);
+    setNote(null);
+    switch (a.type) {
+      case 'quit':
+        exit();
+        return;
+      case 'help':
+        setHelp(true);
+        return;
+      case 'close-help':
+        setHelp(false);
+        return;
+      case 'toggle-run':
+        setRunning((r) => !r && !player.atEnd);
+        return;
+      case 'step':
+        setRunning(false);
+        player.step();
+        break;
+      case 'back':
+        setRunning(false);
+        if (!player.back()) setNote('at the start of the recording');
+        break;
+      case 'next-finding':
+        setRunning(false);
+        if (!player.nextFinding()) setNote('no finding after this point');
+        break;
+      case 'faster':
+        setPace((p) => Math.min(paces.length - 1, p + 1));
+        break;
+      case 'slower':
+        setPace((p) => Math.max(0, p - 1));
+        break;
+      case 'focus':
+        setNote('a replay is read-only: space play, . step, , back, n next finding, q quit');
+        break;
+      default:
+        break;
+    }
+    repaint();
+  });
+
+  const world = player.timeline.world;
+  const position = `replay ${name}: step ${player.next}/${player.total} (line ${player.lineNumber})${player.atEnd ? ', the end' : ''}`;
+  const problem = player.rejected
+    ? `line ${player.rejected.line} was rejected: ${player.rejected.text}`
+    : player.divergence
+      ? `line ${player.divergence.line}: checkpoint differs: ${player.divergence.text}`
+      : null;
+  return (
+    <Screen
+      view={viewOf(world, 200)}
+      ui={{
+        mode: help ? 'help' : 'normal',
+        line: '',
+        cursor: 0,
+        message: { text: problem ?? note ?? position, error: problem !== null },
+        hint: 'replay: space play/pause   . step   , back   n next finding   +/- speed   ? help   q quit',
+        caption: player.caption,
+        running,
+        pace: paceName(paces[pace]!),
+      }}
+      width={dims.width}
+      height={dims.height}
+      color={color}
+    />
+  );
+}

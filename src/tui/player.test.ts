@@ -1,0 +1,52 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { stateHash } from '../engine/hash.js';
+import { parseScript } from '../engine/script.js';
+import { Player } from './player.js';
+
+function load(path: string): Player {
+  const parsed = parseScript(readFileSync(path, 'utf8'));
+  if (!parsed.ok) throw new Error('parse');
+  return new Player({}, parsed.script);
+}
+
+describe('the replay player', () => {
+  it('plays to the end with every checkpoint matching', () => {
+    const p = load('saves/examples/recorded-workload.pmu');
+    while (!p.atEnd) p.step();
+    expect(p.divergence).toBe(null);
+    expect(p.lastCheck?.check.passed).toBe(true);
+  });
+
+  it('steps back and forward to the same world', () => {
+    const p = load('saves/examples/recorded-workload.pmu');
+    for (let i = 0; i < 120; i++) p.step();
+    const here = stateHash(p.timeline.world);
+    const next = p.next;
+    for (let i = 0; i < 3; i++) expect(p.back()).toBe(true);
+    expect(p.next).toBeLessThan(next);
+    while (p.next < next) p.step();
+    expect(stateHash(p.timeline.world)).toBe(here);
+  });
+
+  it('jumps to the next finding, and shows how a leak happened three steps back', () => {
+    const p = load('saves/examples/v4-unmap-stale.pmu');
+    expect(p.nextFinding()).toBe(true);
+    expect(p.timeline.world.findings.toArray()[0]!.code).toBe('access/stale');
+    expect(p.script.lines[p.next - 1]!.text).toBe('munmap 100 3');
+    p.back();
+    p.back();
+    p.back();
+    expect(p.timeline.world.findingCounts.size).toBe(0);
+    expect(p.script.lines[p.next]!.text).toBe('open 100 cycles user');
+  });
+
+  it('keeps the first checkpoint that does not match', () => {
+    const text = readFileSync('saves/examples/recorded-workload.pmu', 'utf8').replace(/^checkpoint [0-9a-f]{16}/m, 'checkpoint 0000000000000000');
+    const parsed = parseScript(text);
+    if (!parsed.ok) throw new Error('parse');
+    const p = new Player({}, parsed.script);
+    while (!p.atEnd) p.step();
+    expect(p.divergence?.text).toMatch(/the file says 0000000000000000/);
+  });
+});
