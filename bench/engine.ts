@@ -5,7 +5,12 @@
 import { createActor } from 'xstate';
 import { engineStats } from '../src/engine/stats.js';
 import { playLines } from '../src/engine/session.js';
+import { serialize } from 'node:v8';
+import { parseScript } from '../src/engine/script.js';
+import { recordCommands } from '../src/engine/session.js';
+import { snapshotWorld } from '../src/engine/snapshot.js';
 import { applyCommand } from '../src/engine/step.js';
+import { Timeline, snapshotEveryDefault, snapshotsKeptDefault } from '../src/engine/timeline.js';
 import { generateWorkload } from '../src/engine/workload.js';
 import { type Config, createWorld, defaultConfig } from '../src/engine/world.js';
 import { taskMachine } from '../src/machines/task-machine.js';
@@ -102,5 +107,44 @@ for (const long of [false, true]) {
   console.log(`tick (8 CPUs, ${long ? '64-bit events, long' : '32-bit events and'} counters): 2^10 cycles ${small.us.toFixed(1)} us; 2^40 cycles ${large.us.toFixed(1)} us; ratio ${(large.us / small.us).toFixed(2)}${per}`);
 }
 
-// 4. Memory.
+// 4. Recordings: verifying a 200k-command recording (parse, apply, every checkpoint), the
+// time of `back 1` at its end, and what the snapshots hold.
+{
+  const text = recordCommands(config, commands, 50);
+  const parsed = parseScript(text);
+  if (!parsed.ok) throw new Error('the recording does not parse');
+  const lines = parsed.script.lines;
+  const verify: number[] = [];
+  let failed = 0;
+  for (let r = 0; r < 3; r++) {
+    gc();
+    const start = performance.now();
+    const again = parseScript(text);
+    if (!again.ok) throw new Error('parse');
+    const t = new Timeline(config, 0);
+    for (const line of again.script.lines) {
+      const res = t.apply(line.command);
+      if (res.ok && res.check && !res.check.passed) failed++;
+    }
+    verify.push(commands.length / ((performance.now() - start) / 1000));
+  }
+  const replayRate = median(verify);
+  console.log(`replay verification: ${Math.round(replayRate).toLocaleString('en')} commands/s over ${lines.length} lines (${lines.filter((l) => l.command.kind === 'checkpoint').length} checkpoints, ${failed} failed); ${(100 * replayRate / rate).toFixed(0)}% of the plain engine (aim >= 80%)`);
+
+  const t = new Timeline(config);
+  for (const line of lines) t.apply(line.command);
+  const backs: number[] = [];
+  for (let r = 0; r < 7; r++) {
+    const redo = t.history().at(-1)!;
+    const start = performance.now();
+    t.apply({ kind: 'back', n: 1 });
+    backs.push(performance.now() - start);
+    t.apply(redo);
+  }
+  const one = snapshotWorld(t.world);
+  const bytes = serialize({ ...one, log: null, findings: null }).length;
+  console.log(`back 1 at the end: median ${median(backs).toFixed(1)} ms (aim < 50 ms); snapshots every ${snapshotEveryDefault} commands, ${t.snapshotCount} held (at most ${snapshotsKeptDefault + 1}), ~${(bytes / 1024).toFixed(0)} KiB each serialized, ~${((bytes * t.snapshotCount) / 1024 / 1024).toFixed(1)} MiB in all (log and findings entries are shared, not copied)`);
+}
+
+// 5. Memory.
 console.log(`heap after GC at 50k/100k/150k/200k commands: ${heapSamples.map(mib).join(' / ')} MiB; peak RSS ${mib(peakRss)} MiB`);

@@ -13,7 +13,8 @@ import { formatHeader } from './engine/script.js';
 import { checkpointLine, recordCommands } from './engine/session.js';
 import type { Config, World } from './engine/world.js';
 
-export const checkpointEvery = 50;
+/** Often enough to place a divergence; each checkpoint costs about as much as a dozen commands. */
+export const checkpointEvery = 100;
 
 /** Can a file be written at `path`? A sentence saying why not, or null. */
 export function whyNotWritable(path: string): string | null {

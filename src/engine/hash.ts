@@ -6,54 +6,84 @@
 import { cpuMode, mmContext, taskArch, taskState } from './lifecycle.js';
 import type { World } from './world.js';
 
-/** The canonical text; exported so a divergence can be explained field by field. */
+/** The canonical text, field by field, in a fixed order. */
 export function stateFields(world: World): Record<string, string> {
   const f: Record<string, string> = {};
-  const c = world.config;
-  f['config'] = `${c.cpus},${c.counters},${c.longCounters},${c.seed},${c.design},${c.cyclesPerTick},${c.sliceTicks},${c.perfUserAccess},${c.rdpmc}`;
-  f['world'] = `step=${world.step} tick=${world.tick} prng=${world.prng.join('.')} ipi=${world.ipiMode} faults=${[...world.faults].sort().join('+')} sysctl=${world.sysctlPerfUserAccess} rdpmc=${world.rdpmc} next=${world.nextPid},${world.nextMm},${world.nextEvent},${world.nextCall},${world.grantSeq}`;
-  for (const cpu of world.cpus) {
-    const g = cpu.grant;
-    f[`cpu${cpu.id}`] = [
-      cpuMode(cpu), `cur=${cpu.current}`, `mm=${cpu.activeMm}`, `rq=${cpu.runqueue.join('.')}`, `slice=${cpu.sliceLeft}`,
-      `cyc=${cpu.cycles}`, `userenr=${cpu.pmuserenr}`, `acr=${cpu.pmuacr}`, `pce=${+cpu.cr4Pce}`, `grant=${g ? `${g.seq}/${g.forMm}/${g.forPid}` : '-'}`,
-      `pmselr=${cpu.pmselr}/${cpu.pmselrWriter}`, `ipis=${cpu.pendingIpis.map((i) => `${i.call}:${i.fn}:${i.arg}`).join('.')}`,
-    ].join(' ');
-    for (const k of [cpu.cycleCounter, ...cpu.counters]) {
-      f[`cpu${cpu.id}.ctr${k.id}`] = `${k.value} ${k.counts} ${+k.enabled}${+k.irq}${+k.overflow} ${k.event} ${k.lastOwner?.label ?? '-'}`;
-    }
-  }
-  for (const t of world.tasks.values()) {
-    f[`task${t.pid}`] = `${t.name} ${taskState(t)} ${taskArch(t)} mm=${t.mm} cpu=${t.cpu} ipc=${t.ipcQuarters} cyc=${t.cyclesRun} sigill=${t.sigills} fds=${[...t.fds].map(([fd, id]) => `${fd}:${id}`).join('.')} resume=${JSON.stringify(t.resume)} deferred=${JSON.stringify(t.deferred)}`;
-  }
-  for (const mm of world.mms.values()) {
-    const ctx = mmContext(mm);
-    f[`mm${mm.id}`] = `${String(mm.actor.getSnapshot().value)} users=${mm.users} access=${ctx.directAccess} lock=${ctx.lockHolder}/${ctx.lockWaiters.join('.')} maps=${mm.mappings.join('.')} mask=${mm.cpumask.join('.')}`;
-  }
-  for (const ev of world.events.values()) {
-    const p = ev.page;
-    f[`event${ev.id}`] = `${ev.owner} ${ev.boundCpu} ${ev.fd} ${ev.type} ${+ev.userRequest}${+ev.is64}${+ev.readable}${+ev.chained}${+ev.fdOpen} ctr=${ev.counter}@${ev.activeCpu} ${ev.count} ${ev.prevCount} ${ev.trueCount} map=${ev.mappedIn} page=${p.lock},${p.index},${p.offset},${+p.capUserRdpmc},${p.pmcWidth}`;
-  }
-  for (const call of world.calls.values()) f[`call${call.id}`] = `${call.caller} ${call.waitingOn.join('.')}`;
-  f['findings'] = [...world.findingCounts].sort().map(([k, v]) => `${k}=${v}`).join(' ') + ` reported=${[...world.reported].sort((a, b) => a[0] - b[0]).map(([cpu, r]) => `${cpu}:${r.seq}:${r.keys.join('.')}`).join(',')}`;
+  visitState(world, (k, v) => {
+    f[k] = v;
+  });
   return f;
 }
 
-/** Two FNV-1a lanes over the canonical text: 64 bits as 16 hex digits. */
-export function hashText(text: string): string {
-  let a = 0x811c9dc5;
-  let b = 0x050c5d1f;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text.charCodeAt(i);
-    a = Math.imul(a ^ ch, 0x01000193) >>> 0;
-    b = Math.imul(b ^ ch ^ (a >>> 13), 0x01000193) >>> 0;
+/** Every field of the state, in a fixed order, to a visitor (no big string is built). */
+function visitState(world: World, visit: (key: string, value: string) => void): void {
+  const c = world.config;
+  visit('config', `${c.cpus},${c.counters},${c.longCounters},${c.seed},${c.design},${c.cyclesPerTick},${c.sliceTicks},${c.perfUserAccess},${c.rdpmc}`);
+  visit('world', `step=${world.step} tick=${world.tick} prng=${world.prng.join('.')} ipi=${world.ipiMode} faults=${[...world.faults].sort().join('+')} sysctl=${world.sysctlPerfUserAccess} rdpmc=${world.rdpmc} next=${world.nextPid},${world.nextMm},${world.nextEvent},${world.nextCall},${world.grantSeq}`);
+  for (const cpu of world.cpus) {
+    const g = cpu.grant;
+    visit(`cpu${cpu.id}`, [
+      cpuMode(cpu), `cur=${cpu.current}`, `mm=${cpu.activeMm}`, `rq=${cpu.runqueue.join('.')}`, `slice=${cpu.sliceLeft}`,
+      `cyc=${cpu.cycles}`, `userenr=${cpu.pmuserenr}`, `acr=${cpu.pmuacr}`, `pce=${+cpu.cr4Pce}`, `grant=${g ? `${g.seq}/${g.forMm}/${g.forPid}` : '-'}`,
+      `pmselr=${cpu.pmselr}/${cpu.pmselrWriter}`, `ipis=${cpu.pendingIpis.map((i) => `${i.call}:${i.fn}:${i.arg}`).join('.')}`,
+    ].join(' '));
+    for (const k of [cpu.cycleCounter, ...cpu.counters]) {
+      visit(`cpu${cpu.id}.ctr${k.id}`, `${k.value} ${k.counts} ${+k.enabled}${+k.irq}${+k.overflow} ${k.event} ${k.lastOwner?.label ?? '-'}`);
+    }
   }
-  return a.toString(16).padStart(8, '0') + b.toString(16).padStart(8, '0');
+  for (const t of world.tasks.values()) {
+    visit(`task${t.pid}`, `${t.name} ${taskState(t)} ${taskArch(t)} mm=${t.mm} cpu=${t.cpu} ipc=${t.ipcQuarters} cyc=${t.cyclesRun} sigill=${t.sigills} fds=${[...t.fds].map(([fd, id]) => `${fd}:${id}`).join('.')} resume=${JSON.stringify(t.resume)} deferred=${JSON.stringify(t.deferred)}`);
+  }
+  for (const mm of world.mms.values()) {
+    const ctx = mmContext(mm);
+    visit(`mm${mm.id}`, `${String(mm.actor.getSnapshot().value)} users=${mm.users} access=${ctx.directAccess} lock=${ctx.lockHolder}/${ctx.lockWaiters.join('.')} maps=${mm.mappings.join('.')} mask=${mm.cpumask.join('.')}`);
+  }
+  for (const ev of world.events.values()) {
+    const p = ev.page;
+    visit(`event${ev.id}`, `${ev.owner} ${ev.boundCpu} ${ev.fd} ${ev.type} ${+ev.userRequest}${+ev.is64}${+ev.readable}${+ev.chained}${+ev.fdOpen} ctr=${ev.counter}@${ev.activeCpu} ${ev.count} ${ev.prevCount} ${ev.trueCount} map=${ev.mappedIn} page=${p.lock},${p.index},${p.offset},${+p.capUserRdpmc},${p.pmcWidth}`);
+  }
+  for (const call of world.calls.values()) visit(`call${call.id}`, `${call.caller} ${call.waitingOn.join('.')}`);
+  visit('findings', [...world.findingCounts].sort().map(([k, v]) => `${k}=${v}`).join(' ') + ` reported=${[...world.reported].sort((a, b) => a[0] - b[0]).map(([cpu, r]) => `${cpu}:${r.seq}:${r.keys.join('.')}`).join(',')}`);
 }
 
+/** Two FNV-1a lanes, fed piece by piece: 64 bits as 16 hex digits. */
+class Hasher {
+  private a = 0x811c9dc5;
+  private b = 0x050c5d1f;
+
+  feed(text: string): void {
+    let a = this.a;
+    let b = this.b;
+    for (let i = 0; i < text.length; i++) {
+      const ch = text.charCodeAt(i);
+      a = Math.imul(a ^ ch, 0x01000193) >>> 0;
+      b = Math.imul(b ^ ch ^ (a >>> 13), 0x01000193) >>> 0;
+    }
+    this.a = a;
+    this.b = b;
+  }
+
+  digest(): string {
+    return this.a.toString(16).padStart(8, '0') + this.b.toString(16).padStart(8, '0');
+  }
+}
+
+export function hashText(text: string): string {
+  const h = new Hasher();
+  h.feed(text);
+  return h.digest();
+}
+
+/** The hash of every field as `key=value` lines. */
 export function stateHash(world: World): string {
-  const f = stateFields(world);
-  return hashText(Object.keys(f).map((k) => `${k}=${f[k]}`).join('\n'));
+  const h = new Hasher();
+  visitState(world, (k, v) => {
+    h.feed(k);
+    h.feed('=');
+    h.feed(v);
+    h.feed('\n');
+  });
+  return h.digest();
 }
 
 /** The part of the state a field belongs to, for checkpoints that can say what differs. */
