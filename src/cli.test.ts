@@ -72,6 +72,31 @@ describe('pmuplay (the shell)', () => {
     expect(r.err).toContain(message);
   });
 
+  it('demo lists the demos; demo NAME --headless prints the narration and the outcomes', () => {
+    const list = pmuplay('demo');
+    expect(list.code).toBe(0);
+    expect(list.out).toMatch(/^ {2}tour +a first look/m);
+    const tour = pmuplay('demo', 'tour', '--headless');
+    expect(tour.code).toBe(0);
+    expect(tour.out).toContain('» Two programs, each with its own address space');
+    expect(tour.out).toContain('access/other-mm: task 101 (compiler, mm 2)');
+  });
+
+  it('demo --policy runs a demo under the design that fixes it: its leak expects fail', () => {
+    const r = pmuplay('demo', 'ipi-grants-others', '--headless', '--policy', 'v5');
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('FAILED demos/ipi-grants-others.pmu:14: finding access/other-mm: none so far');
+  });
+
+  it.each([
+    ['an unknown demo', ['demo', 'nope'], "unknown demo 'nope' (known: tour, "],
+    ['a demo but no terminal', ['demo', 'tour'], 'a demo needs a terminal'],
+  ])('demo: exits 2 with a clear message on %s', (_what, args, message) => {
+    const r = pmuplay(...args);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(message);
+  });
+
   it('with no arguments and no terminal, says so and points to pmuplay run', () => {
     const r = pmuplay();
     expect(r.code).toBe(2);

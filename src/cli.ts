@@ -5,6 +5,7 @@
  */
 import meow from 'meow';
 import { type Config, defaultConfig } from './engine/world.js';
+import { listDemos, loadDemo } from './demos.js';
 import { readPmuFile } from './files.js';
 import { Recorder, whyNotWritable } from './recorder.js';
 import { configValue, parseScript } from './engine/script.js';
@@ -16,6 +17,7 @@ const help = `
     $ pmuplay run FILE...     run .pmu scripts headless; print the kernel log and findings;
                               a recording's checkpoints must match (exit 1 naming what differs)
     $ pmuplay replay FILE     play a recording in the TUI: play, pause, step, step back, next finding
+    $ pmuplay demo [NAME]     list the narrated demos, or present one (--headless: as text)
 
   Options
     --policy NAME       kernel design: v4 (default), v5, upstream, x86, hardened; or all:
@@ -31,6 +33,7 @@ const help = `
     --quiet             only findings, narration, expects and the summary
     --strict            exit 1 when any finding occurs
     --record FILE       record the playground session to FILE as it goes (checked before it starts)
+    --headless          demo: print the narration and the outcomes instead of presenting
     --help, --version
 
   A file's header line (pmuplay 1 seed=... cpus=...) sets its world; flags override it.
@@ -41,6 +44,12 @@ const help = `
     $ pmuplay run --json --quiet saves/examples/*.pmu
     $ pmuplay run --policy all saves/examples/v4-unmap-stale.pmu
 `;
+
+// Output piped into a program that stops reading (| head) is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
 
 const cli = meow(help, {
   importMeta: import.meta,
@@ -58,6 +67,7 @@ const cli = meow(help, {
     quiet: { type: 'boolean', default: false },
     strict: { type: 'boolean', default: false },
     record: { type: 'string' },
+    headless: { type: 'boolean', default: false },
   },
 });
 
@@ -155,10 +165,37 @@ async function replay(paths: string[]): Promise<void> {
   process.exitCode = await startReplay(paths[0]!, overridesFromFlags(), parsed.script);
 }
 
+async function demo(names: string[]): Promise<void> {
+  if (names.length === 0) {
+    const all = listDemos();
+    const width = Math.max(...all.map((d) => d.name.length));
+    process.stdout.write('Demos (pmuplay demo NAME; --headless to print; --policy NAME for another design):\n');
+    for (const d of all) process.stdout.write(`  ${d.name.padEnd(width)}  ${d.summary}\n`);
+    return;
+  }
+  if (names.length > 1) fail('demo takes one name (pmuplay demo lists them)');
+  const loaded = loadDemo(names[0]!);
+  if (!loaded.ok) fail(loaded.message);
+  const overrides = overridesFromFlags();
+  if (cli.flags.headless) {
+    const color = process.stdout.isTTY === true && !process.env['NO_COLOR'];
+    const code = runFiles([{ name: `demos/${loaded.info.name}.pmu`, text: loaded.text }], { overrides, json: cli.flags.json, strict: false, quiet: true, color }, (line) => {
+      process.stdout.write(line + '\n');
+    });
+    process.exitCode = code;
+    return;
+  }
+  needTerminal('a demo');
+  forgetCi();
+  const { startReplay } = await import('./tui/main.js');
+  process.exitCode = await startReplay(loaded.info.name, overrides, loaded.script, true);
+}
+
 const [mode, ...rest] = cli.input;
 if (mode === 'run') run(rest);
 else if (mode === 'replay') await replay(rest);
+else if (mode === 'demo') await demo(rest);
 else if (mode === undefined) {
   if (rest.length > 0) fail('the playground takes no file (did you mean pmuplay run FILE or pmuplay replay FILE?)');
   await playground();
-} else fail(`unknown mode '${mode}' (modes: run, replay; see pmuplay --help)`);
+} else fail(`unknown mode '${mode}' (modes: run, replay, demo; see pmuplay --help)`);

@@ -4,7 +4,7 @@
  * finding; the message line shows the position and the first checkpoint that did not match.
  */
 import { useApp, useInput, useStdout } from 'ink';
-import { useEffect, useReducer, useState } from 'react';
+import { useEffect, useReducer, useRef, useState } from 'react';
 import { type KeyInfo, keyAction } from './keys.js';
 import type { Player } from './player.js';
 import { paceName, paces } from './App.js';
@@ -15,15 +15,17 @@ export interface ReplayProps {
   player: Player;
   name: string;
   color: boolean;
+  /** Present a demo: play at once at a reading pace, and stop at each `pause` line. */
+  demo?: boolean;
   size?: { width: number; height: number };
 }
 
-export function ReplayApp({ player, name, color, size }: ReplayProps) {
+export function ReplayApp({ player, name, color, demo, size }: ReplayProps) {
   const { exit } = useApp();
   const { stdout } = useStdout();
   const [, repaint] = useReducer((n: number) => n + 1, 0);
-  const [running, setRunning] = useState(false);
-  const [pace, setPace] = useState(3);
+  const [running, setRunning] = useState(demo === true);
+  const [pace, setPace] = useState(demo ? 1 : 3);
   const [help, setHelp] = useState(false);
   const [note, setNote] = useState<string | null>(null);
   const measure = () => ({ width: stdout.columns || 80, height: stdout.rows || 24 });
@@ -38,19 +40,32 @@ export function ReplayApp({ player, name, color, size }: ReplayProps) {
     };
   });
 
+  // In a demo a caption holds the screen for a few more beats, so the room can read it.
+  const hold = useRef(0);
   useEffect(() => {
     if (!running) return;
     const speed = paces[pace]!;
     const timer = setInterval(() => {
+      if (hold.current > 0) {
+        hold.current--;
+        return;
+      }
       // At "max", play a slice of lines per frame; the screen still repaints ~30 times a second.
       const until = performance.now() + (speed === Infinity ? 25 : 0);
-      do player.step();
-      while (speed === Infinity && performance.now() < until && !player.atEnd);
-      if (player.atEnd || player.divergence) setRunning(false);
+      let paused = false;
+      let said = false;
+      do {
+        const kind = player.step()?.line.command.kind;
+        paused = kind === 'pause';
+        said = kind === 'say';
+      } while (speed === Infinity && performance.now() < until && !player.atEnd && !paused);
+      if (demo && said) hold.current = 3;
+      if (paused) setNote('paused: space to go on');
+      if (paused || player.atEnd || player.divergence) setRunning(false);
       repaint();
     }, speed === Infinity ? 33 : 1000 / speed);
     return () => clearInterval(timer);
-  }, [running, pace, player]);
+  }, [running, pace, player, demo]);
 
   useInput((input, key) => {
     const a = keyAction(help ? 'help' : 'normal', input, key as KeyInfo);
@@ -96,7 +111,7 @@ export function ReplayApp({ player, name, color, size }: ReplayProps) {
   });
 
   const world = player.timeline.world;
-  const position = `replay ${name}: step ${player.next}/${player.total} (line ${player.lineNumber})${player.atEnd ? ', the end' : ''}`;
+  const position = `${demo ? 'demo' : 'replay'} ${name}: step ${player.next}/${player.total} (line ${player.lineNumber})${player.atEnd ? ', the end' : ''}`;
   const problem = player.rejected
     ? `line ${player.rejected.line} was rejected: ${player.rejected.text}`
     : player.divergence
@@ -110,7 +125,7 @@ export function ReplayApp({ player, name, color, size }: ReplayProps) {
         line: '',
         cursor: 0,
         message: { text: problem ?? note ?? position, error: problem !== null },
-        hint: 'replay: space play/pause   . step   , back   n next finding   +/- speed   ? help   q quit',
+        hint: `${demo ? 'demo' : 'replay'}: space play/pause   . step   , back   n next finding   +/- speed   ? help   q quit`,
         caption: player.caption,
         running,
         pace: paceName(paces[pace]!),

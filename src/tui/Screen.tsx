@@ -126,7 +126,7 @@ function Log({ log, rows, width, color }: { log: LogLine[]; rows: number; width:
 
 function CommandLine({ ui, width, color }: { ui: UiView; width: number; color: boolean }) {
   if (ui.mode !== 'input') {
-    return <Text dimColor={color}>{fit(ui.hint ?? ': type a command (try: help, spawn app)   ? help   space run/pause   . step   , back   q quit', width)}</Text>;
+    return <Text dimColor={color}>{fit(ui.hint ?? ': command (try help)   ? keys   space run/pause   . step   , back   q quit   | narrated demos: pmuplay demo', width)}</Text>;
   }
   const before = ui.line.slice(0, ui.cursor);
   const at = ui.line[ui.cursor] ?? ' ';

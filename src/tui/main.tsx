@@ -61,7 +61,7 @@ export async function startTui(config: Config, recorder: Recorder | null): Promi
 }
 
 /** `pmuplay replay FILE`: play a recording, with stepping back and checkpoint checks. */
-export async function startReplay(name: string, overrides: Partial<Config>, script: Script): Promise<number> {
+export async function startReplay(name: string, overrides: Partial<Config>, script: Script, demo = false): Promise<number> {
   const player = new Player(overrides, script);
-  return onTerminal(() => <ReplayApp player={player} name={name} color={color()} />, () => {});
+  return onTerminal(() => <ReplayApp player={player} name={name} color={color()} demo={demo} />, () => {});
 }
