@@ -5,7 +5,7 @@
  */
 import { type Command, type DesignName, designNames } from './command.js';
 import { countersMax, cpusMax } from './limits.js';
-import { formatCommand, parseCommand, parseUint } from './parse.js';
+import { parseCommand, parseUint } from './parse.js';
 import { type Config, defaultConfig } from './world.js';
 
 export const formatVersion = 1;
@@ -116,8 +116,4 @@ export function parseScript(text: string): { ok: true; script: Script } | { ok: 
 /** A whole configuration from the defaults, a file's header and explicit overrides. */
 export function resolveConfig(header: Partial<Config> | null, overrides: Partial<Config>): Config {
   return { ...defaultConfig, ...(header ?? {}), ...overrides };
-}
-
-export function formatScript(config: Config, commands: Command[]): string {
-  return [formatHeader(config), ...commands.map(formatCommand)].join('\n') + '\n';
 }

@@ -3,7 +3,7 @@
  * key table, runs time with its own timer (sending `tick` commands at a pace), and repaints at
  * most about 30 times a second. Keystrokes update the command line at once.
  */
-import { useApp, useInput, useStdout } from 'ink';
+import { useApp, useInput } from 'ink';
 import { useEffect, useReducer, useRef, useState } from 'react';
 import { parseCommand } from '../engine/parse.js';
 import type { Command } from '../engine/command.js';
@@ -14,6 +14,7 @@ import { complete } from './completion.js';
 import { type KeyInfo, type Mode, keyAction } from './keys.js';
 import { type LineState, accept, browse, emptyLine, eraseBack, insert, killLine, moveCursor, setText } from './line-editor.js';
 import { Screen } from './Screen.js';
+import { useTerminalSize } from './use-terminal-size.js';
 import { viewOf } from './view.js';
 
 /** Ticks per second the run mode aims at; the last is "as fast as it goes". */
@@ -85,7 +86,6 @@ export function runLine(timeline: Timeline, text: string, save?: AppProps['save'
 
 export function App({ timeline, recorder, save, color, caption, size }: AppProps) {
   const { exit } = useApp();
-  const { stdout } = useStdout();
   // The UI state lives in a ref so that a key's side effects (running a command) happen once,
   // in the input handler, never inside a state updater; setUi only asks for a repaint.
   const uiRef = useRef<Ui>({ mode: 'normal', line: emptyLine, message: null, caption, running: false, pace: 2 });
@@ -96,19 +96,7 @@ export function App({ timeline, recorder, save, color, caption, size }: AppProps
   };
   const [, repaint] = useReducer((n: number) => n + 1, 0);
   const dirty = useRef(false);
-  // A terminal that reports no size (0x0) is taken as 80x24 rather than as too small.
-  const measure = () => ({ width: stdout.columns || 80, height: stdout.rows || 24 });
-  const [dims, setDims] = useState(size ?? measure());
-
-  // Follow resizes.
-  useEffect(() => {
-    if (size) return;
-    const onResize = () => setDims(measure());
-    stdout.on('resize', onResize);
-    return () => {
-      stdout.off('resize', onResize);
-    };
-  }, [stdout, size]);
+  const dims = useTerminalSize(size);
 
   // Repaint at most every frameMs when the world changed.
   useEffect(() => {

@@ -3,12 +3,13 @@
  * and pauses, `.` steps, `,` steps back, `+`/`-` change the speed, `n` plays to the next
  * finding; the message line shows the position and the first checkpoint that did not match.
  */
-import { useApp, useInput, useStdout } from 'ink';
+import { useApp, useInput } from 'ink';
 import { useEffect, useReducer, useRef, useState } from 'react';
 import { type KeyInfo, keyAction } from './keys.js';
 import type { Player } from './player.js';
 import { paceName, paces } from './App.js';
 import { Screen } from './Screen.js';
+import { useTerminalSize } from './use-terminal-size.js';
 import { viewOf } from './view.js';
 
 export interface ReplayProps {
@@ -22,23 +23,12 @@ export interface ReplayProps {
 
 export function ReplayApp({ player, name, color, demo, size }: ReplayProps) {
   const { exit } = useApp();
-  const { stdout } = useStdout();
   const [, repaint] = useReducer((n: number) => n + 1, 0);
   const [running, setRunning] = useState(demo === true);
   const [pace, setPace] = useState(demo ? 1 : 3);
   const [help, setHelp] = useState(false);
   const [note, setNote] = useState<string | null>(null);
-  const measure = () => ({ width: stdout.columns || 80, height: stdout.rows || 24 });
-  const [dims, setDims] = useState(size ?? measure());
-
-  useEffect(() => {
-    if (size) return;
-    const onResize = () => setDims(measure());
-    stdout.on('resize', onResize);
-    return () => {
-      stdout.off('resize', onResize);
-    };
-  });
+  const dims = useTerminalSize(size);
 
   // In a demo a caption holds the screen for a few more beats, so the room can read it.
   const hold = useRef(0);

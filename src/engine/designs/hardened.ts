@@ -13,7 +13,7 @@ import { logEvent } from '../log.js';
 import { USERENR_UEN, userenrName, writePmselr, writePmuserenr } from '../sysreg.js';
 import type { Cpu, Task, World } from '../world.js';
 import { type Design, armMayAccess, currentTask, noHooks, nrUser, regCounterId, zeroUnusedCounters } from './design.js';
-import { upstreamAddError, upstreamIndex, upstreamOpen } from './upstream.js';
+import { upstreamAddError, upstreamOpen, upstreamPage } from './upstream.js';
 
 function hardenedEntitled(world: World, task: Task): boolean {
   return world.sysctlPerfUserAccess === 1 && taskArch(task) === 'aarch64' && nrUser(world, task) > 0;
@@ -55,9 +55,7 @@ export const hardened: Design = {
   afterSwitch: (world, cpu) => decide(world, cpu, 'hardened: context switch'),
   pmuStart: (world, cpu) => decide(world, cpu, 'armv8pmu_start'),
   runIpi: (world, cpu) => decide(world, cpu, 'IPI: perf_user_access changed'),
-  eventIndex: upstreamIndex,
-  capUserRdpmc: (_world, ev) => ev.readable,
-  pmcWidth: (_world, ev) => (ev.readable ? (ev.is64 ? 64 : 32) : 0),
+  ...upstreamPage,
   entitled: hardenedEntitled,
   // Only the counters of the task's own events on this CPU are promised.
   promises: (world, cpu, task, reg: Reg) => {

@@ -63,6 +63,13 @@ export function upstreamEntitled(world: World, task: Task): boolean {
   return world.sysctlPerfUserAccess === 1 && nrUser(world, task) > 0;
 }
 
+/** What upstream (and hardened, on top of it) publishes in the user page. */
+export const upstreamPage = {
+  eventIndex: upstreamIndex,
+  capUserRdpmc: (_world: World, ev: PerfEvent) => ev.readable,
+  pmcWidth: (_world: World, ev: PerfEvent) => (ev.readable ? (ev.is64 ? 64 : 32) : 0),
+};
+
 export const upstream: Design = {
   ...noHooks,
   name: 'upstream',
@@ -72,9 +79,7 @@ export const upstream: Design = {
   addError: upstreamAddError,
   pmuStart: upstreamStart,
   runIpi: (world, cpu) => clearOnIpi(world, cpu),
-  eventIndex: upstreamIndex,
-  capUserRdpmc: (_world, ev) => ev.readable,
-  pmcWidth: (_world, ev) => (ev.readable ? (ev.is64 ? 64 : 32) : 0),
+  ...upstreamPage,
   entitled: upstreamEntitled,
   promises: (world, _cpu, task, reg: Reg) => isCounter(reg) && upstreamEntitled(world, task),
   maintainsCpumask: () => false,
