@@ -8,6 +8,7 @@ import { playLines } from '../src/engine/session.js';
 import { serialize } from 'node:v8';
 import { parseScript } from '../src/engine/script.js';
 import { recordCommands } from '../src/engine/session.js';
+import { checkpointEvery } from '../src/recorder.js';
 import { snapshotWorld } from '../src/engine/snapshot.js';
 import { applyCommand } from '../src/engine/step.js';
 import { Timeline, snapshotEveryDefault, snapshotsKeptDefault } from '../src/engine/timeline.js';
@@ -110,7 +111,7 @@ for (const long of [false, true]) {
 // 4. Recordings: verifying a 200k-command recording (parse, apply, every checkpoint), the
 // time of `back 1` at its end, and what the snapshots hold.
 {
-  const text = recordCommands(config, commands, 50);
+  const text = recordCommands(config, commands, checkpointEvery);
   const parsed = parseScript(text);
   if (!parsed.ok) throw new Error('the recording does not parse');
   const lines = parsed.script.lines;

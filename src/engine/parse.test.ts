@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type Command, faultNames, findingCodes } from './command.js';
-import { formatCommand, parseCommand } from './parse.js';
+import { formatCommand } from './format.js';
+import { parseCommand } from './parse.js';
 
 const fixedSpellings = [
   'spawn app', 'spawn app aarch32', 'spawn app on 2', 'spawn app aarch32 on 3', 'thread 100', 'thread 100 on 1',

@@ -1,6 +1,6 @@
 /**
- * The one parser and formatter of the command language. The TUI prompt, scripts, recordings
- * and demos all go through `parseCommand` / `formatCommand`, and
+ * The one parser of the command language (format.ts is the other half). The TUI prompt,
+ * scripts, recordings and demos all go through `parseCommand` / `formatCommand`, and
  * `parseCommand(formatCommand(c))` gives `c` back. The parser never throws on user input: a
  * bad line is an error value naming the command, the column and what was expected.
  */
@@ -400,86 +400,5 @@ export function parseCommand(line: string): ParseResult {
   } catch (e) {
     if (e instanceof Fail) return { ok: false, error: e.error };
     throw e;
-  }
-}
-
-function quote(text: string): string {
-  return '"' + text.replaceAll('\\', '\\\\').replaceAll('"', '\\"') + '"';
-}
-
-function regName(reg: Reg): string {
-  return reg.kind === 'pmevcntr' ? `pmevcntr${reg.n}` : reg.kind;
-}
-
-function openFlags(c: { user: boolean; is64: boolean }): string {
-  return (c.user ? ' user' : '') + (c.is64 ? ' 64bit' : '');
-}
-
-/** The canonical spelling of a command; parsing it gives the same command back. */
-export function formatCommand(c: Command): string {
-  switch (c.kind) {
-    case 'spawn':
-      return `spawn ${c.name}${c.aarch32 ? ' aarch32' : ''}${c.cpu === null ? '' : ` on ${c.cpu}`}`;
-    case 'thread':
-      return `thread ${c.pid}${c.cpu === null ? '' : ` on ${c.cpu}`}`;
-    case 'open':
-      return `open ${c.pid} ${c.event}${openFlags(c)}`;
-    case 'open-cpu':
-      return `open cpu ${c.cpu} ${c.event}${openFlags(c)}`;
-    case 'close':
-      return `close ${c.pid} ${c.fd}`;
-    case 'close-cpu':
-      return `close cpu ${c.fd}`;
-    case 'mmap':
-    case 'munmap':
-    case 'read':
-      return `${c.kind} ${c.pid} ${c.fd}`;
-    case 'mrs':
-      return `mrs ${c.pid} ${regName(c.reg)}`;
-    case 'msr':
-      return `msr ${c.pid} pmselr ${c.value}`;
-    case 'migrate':
-      return `migrate ${c.pid} ${c.cpu}`;
-    case 'exec32':
-    case 'exec64':
-    case 'exit':
-    case 'sleep':
-    case 'wake':
-      return `${c.kind} ${c.pid}`;
-    case 'switch':
-      return `switch ${c.cpu} ${c.pid}`;
-    case 'tick':
-      return c.n === 1 ? 'tick' : `tick ${c.n}`;
-    case 'run':
-      return `run ${c.cycles}`;
-    case 'ipi':
-      return `ipi ${c.mode}`;
-    case 'deliver':
-      return `deliver ${c.cpu}`;
-    case 'policy':
-      return `policy ${c.name}`;
-    case 'sysctl':
-      return `sysctl perf_user_access ${c.value}`;
-    case 'rdpmc':
-      return `rdpmc ${c.value}`;
-    case 'fault':
-      return `fault ${c.name} ${c.on ? 'on' : 'off'}`;
-    case 'check':
-    case 'pause':
-      return c.kind;
-    case 'say':
-      return `say ${quote(c.text)}`;
-    case 'expect-finding':
-      return `expect finding ${c.code}`;
-    case 'expect-no-finding':
-      return `expect no-finding${c.code ? ` ${c.code}` : ''}`;
-    case 'expect-read':
-      return `expect read ${c.pid} ${c.fd} ${c.outcome.kind}${c.outcome.kind === 'value' ? ` ${c.outcome.value}` : ''}`;
-    case 'expect-reg':
-      return `expect reg ${c.cpu} ${c.reg} ${c.value}`;
-    case 'checkpoint':
-      return `checkpoint ${c.hash}${c.parts.map(([k, v]) => ` ${k}=${v}`).join('')}`;
-    case 'back':
-      return c.n === 1 ? 'back' : `back ${c.n}`;
   }
 }

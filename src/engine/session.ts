@@ -4,7 +4,8 @@
  */
 import type { Command } from './command.js';
 import { stateHash, stateParts } from './hash.js';
-import { formatCommand, parseCommand } from './parse.js';
+import { formatCommand } from './format.js';
+import { parseCommand } from './parse.js';
 import { formatHeader } from './script.js';
 import { type StepResult, applyCommand } from './step.js';
 import { type Config, type World, createWorld, defaultConfig } from './world.js';
