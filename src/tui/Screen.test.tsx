@@ -85,20 +85,23 @@ describe('the app', () => {
     playLines(timeline.world, starter);
     const world = timeline.world;
     const app = render(<App timeline={timeline} color={false} caption={null} size={{ width: 100, height: 30 }} />);
-    const wait = () => new Promise((r) => setTimeout(r, 60));
-    await wait();
+    // Ink reads input asynchronously: wait for each effect instead of sleeping a fixed time.
+    const until = async (ok: () => boolean) => {
+      for (let i = 0; i < 100 && !ok(); i++) await new Promise((r) => setTimeout(r, 20));
+      return ok();
+    };
+    await until(() => app.lastFrame() !== undefined);
     app.stdin.write(':');
-    await wait();
+    expect(await until(() => app.lastFrame()!.includes('\n: '))).toBe(true);
     app.stdin.write('mmap 100 3');
-    await wait();
+    expect(await until(() => app.lastFrame()!.includes(': mmap 100 3'))).toBe(true);
     app.stdin.write('\r');
-    await wait();
+    expect(await until(() => app.lastFrame()!.includes('mmap fd 3 done'))).toBe(true);
     expect(world.findingCounts.get('access/other-mm')).toBe(1);
-    expect(app.lastFrame()).toContain('mmap fd 3 done');
     app.stdin.write('mmap 100 x');
-    await wait();
+    expect(await until(() => app.lastFrame()!.includes(': mmap 100 x'))).toBe(true);
     app.stdin.write('\r');
-    await wait();
+    expect(await until(() => app.lastFrame()!.includes('error: mmap'))).toBe(true);
     const f = app.lastFrame()!;
     expect(f).toContain(': mmap 100 x');
     expect(f).toContain("error: mmap: expected an fd (a whole number up to 65535) at column 10, got 'x'");
