@@ -72,9 +72,13 @@ function tokenize(line: string): Token[] | Fail {
       tokens.push({ text, column, quoted: true });
       continue;
     }
-    let text = '';
-    while (i < line.length && !' \t\r#'.includes(line[i]!)) text += line[i++];
-    tokens.push({ text, column, quoted: false });
+    const start = i;
+    while (i < line.length) {
+      const c = line.charCodeAt(i);
+      if (c === 32 || c === 9 || c === 13 || c === 35) break; // space, tab, CR, '#'
+      i++;
+    }
+    tokens.push({ text: line.slice(start, i), column, quoted: false });
   }
   return tokens;
 }
