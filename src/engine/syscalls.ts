@@ -139,6 +139,7 @@ function finish(world: World, task: Task, resume: Resume): string[] {
     }
     case 'exec': {
       sendTask(task, { type: 'task.exec', arch: resume.arch });
+      designOf(world).reconsider(world, world.cpus[task.cpu]!);
       leaveSyscall(world, task);
       logEvent(world, task.cpu, 'syscall', `task ${task.pid} now runs an ${resume.arch === 'aarch32' ? 'AArch32' : 'AArch64'} program in mm ${task.mm}`);
       return [`task ${task.pid} runs ${resume.arch} in mm ${task.mm}`];

@@ -26,8 +26,9 @@ export interface Design {
   unmapped(world: World, ev: PerfEvent, mm: Mm, caller: Task): void;
   /** Called from `__switch_mm` when the CPU loads another mm. */
   switchMm(world: World, cpu: Cpu, mm: Mm): void;
-  /** Called at the end of every context switch, counters in use or not. */
-  afterSwitch(world: World, cpu: Cpu): void;
+  /** The task on the CPU changed — the end of a context switch (counters in use or not), or an
+   * exec that gave it a new mm and program. */
+  reconsider(world: World, cpu: Cpu): void;
   /** The PMU driver's start(), run by `armpmu_enable` only while a counter is in use. */
   pmuStart(world: World, cpu: Cpu): void;
   runIpi(world: World, cpu: Cpu, ipi: Ipi): void;
@@ -105,7 +106,7 @@ export const noHooks = {
   mapped() {},
   unmapped() {},
   switchMm() {},
-  afterSwitch() {},
+  reconsider() {},
   pmuStart() {},
   runIpi() {},
   addError: () => null,

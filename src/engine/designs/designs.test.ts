@@ -100,6 +100,15 @@ describe('who can read which register, step by step', () => {
     expect(codes(world)).toEqual(design === 'v4' ? ['access/stale'] : []);
   });
 
+  it.each(all)('%s: after exec32, does the now AArch32 program keep access?', (design) => {
+    const { world } = play('spawn a on 0\nopen 100 cycles user\nmmap 100 3\ntick\nexec32 100', { design, ...on });
+    const keeps = last(world, 'mrs 100 pmccntr') !== 'SIGILL';
+    // v4, v5 and x86 recompute at the exec's switch_mm (the new mm maps nothing); upstream
+    // decides only in start(), which exec does not run; hardened re-decides after exec.
+    expect(keeps).toBe({ v4: false, v5: false, upstream: true, x86: false, hardened: false }[design]);
+    expect(codes(world)).toEqual(design === 'upstream' ? ['access/aarch32'] : []);
+  });
+
   it('hardened opens only the counters of the task\'s own events (PMUACR_EL1)', () => {
     const { world } = play('open cpu 0 instructions\nspawn a on 0\nopen 100 cycles user\ntick', { design: 'hardened', ...on });
     expect(world.cpus[0]!.pmuserenr).toBe(16); // UEN only

@@ -64,7 +64,7 @@ export const perMmBase = {
   switchMm(world: World, cpu: Cpu, mm: Mm) {
     switchUserAccess(world, cpu, mm, `switch_mm to mm ${mm.id}`);
   },
-  afterSwitch() {},
+  reconsider() {},
   pmuStart() {},
   eventIndex: (_world: World, ev: PerfEvent) => (ev.readable ? armIndex(ev) : 0),
   capUserRdpmc: (_world: World, ev: PerfEvent) => ev.readable,

@@ -59,7 +59,7 @@ export const x86: Design = {
   switchMm(world, cpu, mm) {
     updatePce(world, cpu, mm, `switch_mm to mm ${mm.id}`);
   },
-  afterSwitch() {},
+  reconsider() {},
   pmuStart() {},
   runIpi(world, cpu, ipi) {
     // cr4_update_pce(info) ignores info and looks at the mm this CPU has loaded.
