@@ -149,9 +149,14 @@ export function pmuInUse(cpu: Cpu): boolean {
   return cpu.cycleCounter.event !== null || cpu.counters.some((c) => c.event !== null);
 }
 
-/** `armpmu_enable`: the driver's start() runs only when some counter is in use. */
+/**
+ * `armpmu_enable`: the driver's start() runs only when some counter is in use. A design may
+ * also reconsider access every time (hardened does, counters in use or not).
+ */
 export function pmuEnable(world: World, cpu: Cpu): void {
-  if (pmuInUse(cpu)) designOf(world).pmuStart(world, cpu);
+  const design = designOf(world);
+  if (pmuInUse(cpu)) design.pmuStart(world, cpu);
+  design.reconsider(world, cpu);
 }
 
 export function schedOut(world: World, task: Task): void {

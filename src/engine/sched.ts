@@ -53,7 +53,6 @@ export function contextSwitch(world: World, cpu: Cpu, nextPid: number | null, op
     `switch ${prev ? `${prev.pid} (${prev.name})` : 'idle'} -> ${next ? `${next.pid} (${next.name}, mm ${next.mm})` : 'idle'}: ${opts.reason}`);
   schedIn(world, cpu, next ?? null);
   pmuEnable(world, cpu);
-  designOf(world).reconsider(world, cpu);
   const mode = cpuMode(cpu);
   if (next) {
     sendTask(next, { type: 'task.run' });

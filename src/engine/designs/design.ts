@@ -26,8 +26,8 @@ export interface Design {
   unmapped(world: World, ev: PerfEvent, mm: Mm, caller: Task): void;
   /** Called from `__switch_mm` when the CPU loads another mm. */
   switchMm(world: World, cpu: Cpu, mm: Mm): void;
-  /** The task on the CPU changed — the end of a context switch (counters in use or not), or an
-   * exec that gave it a new mm and program. */
+  /** Something access may depend on changed — `armpmu_enable` ran (after a context switch, an
+   * event added or removed, an overflow), counters in use or not, or the task exec'd. */
   reconsider(world: World, cpu: Cpu): void;
   /** The PMU driver's start(), run by `armpmu_enable` only while a counter is in use. */
   pmuStart(world: World, cpu: Cpu): void;

@@ -109,6 +109,14 @@ describe('who can read which register, step by step', () => {
     expect(codes(world)).toEqual(design === 'upstream' ? ['access/aarch32'] : []);
   });
 
+  it.each(all)('%s: after closing its last user event, does the task keep access?', (design) => {
+    const { world } = play('spawn a on 0\nopen 100 cycles user\nmmap 100 3\ntick\nmunmap 100 3\nclose 100 3', { design, ...on });
+    const keeps = last(world, 'mrs 100 pmccntr') !== 'SIGILL';
+    // v4: the unmap IPI reaches no CPU; upstream: no counter in use, so start() does not run.
+    expect(keeps).toBe({ v4: true, v5: false, upstream: true, x86: false, hardened: false }[design]);
+    expect(codes(world)).toEqual(keeps ? ['access/stale'] : []);
+  });
+
   it('hardened opens only the counters of the task\'s own events (PMUACR_EL1)', () => {
     const { world } = play('open cpu 0 instructions\nspawn a on 0\nopen 100 cycles user\ntick', { design: 'hardened', ...on });
     expect(world.cpus[0]!.pmuserenr).toBe(16); // UEN only

@@ -1,8 +1,8 @@
 /**
  * `hardened`: the project's proposal, built on `upstream` — KERNEL.md §5.5. Access is decided
- * whenever the task on a CPU changes — at the end of every context switch (not only in start(),
- * which does not run when no counter is in use) and after an exec — as well as in start(); it
- * is refused to AArch32 tasks; it is per counter (PMUv3.9:
+ * every time the PMU is enabled — after a context switch, an event added or removed, an
+ * overflow — whether or not a counter is in use (upstream's start() runs only when one is),
+ * and after an exec; it is refused to AArch32 tasks; it is per counter (PMUv3.9:
  * PMUSERENR_EL0.UEN with PMUACR_EL1 opening only the counters the task's own events occupy),
  * so ER and CR are never set and PMSELR_EL0 stays closed to EL0; and PMSELR_EL0 is zeroed
  * whenever access changes hands.
@@ -53,8 +53,9 @@ export const hardened: Design = {
   open: upstreamOpen,
   mayChain: (ev) => !ev.readable,
   addError: upstreamAddError,
-  reconsider: (world, cpu) => decide(world, cpu, 'hardened: the task on the CPU changed'),
-  pmuStart: (world, cpu) => decide(world, cpu, 'armv8pmu_start'),
+  reconsider: (world, cpu) => decide(world, cpu, 'hardened: armpmu_enable or exec'),
+  // Decided in reconsider, which armpmu_enable runs right after start().
+  pmuStart: () => {},
   runIpi: (world, cpu) => decide(world, cpu, 'IPI: perf_user_access changed'),
   ...upstreamPage,
   entitled: hardenedEntitled,
