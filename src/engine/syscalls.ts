@@ -86,11 +86,19 @@ export function openTaskEvent(world: World, pid: number, type: EventType, user: 
   return [counting ? `fd ${fd}` : `fd ${fd} (not counting yet: no counter for it on CPU ${cpu.id})`];
 }
 
+/**
+ * Take an event out of its context and free it. `perf_remove_from_context` runs between
+ * perf_pmu_disable/enable on the CPU where the event counted, or where its task runs: the PMU
+ * is enabled again there (and a design that decides access on enable reconsiders).
+ */
 function freeEvent(world: World, ev: PerfEvent): void {
+  const owner = ev.owner === null ? undefined : world.tasks.get(ev.owner);
+  const where = ev.activeCpu ?? (owner && world.cpus[owner.cpu]!.current === owner.pid ? owner.cpu : null);
   removeEvent(world, ev);
   world.events.delete(ev.id);
-  if (ev.owner !== null) world.tasks.get(ev.owner)?.fds.delete(ev.fd);
+  if (ev.owner !== null) owner?.fds.delete(ev.fd);
   else world.cpuFds.delete(ev.fd);
+  if (where !== null) pmuEnable(world, world.cpus[where]!);
 }
 
 export function closeTaskEvent(world: World, pid: number, fd: number): string[] {
@@ -103,9 +111,7 @@ export function closeTaskEvent(world: World, pid: number, fd: number): string[] 
     ev.fdOpen = false;
     line = `fd ${fd} closed; the mapping in mm ${ev.mappedIn} keeps the event counting until munmap`;
   } else {
-    const cpu = ev.activeCpu === null ? null : world.cpus[ev.activeCpu]!;
     freeEvent(world, ev);
-    if (cpu) pmuEnable(world, cpu);
     line = `fd ${fd} closed`;
   }
   leaveSyscall(world, task);

@@ -5,7 +5,9 @@ import { runUnderDesign } from '../../compare.js';
 import type { DesignName } from '../command.js';
 import { parseScript } from '../script.js';
 import { play, playLines } from '../session.js';
-import type { Config, World } from '../world.js';
+import { applyCommand } from '../step.js';
+import { generateWorkload } from '../workload.js';
+import { type Config, type World, createWorld, defaultConfig } from '../world.js';
 
 const all: DesignName[] = ['v4', 'v5', 'upstream', 'x86', 'hardened'];
 const on: Partial<Config> = { perfUserAccess: 1 };
@@ -182,6 +184,24 @@ describe('the sysctl and rdpmc knobs', () => {
     expect(world.config.design).toBe('upstream');
     expect(played[2]!.result).toMatchObject({ ok: false, rejection: { code: 'policy/mid-session' } });
   });
+});
+
+describe('hardened on random sessions', () => {
+  it('produces no finding, while v4 on the same sessions produces many', () => {
+    let v4Findings = 0;
+    for (let seed = 0; seed < 16; seed++) {
+      const base = { ...defaultConfig, cpus: 4, counters: 4, seed, perfUserAccess: 1 as const, longCounters: seed % 2 === 0 };
+      for (const design of ['hardened', 'v4'] as const) {
+        const config = { ...base, design };
+        const world = createWorld(config);
+        for (const c of generateWorkload({ seed, commands: 800, tasks: 8, config })) applyCommand(world, c);
+        const total = world.findings.total;
+        if (design === 'hardened') expect(world.findings.toArray().map((f) => `${f.code}: ${f.text}`)).toEqual([]);
+        else v4Findings += total;
+      }
+    }
+    expect(v4Findings).toBeGreaterThan(50);
+  }, 60_000);
 });
 
 describe('hardened on every scenario in saves/', () => {
