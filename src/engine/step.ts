@@ -16,9 +16,8 @@ import { runCycles } from './pmu.js';
 import { type ReadResult, mrs, msrPmselr, readSelf } from './read-protocol.js';
 import { type Rejection, Rejected, actingTask, lookupCpu, lookupFd, reject } from './reject.js';
 import { ensureRunning, schedulerTick } from './sched.js';
-import { closeTaskEvent, checkEventRoom, execTask, exitTask, mmapEvent, munmapEvent, newEvent, openTaskEvent, settleKernel } from './syscalls.js';
+import { closeCpuEvent, closeTaskEvent, execTask, exitTask, mmapEvent, munmapEvent, openCpuEvent, openTaskEvent, settleKernel } from './syscalls.js';
 import { forceSwitch, migrate, sleep, spawn, thread, wake } from './tasks.js';
-import { addEvent, pmuEnable, removeEvent } from './perf.js';
 import { userenrName } from './sysreg.js';
 import type { World } from './world.js';
 
@@ -164,40 +163,12 @@ function apply(world: World, c: Command): { lines: string[]; check?: Check } {
       return { lines: thread(world, c.pid, c.cpu) };
     case 'open':
       return { lines: openTaskEvent(world, c.pid, c.event, c.user, c.is64) };
-    case 'open-cpu': {
-      const cpu = lookupCpu(world, 'open', c.cpu);
-      if (cpuMode(cpu) === 'halted') reject('open', 'cpu-halted', `CPU ${c.cpu} is halted after an oops`);
-      checkEventRoom(world, 'open');
-      let fd = 3;
-      while (world.cpuFds.has(fd)) fd++;
-      const ev = newEvent(world, null, cpu.id, fd, c.event, c.user, c.is64);
-      const errno = designOf(world).open(world, ev);
-      if (errno) {
-        world.nextEvent--;
-        return { lines: [`open: -${errno}`] };
-      }
-      world.events.set(ev.id, ev);
-      world.cpuFds.set(fd, ev.id);
-      cpu.boundEvents.push(ev.id);
-      addEvent(world, cpu, ev);
-      pmuEnable(world, cpu);
-      logEvent(world, cpu.id, 'syscall', `perf_event_open(${c.event}, cpu ${c.cpu}) = fd ${fd} (per-CPU)`);
-      return { lines: [`cpu fd ${fd}`] };
-    }
+    case 'open-cpu':
+      return { lines: openCpuEvent(world, c.cpu, c.event, c.user, c.is64) };
     case 'close':
       return { lines: closeTaskEvent(world, c.pid, c.fd) };
-    case 'close-cpu': {
-      const ev = world.events.get(world.cpuFds.get(c.fd) ?? -1);
-      if (!ev) reject('close', 'no-such-fd', `no per-CPU event has fd ${c.fd}`);
-      const cpu = ev.activeCpu === null ? null : world.cpus[ev.activeCpu]!;
-      removeEvent(world, ev);
-      world.events.delete(ev.id);
-      world.cpuFds.delete(c.fd);
-      const bound = world.cpus[ev.boundCpu!]!;
-      bound.boundEvents = bound.boundEvents.filter((id) => id !== ev.id);
-      if (cpu) pmuEnable(world, cpu);
-      return { lines: [`cpu fd ${c.fd} closed`] };
-    }
+    case 'close-cpu':
+      return { lines: closeCpuEvent(world, c.fd) };
     case 'mmap':
       return { lines: mmapEvent(world, c.pid, c.fd) };
     case 'munmap':

@@ -12,7 +12,7 @@ import { blockOnIpis, waitsForIpis } from './ipi.js';
 import { cpuMode, mmContext, sendCpu, sendMm, sendTask, taskState } from './lifecycle.js';
 import { logEvent } from './log.js';
 import { addEvent, pmuEnable, removeEvent } from './perf.js';
-import { actingTask, lookupFd, reject } from './reject.js';
+import { actingTask, liveCpu, lookupFd, reject } from './reject.js';
 import { detach, enqueue, ensureRunning, loadMm, switchAway } from './sched.js';
 import { reapMmIfUnused, reapTask } from './reap.js';
 import { createMm } from './tasks.js';
@@ -98,7 +98,38 @@ function freeEvent(world: World, ev: PerfEvent): void {
   world.events.delete(ev.id);
   if (ev.owner !== null) owner?.fds.delete(ev.fd);
   else world.cpuFds.delete(ev.fd);
+  if (ev.boundCpu !== null) {
+    const bound = world.cpus[ev.boundCpu]!;
+    bound.boundEvents = bound.boundEvents.filter((id) => id !== ev.id);
+  }
   if (where !== null) pmuEnable(world, world.cpus[where]!);
+}
+
+/** `perf_event_open(attr, -1, cpu, ...)` by a system-wide tool outside the model. */
+export function openCpuEvent(world: World, cpuId: number, type: EventType, user: boolean, is64: boolean): string[] {
+  const cpu = liveCpu(world, 'open', cpuId);
+  checkEventRoom(world, 'open');
+  const fd = lowestFreeFd(world.cpuFds);
+  const ev = newEvent(world, null, cpu.id, fd, type, user, is64);
+  const errno = designOf(world).open(world, ev);
+  if (errno) {
+    world.nextEvent--;
+    return [`open: -${errno}`];
+  }
+  world.events.set(ev.id, ev);
+  world.cpuFds.set(fd, ev.id);
+  cpu.boundEvents.push(ev.id);
+  addEvent(world, cpu, ev);
+  pmuEnable(world, cpu);
+  logEvent(world, cpu.id, 'syscall', `perf_event_open(${type}, cpu ${cpuId}) = fd ${fd} (per-CPU)`);
+  return [`cpu fd ${fd}`];
+}
+
+export function closeCpuEvent(world: World, fd: number): string[] {
+  const ev = world.events.get(world.cpuFds.get(fd) ?? -1);
+  if (!ev) reject('close', 'no-such-fd', `no per-CPU event has fd ${fd}`);
+  freeEvent(world, ev);
+  return [`cpu fd ${fd} closed`];
 }
 
 export function closeTaskEvent(world: World, pid: number, fd: number): string[] {
