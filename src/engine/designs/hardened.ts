@@ -14,7 +14,7 @@ import { logEvent } from '../log.js';
 import { USERENR_UEN, userenrName, writePmselr, writePmuserenr } from '../sysreg.js';
 import type { Cpu, Task, World } from '../world.js';
 import { type Design, armMayAccess, currentTask, noHooks, nrUser, regCounterId, zeroUnusedCounters } from './design.js';
-import { upstreamAddError, upstreamOpen, upstreamPage } from './upstream.js';
+import { upstreamEvents } from './upstream.js';
 
 function hardenedEntitled(world: World, task: Task): boolean {
   return world.sysctlPerfUserAccess === 1 && taskArch(task) === 'aarch64' && nrUser(world, task) > 0;
@@ -49,22 +49,18 @@ function decide(world: World, cpu: Cpu, by: string): void {
 export const hardened: Design = {
   ...noHooks,
   name: 'hardened',
-  summary: 'our proposal: upstream + decide at every switch, no AArch32, per-counter PMUACR, PMSELR zeroed',
-  open: upstreamOpen,
-  mayChain: (ev) => !ev.readable,
-  addError: upstreamAddError,
+  summary: 'our proposal: upstream + decide on every PMU enable and exec, no AArch32, per-counter PMUACR, PMSELR zeroed',
+  ...upstreamEvents,
   reconsider: (world, cpu) => decide(world, cpu, 'hardened: armpmu_enable or exec'),
   // Decided in reconsider, which armpmu_enable runs right after start().
   pmuStart: () => {},
   runIpi: (world, cpu) => decide(world, cpu, 'IPI: perf_user_access changed'),
-  ...upstreamPage,
   entitled: hardenedEntitled,
   // Only the counters of the task's own events on this CPU are promised.
   promises: (world, cpu, task, reg: Reg) => {
     const id = regCounterId(reg);
     return id !== null && hardenedEntitled(world, task) && (ownCounters(world, cpu, task) & (1 << id)) !== 0;
   },
-  maintainsCpumask: () => false,
   mayAccess: (_world, cpu, reg) => {
     if (armMayAccess(cpu.pmuserenr, reg)) return true;
     const id = regCounterId(reg);

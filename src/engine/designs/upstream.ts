@@ -63,26 +63,27 @@ export function upstreamEntitled(world: World, task: Task): boolean {
   return world.sysctlPerfUserAccess === 1 && nrUser(world, task) > 0;
 }
 
-/** What upstream (and hardened, on top of it) publishes in the user page. */
-export const upstreamPage = {
+/** Upstream's event rules, which hardened keeps: open checks, no chaining for user-readable
+ * events, -EAGAIN at add, what the user page says, no mm_cpumask. */
+export const upstreamEvents = {
+  open: upstreamOpen,
+  mayChain: (ev: PerfEvent) => !ev.readable,
+  addError: upstreamAddError,
   eventIndex: upstreamIndex,
   capUserRdpmc: (_world: World, ev: PerfEvent) => ev.readable,
   pmcWidth: (_world: World, ev: PerfEvent) => (ev.readable ? (ev.is64 ? 64 : 32) : 0),
+  maintainsCpumask: () => false,
 };
 
 export const upstream: Design = {
   ...noHooks,
   name: 'upstream',
   summary: 'Linux 5.17-6.1: perf_user_access sysctl, config1 opt-in, access set in armv8pmu_start',
-  open: upstreamOpen,
-  mayChain: (ev) => !ev.readable,
-  addError: upstreamAddError,
+  ...upstreamEvents,
   pmuStart: upstreamStart,
   runIpi: (world, cpu) => clearOnIpi(world, cpu),
-  ...upstreamPage,
   entitled: upstreamEntitled,
   promises: (world, _cpu, task, reg: Reg) => isCounter(reg) && upstreamEntitled(world, task),
-  maintainsCpumask: () => false,
   mayAccess: (_world, cpu, reg) => armMayAccess(cpu.pmuserenr, reg),
   accessBits: (cpu) => cpu.pmuserenr,
   accessName: (cpu) => userenrName(cpu.pmuserenr),
