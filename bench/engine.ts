@@ -9,7 +9,7 @@ import { serialize } from 'node:v8';
 import { parseScript } from '../src/engine/script.js';
 import { recordCommands } from '../src/engine/session.js';
 import { checkpointEvery } from '../src/recorder.js';
-import { snapshotWorld } from '../src/engine/snapshot.js';
+import { copyWorld as snapshotWorld } from '../src/engine/snapshot.js';
 import { applyCommand } from '../src/engine/step.js';
 import { Timeline, snapshotEveryDefault, snapshotsKeptDefault } from '../src/engine/timeline.js';
 import { generateWorkload } from '../src/engine/workload.js';

@@ -7,6 +7,7 @@ import { type DesignName, type FindingCode, designNames, findingCodes } from './
 import { type Script, resolveConfig } from './engine/script.js';
 import { Timeline, snapshotEveryDefault } from './engine/timeline.js';
 import type { Config } from './engine/world.js';
+import { ringLast } from './engine/ring.js';
 
 export interface FirstSeen {
   count: number;
@@ -35,7 +36,7 @@ export function runUnderDesign(script: Script, overrides: Partial<Config>, desig
       out.rejected = { line: line.line, message: r.rejection.message };
       break;
     }
-    for (const f of world.findings.last(world.findings.total - before)) {
+    for (const f of ringLast(world.findings, world.findings.total - before)) {
       const seen = out.findings[f.code];
       if (seen) seen.count++;
       else out.findings[f.code] = { count: 1, step: f.step, line: line.line };

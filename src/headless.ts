@@ -9,6 +9,7 @@ import { type Script, parseScript, resolveConfig } from './engine/script.js';
 import { findingsSummary } from './engine/step.js';
 import { Timeline, snapshotEveryDefault } from './engine/timeline.js';
 import type { Config, LogEntry, World } from './engine/world.js';
+import { ringLast } from './engine/ring.js';
 
 export interface RunOptions {
   overrides: Partial<Config>;
@@ -50,7 +51,7 @@ interface FileResult {
 
 function newEntries(world: World, totalBefore: number): { entries: LogEntry[]; dropped: number } {
   const n = world.log.total - totalBefore;
-  const entries = world.log.last(n);
+  const entries = ringLast(world.log, n);
   return { entries, dropped: n - entries.length };
 }
 
@@ -81,7 +82,7 @@ function runScript(file: SourceFile, script: Script, opts: RunOptions, write: Wr
           if (!opts.quiet) out({ type: 'log', file: file.name, line: line.line, step: e.step, cpu: e.cpu, kind: e.kind, text: e.text });
         }
       }
-      const fresh = world.findings.last(world.findings.total - findingsBefore);
+      const fresh = ringLast(world.findings, world.findings.total - findingsBefore);
       for (const f of fresh) out({ type: 'finding', file: file.name, line: line.line, ...f });
       if (!opts.quiet || r.check) out({ type: 'result', file: file.name, line: line.line, step: world.step, command: line.text, output: r.lines });
     } else if (line.command.kind === 'say') {

@@ -3,7 +3,7 @@
  * log), hashed to 16 hex digits. Same seed and commands give the same hash on any machine;
  * `checkpoint HASH` lines in a recording prove a replay reproduced the world.
  */
-import { cpuMode, mmContext, taskArch, taskState } from './lifecycle.js';
+import { cpuMode, mmContext, mmLive, taskArch, taskState } from './lifecycle.js';
 import type { World } from './world.js';
 
 /** The canonical text, field by field, in a fixed order. */
@@ -36,7 +36,7 @@ function visitState(world: World, visit: (key: string, value: string) => void): 
   }
   for (const mm of world.mms.values()) {
     const ctx = mmContext(mm);
-    visit(`mm${mm.id}`, `${String(mm.actor.getSnapshot().value)} users=${mm.users} access=${ctx.directAccess} lock=${ctx.lockHolder}/${ctx.lockWaiters.join('.')} maps=${mm.mappings.join('.')} mask=${mm.cpumask.join('.')}`);
+    visit(`mm${mm.id}`, `${mmLive(mm) ? 'live' : 'dead'} users=${mm.users} access=${ctx.directAccess} lock=${ctx.lockHolder}/${ctx.lockWaiters.join('.')} maps=${mm.mappings.join('.')} mask=${mm.cpumask.join('.')}`);
   }
   for (const ev of world.events.values()) {
     const p = ev.page;

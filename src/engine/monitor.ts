@@ -9,6 +9,7 @@ import { designOf } from './designs/index.js';
 import { runsAtEl0, taskArch } from './lifecycle.js';
 import { logEvent } from './log.js';
 import type { Cpu, Grant, Task, World } from './world.js';
+import { ringPush } from './ring.js';
 
 export function recordFinding(
   world: World,
@@ -17,7 +18,7 @@ export function recordFinding(
   pid: number | null,
   text: string,
 ): void {
-  world.findings.push({ step: world.step, code, cpu, pid, text });
+  ringPush(world.findings, { step: world.step, code, cpu, pid, text });
   world.findingCounts.set(code, (world.findingCounts.get(code) ?? 0) + 1);
   logEvent(world, cpu, 'finding', `${code}: ${text}`);
 }

@@ -6,6 +6,7 @@ import { playLines } from './session.js';
 import { applyCommand } from './step.js';
 import { generateWorkload } from './workload.js';
 import { type Config, createWorld, defaultConfig } from './world.js';
+import { ringEntries } from './ring.js';
 
 const small: Config = { ...defaultConfig, cpus: 3, counters: 4 };
 
@@ -103,7 +104,7 @@ describe('the read protocol', () => {
           const line = step === 0 ? 'tick' : step === 1 ? `run ${near}` : step === 2 ? `migrate ${pid} ${nextU32(p) % 3}` : 'tick 2';
           playLines(world, `${line}\nread ${pid} ${fd}`);
         }
-        for (const e of world.log.toArray()) {
+        for (const e of ringEntries(world.log)) {
           if (e.text.includes('retry')) retries++;
           if (e.kind === 'overflow') overflows++;
           if (e.kind === 'read' && e.text.includes('at EL0')) values++;
@@ -122,7 +123,7 @@ describe('the read protocol', () => {
     const world = createWorld(small);
     playLines(world, 'fault zero-extend on\nspawn a on 0\nopen 100 cycles user\nmmap 100 3\nrun 1000\nread 100 3');
     expect(world.findingCounts.get('read/wrong-count')).toBe(1);
-    const f = world.findings.toArray()[0]!;
+    const f = ringEntries(world.findings)[0]!;
     expect(f.text).toBe('task 100 read 4294968300 from fd 3, but the event counted 1004');
   });
 });
@@ -134,7 +135,7 @@ describe('time', () => {
     const ev = [...world.events.values()][0]!;
     const task = world.tasks.get(100)!;
     expect(ev.trueCount).toBe((task.cyclesRun * BigInt(task.ipcQuarters)) / 4n);
-    const overflows = world.log.toArray().filter((e) => e.kind === 'overflow').length;
+    const overflows = ringEntries(world.log).filter((e) => e.kind === 'overflow').length;
     expect(overflows).toBe(Number(ev.trueCount / ((1n << 31n) - 1n)));
   });
 });
@@ -145,7 +146,7 @@ describe('a reschedule inside a read', () => {
     const played = playLines(world, 'fault preempt-in-read on\nspawn a on 0\nspawn b on 0\nopen 100 cycles user\nmmap 100 3\ntick 2\nread 100 3');
     const read = played.at(-1)!.result;
     expect(read.ok && read.lines[0]).toMatch(/^\d+, 1 retry/);
-    expect(world.log.toArray().some((e) => e.text.includes('preempted inside its read'))).toBe(true);
+    expect(ringEntries(world.log).some((e) => e.text.includes('preempted inside its read'))).toBe(true);
     expect(world.findingCounts.size).toBe(0);
   });
 });

@@ -8,12 +8,10 @@ import type { Mm, Task, World } from './world.js';
 
 export function reapTask(world: World, task: Task): void {
   world.tasks.delete(task.pid);
-  task.actor.stop();
 }
 
 export function reapMmIfUnused(world: World, mm: Mm | undefined): void {
   if (!mm || mmLive(mm)) return;
   if (world.cpus.some((c) => c.activeMm === mm.id)) return;
   world.mms.delete(mm.id);
-  mm.actor.stop();
 }

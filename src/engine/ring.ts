@@ -1,37 +1,47 @@
 /**
- * A bounded ring buffer: the log and the findings keep their newest entries, so memory stays
- * flat however long a session runs.
+ * A bounded ring buffer as plain data: the log and the findings keep their newest entries, so
+ * memory stays flat however long a session runs. Entries are never changed once pushed, so a
+ * copy of the world shares them.
  */
-export class Ring<T> {
-  private items: T[] = [];
-  private start = 0;
+export interface Ring<T> {
+  readonly capacity: number;
+  /** At most `capacity` entries; once full, `start` is the oldest. */
+  items: T[];
+  start: number;
   /** How many were ever pushed, including those that fell off. */
-  total = 0;
+  total: number;
+}
 
-  constructor(readonly capacity: number) {}
+export function newRing<T>(capacity: number): Ring<T> {
+  return { capacity, items: [], start: 0, total: 0 };
+}
 
-  push(item: T): void {
-    this.total++;
-    if (this.items.length < this.capacity) {
-      this.items.push(item);
-      return;
-    }
-    this.items[this.start] = item;
-    this.start = (this.start + 1) % this.capacity;
+export function ringPush<T>(ring: Ring<T>, item: T): void {
+  ring.total++;
+  if (ring.items.length < ring.capacity) {
+    ring.items.push(item);
+    return;
   }
+  ring.items[ring.start] = item;
+  ring.start = (ring.start + 1) % ring.capacity;
+}
 
-  get length(): number {
-    return this.items.length;
-  }
+/** Oldest first. */
+export function ringEntries<T>(ring: Ring<T>): T[] {
+  return ring.start === 0 ? ring.items.slice() : [...ring.items.slice(ring.start), ...ring.items.slice(0, ring.start)];
+}
 
-  /** Oldest first. */
-  toArray(): T[] {
-    return [...this.items.slice(this.start), ...this.items.slice(0, this.start)];
-  }
+/** The newest `n`, oldest first. */
+export function ringLast<T>(ring: Ring<T>, n: number): T[] {
+  const all = ringEntries(ring);
+  return all.slice(Math.max(0, all.length - n));
+}
 
-  /** The newest `n`, oldest first. */
-  last(n: number): T[] {
-    const all = this.toArray();
-    return all.slice(Math.max(0, all.length - n));
-  }
+/** The entries pushed since the ring's total was `totalBefore` (those still kept). */
+export function ringSince<T>(ring: Ring<T>, totalBefore: number): T[] {
+  return ringLast(ring, ring.total - totalBefore);
+}
+
+export function copyRing<T>(ring: Ring<T>): Ring<T> {
+  return { capacity: ring.capacity, items: ring.items.slice(), start: ring.start, total: ring.total };
 }

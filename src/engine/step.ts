@@ -20,6 +20,7 @@ import { closeCpuEvent, closeTaskEvent, execTask, exitTask, mmapEvent, munmapEve
 import { forceSwitch, migrate, sleep, spawn, thread, wake } from './tasks.js';
 import { userenrName } from './sysreg.js';
 import type { World } from './world.js';
+import { ringLast } from './ring.js';
 
 /** An `expect` or `checkpoint` outcome. */
 export interface Check {
@@ -122,7 +123,7 @@ export function findingsSummary(world: World): string[] {
     const n = world.findingCounts.get(code);
     if (n) lines.push(`  ${code}: ${n}`);
   }
-  for (const f of world.findings.last(5)) lines.push(`  step ${f.step}${f.cpu === null ? '' : ` cpu${f.cpu}`}: ${f.code}: ${f.text}`);
+  for (const f of ringLast(world.findings, 5)) lines.push(`  step ${f.step}${f.cpu === null ? '' : ` cpu${f.cpu}`}: ${f.code}: ${f.text}`);
   return lines;
 }
 

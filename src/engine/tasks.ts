@@ -3,10 +3,7 @@
  * thread, `sched_setaffinity`-style migration, sleeping and waking, and a forced switch. A
  * new task starts at once on an idle CPU; otherwise it waits on a run queue.
  */
-import { createActor } from 'xstate';
-import { mmMachine } from '../machines/mm-machine.js';
-import { taskMachine } from '../machines/task-machine.js';
-import { cpuMode, sendTask, taskArch, taskState } from './lifecycle.js';
+import { cpuMode, initialMmLife, initialTaskLife, sendTask, taskArch, taskState } from './lifecycle.js';
 import { ipcQuartersMax, tasksMax } from './limits.js';
 import { logEvent } from './log.js';
 import { nextInt } from './prng.js';
@@ -15,7 +12,7 @@ import { contextSwitch, cpuBusy, detach, enqueue, ensureRunning } from './sched.
 import type { Cpu, Mm, Task, World } from './world.js';
 
 export function createMm(world: World): Mm {
-  const mm: Mm = { id: world.nextMm++, actor: createActor(mmMachine).start(), users: 0, mappings: [], cpumask: [] };
+  const mm: Mm = { id: world.nextMm++, life: initialMmLife(), users: 0, mappings: [], cpumask: [] };
   world.mms.set(mm.id, mm);
   return mm;
 }
@@ -40,7 +37,7 @@ function newTask(world: World, name: string, mm: Mm, arch: 'aarch64' | 'aarch32'
     pid: world.nextPid++,
     name,
     mm: mm.id,
-    actor: createActor(taskMachine, { input: { arch } }).start(),
+    life: initialTaskLife(arch),
     cpu: cpu.id,
     fds: new Map(),
     ipcQuarters: nextInt(world.prng, 1, ipcQuartersMax),

@@ -6,8 +6,7 @@
  * back further than the oldest kept snapshot replays from the start.
  */
 import type { Command } from './command.js';
-import { findingsKeptMax, logLinesMax } from './limits.js';
-import { type WorldSnapshot, restoreWorld, snapshotWorld } from './snapshot.js';
+import { copyWorld } from './snapshot.js';
 import { type StepResult, applyCommand, isObserving } from './step.js';
 import { type Config, type World, createWorld } from './world.js';
 
@@ -18,8 +17,8 @@ export class Timeline {
   world: World;
   /** Commands that changed the world, in order, on the current branch. */
   private done: Command[] = [];
-  private snapshots: { at: number; snap: WorldSnapshot }[] = [];
-  private readonly first: WorldSnapshot;
+  private snapshots: { at: number; snap: World }[] = [];
+  private readonly first: World;
 
   constructor(
     readonly config: Config,
@@ -27,7 +26,7 @@ export class Timeline {
     private readonly keep = snapshotsKeptDefault,
   ) {
     this.world = createWorld(config);
-    this.first = snapshotWorld(this.world);
+    this.first = copyWorld(this.world);
   }
 
   /** How many world-changing commands the current branch holds. */
@@ -50,7 +49,7 @@ export class Timeline {
     if (!r.ok || isObserving(c)) return r;
     this.done.push(c);
     if (this.every > 0 && this.done.length % this.every === 0) {
-      this.snapshots.push({ at: this.done.length, snap: snapshotWorld(this.world) });
+      this.snapshots.push({ at: this.done.length, snap: copyWorld(this.world) });
       if (this.snapshots.length > this.keep) this.snapshots.shift();
     }
     return r;
@@ -64,7 +63,7 @@ export class Timeline {
     const target = Math.max(0, this.done.length - n);
     while (this.snapshots.length > 0 && this.snapshots[this.snapshots.length - 1]!.at > target) this.snapshots.pop();
     const base = this.snapshots[this.snapshots.length - 1];
-    this.world = restoreWorld(base ? base.snap : this.first, logLinesMax, findingsKeptMax);
+    this.world = copyWorld(base ? base.snap : this.first);
     for (const c of this.done.slice(base ? base.at : 0, target)) applyCommand(this.world, c);
     const went = this.done.length - target;
     this.done = this.done.slice(0, target);

@@ -1,21 +1,16 @@
 /**
- * The simulated machine as data: CPUs with their PMU and system registers, tasks, address
- * spaces, perf events with their user pages, pending IPIs, the log and the monitor's findings.
- * Lifecycle state (is a task running, is a CPU halted, who holds mmap_lock) lives in the
- * XState actors each object carries; everything else is plain data the engine updates.
+ * The simulated machine as a plain value: CPUs with their PMU and system registers, tasks,
+ * address spaces, perf events with their user pages, pending IPIs, the log and the monitor's
+ * findings. No actors and no functions: lifecycle state (is a task running, is a CPU halted,
+ * who holds mmap_lock) is each object's `life`, the persisted snapshot of its XState machine
+ * (lifecycle.ts); everything else is plain data the engine updates. `copyWorld` (copy.ts)
+ * copies it in microseconds.
  */
-import { type Actor, createActor } from 'xstate';
-import { cpuMachine } from '../machines/cpu-machine.js';
-import { mmMachine } from '../machines/mm-machine.js';
-import { taskMachine } from '../machines/task-machine.js';
 import type { DesignName, EventType, FaultName, FindingCode } from './command.js';
+import { type CpuLife, type MmLife, type TaskLife, initialCpuLife } from './lifecycle.js';
 import { countersDefault, cpusDefault, cyclesPerTickDefault, findingsKeptMax, firstPid, logLinesMax, sliceTicksDefault } from './limits.js';
 import { type PrngState, seedPrng } from './prng.js';
-import { Ring } from './ring.js';
-
-export type TaskActor = Actor<typeof taskMachine>;
-export type MmActor = Actor<typeof mmMachine>;
-export type CpuActor = Actor<typeof cpuMachine>;
+import { type Ring, newRing } from './ring.js';
 
 export interface Config {
   cpus: number;
@@ -101,7 +96,7 @@ export interface IpiCall {
 
 export interface Cpu {
   id: number;
-  actor: CpuActor;
+  life: CpuLife;
   current: number | null;
   /** The mm loaded in TTBR0; an idle CPU keeps the last one (lazy TLB). */
   activeMm: number | null;
@@ -137,7 +132,7 @@ export interface Task {
   pid: number;
   name: string;
   mm: number;
-  actor: TaskActor;
+  life: TaskLife;
   cpu: number;
   /** fd -> perf event id (per task here; see the README's limits). */
   fds: Map<number, number>;
@@ -151,7 +146,7 @@ export interface Task {
 
 export interface Mm {
   id: number;
-  actor: MmActor;
+  life: MmLife;
   users: number;
   /** Perf events whose user page is mapped in this mm. */
   mappings: number[];
@@ -248,7 +243,7 @@ export function createWorld(config: Config = defaultConfig): World {
   for (let id = 0; id < config.cpus; id++) {
     cpus.push({
       id,
-      actor: createActor(cpuMachine).start(),
+      life: initialCpuLife(),
       current: null,
       activeMm: null,
       runqueue: [],
@@ -287,8 +282,8 @@ export function createWorld(config: Config = defaultConfig): World {
     faults: new Set(),
     sysctlPerfUserAccess: config.perfUserAccess,
     rdpmc: config.rdpmc,
-    log: new Ring(logLinesMax),
-    findings: new Ring(findingsKeptMax),
+    log: newRing(logLinesMax),
+    findings: newRing(findingsKeptMax),
     findingCounts: new Map(),
     reported: new Map(),
   };

@@ -16,8 +16,11 @@ export type CpuEvent =
   | { type: 'cpu.eret' }
   | { type: 'cpu.oops' };
 
+/** `user`: a task runs at EL0; `kernel`: the CPU is at EL1 for a syscall or an interrupt. */
+export type CpuTag = 'user' | 'kernel' | 'halted';
+
 export const cpuMachine = setup({
-  types: { events: {} as CpuEvent },
+  types: { events: {} as CpuEvent, tags: {} as CpuTag },
 }).createMachine({
   id: 'cpu',
   initial: 'up',
@@ -26,15 +29,15 @@ export const cpuMachine = setup({
       initial: 'idle',
       states: {
         idle: { on: { 'cpu.run': 'el0' } },
-        el0: { on: { 'cpu.idle': 'idle', 'cpu.syscall': 'syscall' } },
-        syscall: { on: { 'cpu.sysret': 'el0', 'cpu.idle': 'idle', 'cpu.run': 'el0' } },
+        el0: { tags: ['user'], on: { 'cpu.idle': 'idle', 'cpu.syscall': 'syscall' } },
+        syscall: { tags: ['kernel'], on: { 'cpu.sysret': 'el0', 'cpu.idle': 'idle', 'cpu.run': 'el0' } },
         interrupted: { type: 'history' },
       },
       on: { 'cpu.irq': 'irq', 'cpu.ipi': 'ipi', 'cpu.oops': 'halted' },
     },
-    irq: { on: { 'cpu.eret': 'up.interrupted', 'cpu.oops': 'halted' } },
-    ipi: { on: { 'cpu.eret': 'up.interrupted', 'cpu.oops': 'halted' } },
-    halted: { type: 'final' },
+    irq: { tags: ['kernel'], on: { 'cpu.eret': 'up.interrupted', 'cpu.oops': 'halted' } },
+    ipi: { tags: ['kernel'], on: { 'cpu.eret': 'up.interrupted', 'cpu.oops': 'halted' } },
+    halted: { tags: ['halted'], type: 'final' },
   },
 });
 

@@ -25,6 +25,14 @@ export type TaskEvent =
   | { type: 'task.exec'; arch: TaskArch }
   | { type: 'task.exit' };
 
+/**
+ * What the engine asks of a task's state: `may-act` — it can perform a command now (after a
+ * switch to it if it only waits on a run queue); `in-kernel` — it is inside a syscall
+ * (running it, or blocked in it), so it cannot migrate and its process cannot exec;
+ * `pins-cpu` — its CPU spins in the kernel for it and cannot switch to another task.
+ */
+export type TaskTag = 'may-act' | 'in-kernel' | 'pins-cpu';
+
 export interface TaskContext {
   arch: TaskArch;
 }
@@ -33,6 +41,7 @@ export const taskMachine = setup({
   types: {
     context: {} as TaskContext,
     events: {} as TaskEvent,
+    tags: {} as TaskTag,
     input: {} as { arch: TaskArch },
   },
   actions: {
@@ -46,6 +55,7 @@ export const taskMachine = setup({
   initial: 'runnable',
   states: {
     runnable: {
+      tags: ['may-act'],
       on: {
         'task.run': 'running',
         'task.sleep': 'blocked.sleep',
@@ -54,6 +64,7 @@ export const taskMachine = setup({
       },
     },
     running: {
+      tags: ['may-act'],
       on: {
         'task.preempt': 'runnable',
         'task.syscall.enter': 'syscall',
@@ -62,7 +73,9 @@ export const taskMachine = setup({
         'task.exit': 'exited',
       },
     },
+    // In the kernel, on its CPU: the CPU cannot switch away until the syscall returns.
     syscall: {
+      tags: ['in-kernel', 'pins-cpu'],
       on: {
         'task.syscall.exit': 'running',
         'task.block.lock': 'blocked.lock',
@@ -76,9 +89,9 @@ export const taskMachine = setup({
       states: {
         sleep: { on: { 'task.wake': '#task.runnable' } },
         // Woken by up_write(): back on a run queue, the syscall still to finish.
-        lock: { on: { 'task.unblock': '#task.runnable' } },
+        lock: { tags: ['in-kernel'], on: { 'task.unblock': '#task.runnable' } },
         // Still on its CPU, in the kernel, waiting for the other CPUs' IPI handlers.
-        ipi: { on: { 'task.unblock': '#task.syscall' } },
+        ipi: { tags: ['in-kernel', 'pins-cpu'], on: { 'task.unblock': '#task.syscall' } },
       },
       on: { 'task.exit': 'exited' },
     },

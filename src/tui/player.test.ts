@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { stateHash } from '../engine/hash.js';
 import { parseScript } from '../engine/script.js';
 import { Player } from './player.js';
+import { ringEntries } from '../engine/ring.js';
 
 function load(path: string): Player {
   const parsed = parseScript(readFileSync(path, 'utf8'));
@@ -32,7 +33,7 @@ describe('the replay player', () => {
   it('jumps to the next finding, and shows how a leak happened three steps back', () => {
     const p = load('saves/examples/v4-unmap-stale.pmu');
     expect(p.nextFinding()).toBe(true);
-    expect(p.timeline.world.findings.toArray()[0]!.code).toBe('access/stale');
+    expect(ringEntries(p.timeline.world.findings)[0]!.code).toBe('access/stale');
     expect(p.script.lines[p.next - 1]!.text).toBe('munmap 100 3');
     p.back();
     p.back();

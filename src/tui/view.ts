@@ -6,6 +6,7 @@ import { designOf } from '../engine/designs/index.js';
 import { cpuMode, mmContext, taskArch, taskState } from '../engine/lifecycle.js';
 import { ownerName } from '../engine/perf.js';
 import type { Counter, Cpu, LogKind, World } from '../engine/world.js';
+import { ringLast } from '../engine/ring.js';
 
 export interface CounterView {
   /** `CC` for the cycle counter, `E0`… for event counters. */
@@ -166,6 +167,6 @@ export function viewOf(world: World, logLines: number): WorldView {
     cpus: world.cpus.map((c) => cpuView(world, c)),
     tasks,
     mms,
-    log: world.log.last(logLines),
+    log: ringLast(world.log, logLines),
   };
 }

@@ -8,6 +8,7 @@ import { play, playLines } from '../session.js';
 import { applyCommand } from '../step.js';
 import { generateWorkload } from '../workload.js';
 import { type Config, type World, createWorld, defaultConfig } from '../world.js';
+import { ringEntries, ringLast } from '../ring.js';
 
 const all: DesignName[] = ['v4', 'v5', 'upstream', 'x86', 'hardened'];
 const on: Partial<Config> = { perfUserAccess: 1 };
@@ -43,7 +44,7 @@ describe('open: what perf_event_open returns', () => {
     const ev = [...world.events.values()][1]!;
     expect(ev.counter).toBe(null);
     expect(ev.page.index).toBe(0);
-    expect(world.log.toArray().some((e) => e.text.includes('-EAGAIN'))).toBe(true);
+    expect(ringEntries(world.log).some((e) => e.text.includes('-EAGAIN'))).toBe(true);
   });
 
   it('upstream never chains a user-readable event; v4 chains and hides it', () => {
@@ -149,10 +150,10 @@ describe('the sysctl and rdpmc knobs', () => {
     const before = world.log.total;
     playLines(world, 'sysctl perf_user_access 0');
     expect(world.cpus[0]!.pmuserenr).toBe(0);
-    expect(world.log.last(world.log.total - before).filter((e) => e.kind === 'ipi').length).toBe(5);
+    expect(ringLast(world.log, world.log.total - before).filter((e) => e.kind === 'ipi').length).toBe(5);
     const mid = world.log.total;
     playLines(world, 'sysctl perf_user_access 1');
-    expect(world.log.last(world.log.total - mid).filter((e) => e.kind === 'ipi')).toEqual([]);
+    expect(ringLast(world.log, world.log.total - mid).filter((e) => e.kind === 'ipi')).toEqual([]);
     playLines(world, 'tick 4');
     expect(world.cpus[0]!.pmuserenr).toBe(0); // no switch, no overflow: start() has not run
     playLines(world, 'spawn b on 0\nswitch 0 101\nswitch 0 100');
@@ -196,7 +197,7 @@ describe('hardened on random sessions', () => {
         const world = createWorld(config);
         for (const c of generateWorkload({ seed, commands: 800, tasks: 8, config })) applyCommand(world, c);
         const total = world.findings.total;
-        if (design === 'hardened') expect(world.findings.toArray().map((f) => `${f.code}: ${f.text}`)).toEqual([]);
+        if (design === 'hardened') expect(ringEntries(world.findings).map((f) => `${f.code}: ${f.text}`)).toEqual([]);
         else v4Findings += total;
       }
     }

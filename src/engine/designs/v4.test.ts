@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { play, playLines } from '../session.js';
 import type { World } from '../world.js';
 import { cpuMode, taskState } from '../lifecycle.js';
+import { ringEntries } from '../ring.js';
 
 const ERCR = 12;
 
 function codes(world: World): string[] {
-  return world.findings.toArray().map((f) => f.code);
+  return ringEntries(world.findings).map((f) => f.code);
 }
 
 function lastOutput(played: ReturnType<typeof play>['played']): string {
@@ -27,7 +28,7 @@ describe('v4: the 0 -> 1 IPI', () => {
     expect(world.cpus[1]!.grant?.forMm).toBe(1); // granted for the reader's mm, on the victim's CPU
     expect(lastOutput(played)).not.toBe('SIGILL');
     expect(codes(world)).toEqual(['access/other-mm']);
-    expect(world.findings.toArray()[0]).toMatchObject({ cpu: 1, pid: 101, step: 4 });
+    expect(ringEntries(world.findings)[0]).toMatchObject({ cpu: 1, pid: 101, step: 4 });
   });
 
   it('switch_mm recomputes access, so the other process loses it at its next switch', () => {
@@ -166,7 +167,7 @@ describe('v4: counters of other events', () => {
       switch 0 101
       mrs 101 pmevcntr0`);
     expect(codes(world)).toEqual(['leak/counter']);
-    expect(world.findings.toArray()[0]!.text).toContain('a value left by event 100:3');
+    expect(ringEntries(world.findings)[0]!.text).toContain('a value left by event 100:3');
   });
 });
 
