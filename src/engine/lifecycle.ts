@@ -67,9 +67,17 @@ class Lifecycle<C> {
     return life;
   }
 
-  /** The machine's initial state for `input`. */
+  private readonly initials = new Map<string, Life<C>>();
+
+  /** The machine's initial state for `input` (computed once per input). */
   initial(input?: unknown): Life<C> {
-    return this.intern(initialTransition(this.machine, input)[0]);
+    const key = JSON.stringify(input ?? null);
+    let life = this.initials.get(key);
+    if (!life) {
+      life = this.intern(initialTransition(this.machine, input)[0]);
+      this.initials.set(key, life);
+    }
+    return life;
   }
 
   /** A `Life` that came from elsewhere (a copy made by structuredClone, say) is resolved once. */

@@ -6,7 +6,7 @@
  * perf schedules the incoming task's events in and re-enables the PMU (`armpmu_enable`).
  */
 import { designOf } from './designs/index.js';
-import { cpuMode, sendCpu, sendTask, taskState } from './lifecycle.js';
+import { cpuMode, sendCpu, sendTask, taskHas, taskState } from './lifecycle.js';
 import { logEvent } from './log.js';
 import { pmuEnable, schedIn, schedOut } from './perf.js';
 import { reapMmIfUnused } from './reap.js';
@@ -62,11 +62,10 @@ export function contextSwitch(world: World, cpu: Cpu, nextPid: number | null, op
   }
 }
 
-/** The CPU is spinning in the kernel for a task that waits for IPIs: it cannot switch. */
+/** The task spinning in the kernel on this CPU (`pins-cpu`), which therefore cannot switch. */
 export function cpuBusy(world: World, cpu: Cpu): Task | null {
   const cur = cpu.current === null ? undefined : world.tasks.get(cpu.current);
-  if (cur && (taskState(cur) === 'blocked.ipi' || taskState(cur) === 'syscall')) return cur;
-  return null;
+  return cur && taskHas(cur, 'pins-cpu') ? cur : null;
 }
 
 /** Leave the CPU: switch to the next runnable task, or to idle. */

@@ -1,10 +1,11 @@
 /**
- * One step of the world: apply one command, the way the kernel would carry it out, then let
- * the kernel settle (finished IPI waits, woken lock waiters) and let the monitor look. A
- * command the world cannot take is a rejection value and changes nothing.
+ * One step of the world: validate the command (validate.ts), apply it the way the kernel
+ * would carry it out, then let the kernel settle (finished IPI waits, woken lock waiters) and
+ * let the monitor look. A command the world cannot take is a rejection value and changes
+ * nothing: it is refused before any of it runs.
  */
-import { type Command, type DesignName, designNames, findingCodes } from './command.js';
-import { designOf, designs, knownDesigns } from './designs/index.js';
+import { type Command, type DesignName, findingCodes } from './command.js';
+import { designOf } from './designs/index.js';
 import { hex } from './bits.js';
 import { describePart, stateHash, stateParts } from './hash.js';
 import { deliverOne } from './ipi.js';
@@ -14,7 +15,7 @@ import { scanAccess } from './monitor.js';
 import { handlePmuIrq } from './perf.js';
 import { runCycles } from './pmu.js';
 import { type ReadResult, mrs, msrPmselr, readSelf } from './read-protocol.js';
-import { type Rejection, Rejected, actingTask, lookupCpu, lookupFd, reject } from './reject.js';
+import { type Rejection, eventOf, validate } from './validate.js';
 import { ensureRunning, schedulerTick } from './sched.js';
 import { closeCpuEvent, closeTaskEvent, execTask, exitTask, mmapEvent, munmapEvent, openCpuEvent, openTaskEvent, settleKernel } from './syscalls.js';
 import { forceSwitch, migrate, sleep, spawn, thread, wake } from './tasks.js';
@@ -72,22 +73,15 @@ function describeRead(r: ReadResult): string {
 }
 
 function userRead(world: World, verb: string, pid: number, fd: number): ReadResult {
-  const task = actingTask(world, verb, pid);
-  const ev = lookupFd(world, verb, task, fd);
+  const task = world.tasks.get(pid)!;
+  const ev = eventOf(world, pid, fd)!;
   ensureRunning(world, task, `read by task ${pid}`);
   return readSelf(world, task, ev);
 }
 
 function setPolicy(world: World, name: string): string[] {
-  if (!(designNames as readonly string[]).includes(name)) {
-    reject('policy', 'unknown', `unknown design '${name}' (known: ${designNames.join(', ')})`);
-  }
   const design = name as DesignName;
-  if (!knownDesigns().includes(design)) reject('policy', 'not-built', `design '${name}' is not built yet (built: ${knownDesigns().join(', ')})`);
   if (design === world.config.design) return [`design ${name}`];
-  if (world.tasks.size > 0 || world.events.size > 0) {
-    reject('policy', 'mid-session', `the design can change only before the first spawn or open: a running world would keep half of ${world.config.design}'s state`);
-  }
   world.config = { ...world.config, design };
   logEvent(world, null, 'info', `design ${name}: ${designOf(world).summary}`);
   return [`design ${name}`];
@@ -108,11 +102,6 @@ function setFault(world: World, name: Command & { kind: 'fault' }): string[] {
   }
   logEvent(world, null, 'info', `fault ${name.name} ${name.on ? 'on' : 'off'}`);
   return [`fault ${name.name} ${name.on ? 'on' : 'off'}`];
-}
-
-function designsWith(hook: 'setSysctl' | 'setRdpmc'): string {
-  const names = Object.values(designs).filter((d) => d[hook] !== undefined).map((d) => d.name);
-  return names.length === 0 ? 'no design built yet' : names.join(' and ');
 }
 
 export function findingsSummary(world: World): string[] {
@@ -138,7 +127,7 @@ function expectation(world: World, c: Command): Check {
       return { passed: n === 0, text: `no ${c.code ?? 'finding'}: ${n === 0 ? 'none' : `${n} so far`}` };
     }
     case 'expect-reg': {
-      const cpu = lookupCpu(world, 'expect', c.cpu);
+      const cpu = world.cpus[c.cpu]!;
       const actual = c.reg === 'pmuserenr' ? cpu.pmuserenr : cpu.pmselr;
       const shown = c.reg === 'pmuserenr' ? `${hex(actual)} (${userenrName(actual)})` : `${actual}`;
       return { passed: actual === c.value, text: `CPU ${c.cpu} ${c.reg} is ${shown}, expected ${c.value}` };
@@ -178,10 +167,7 @@ function apply(world: World, c: Command): { lines: string[]; check?: Check } {
       return { lines: [describeRead(userRead(world, 'read', c.pid, c.fd))] };
     case 'mrs':
     case 'msr': {
-      const task = actingTask(world, c.kind, c.pid);
-      if (c.kind === 'mrs' && c.reg.kind === 'pmevcntr' && c.reg.n >= world.config.counters) {
-        reject('mrs', 'no-such-counter', `this PMU has event counters 0..${world.config.counters - 1}`);
-      }
+      const task = world.tasks.get(c.pid)!;
       ensureRunning(world, task, `${c.kind} by task ${c.pid}`);
       return { lines: c.kind === 'mrs' ? mrs(world, task, c.reg) : msrPmselr(world, task, c.value) };
     }
@@ -212,7 +198,7 @@ function apply(world: World, c: Command): { lines: string[]; check?: Check } {
       return { lines };
     }
     case 'deliver': {
-      const cpu = lookupCpu(world, 'deliver', c.cpu);
+      const cpu = world.cpus[c.cpu]!;
       // Nothing pending is not an error: the same script runs under designs that send no IPI.
       if (!deliverOne(world, cpu)) return { lines: [`CPU ${c.cpu} has no pending IPI`] };
       return { lines: [`CPU ${c.cpu} took an IPI (${cpu.pendingIpis.length} still pending)`] };
@@ -220,14 +206,10 @@ function apply(world: World, c: Command): { lines: string[]; check?: Check } {
     case 'policy':
       return { lines: setPolicy(world, c.name) };
     case 'sysctl': {
-      const design = designOf(world);
-      if (!design.setSysctl) reject('sysctl', 'not-in-design', `design ${design.name} has no kernel.perf_user_access sysctl; ${designsWith('setSysctl')} have it`);
-      return { lines: design.setSysctl(world, c.value) };
+      return { lines: designOf(world).setSysctl!(world, c.value) };
     }
     case 'rdpmc': {
-      const design = designOf(world);
-      if (!design.setRdpmc) reject('rdpmc', 'not-in-design', `design ${design.name} has no rdpmc mode; ${designsWith('setRdpmc')} has it`);
-      return { lines: design.setRdpmc(world, c.value) };
+      return { lines: designOf(world).setRdpmc!(world, c.value) };
     }
     case 'fault':
       return { lines: setFault(world, c) };
@@ -246,7 +228,7 @@ function apply(world: World, c: Command): { lines: string[]; check?: Check } {
       return { lines: [], check };
     }
     case 'back':
-      return reject('back', 'no-timeline', 'back: stepping back needs a session history (the playground, or pmuplay run)');
+      throw new Error('engine bug: validate lets no back through');
     case 'expect-read': {
       const r = userRead(world, 'expect', c.pid, c.fd);
       const want = c.outcome;
@@ -264,20 +246,13 @@ export function isObserving(c: Command): boolean {
   return observing.has(c.kind);
 }
 
-/** Apply one command. A rejection leaves the world exactly as it was. */
+/** Apply one command. A rejection leaves the world exactly as it was: nothing ran. */
 export function applyCommand(world: World, c: Command): StepResult {
-  const before = world.step;
+  const refused = validate(world, c);
+  if (refused) return { ok: false, rejection: refused };
   const looks = observing.has(c.kind);
   if (!looks) world.step++;
-  try {
-    const { lines, check } = apply(world, c);
-    const settled = c.kind === 'tick' || looks ? [] : settle(world);
-    return check ? { ok: true, lines: [...lines, ...settled], check } : { ok: true, lines: [...lines, ...settled] };
-  } catch (e) {
-    if (e instanceof Rejected) {
-      world.step = before;
-      return { ok: false, rejection: e.rejection };
-    }
-    throw e;
-  }
+  const { lines, check } = apply(world, c);
+  const settled = c.kind === 'tick' || looks ? [] : settle(world);
+  return check ? { ok: true, lines: [...lines, ...settled], check } : { ok: true, lines: [...lines, ...settled] };
 }

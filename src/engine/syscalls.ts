@@ -12,11 +12,11 @@ import { blockOnIpis, waitsForIpis } from './ipi.js';
 import { cpuMode, mmContext, sendCpu, sendMm, sendTask, taskState } from './lifecycle.js';
 import { logEvent } from './log.js';
 import { addEvent, pmuEnable, removeEvent } from './perf.js';
-import { actingTask, liveCpu, lookupFd, reject } from './reject.js';
 import { detach, enqueue, ensureRunning, loadMm, switchAway } from './sched.js';
 import { reapMmIfUnused, reapTask } from './reap.js';
 import { createMm } from './tasks.js';
-import { eventsMax, firstFd } from './limits.js';
+import { firstFd } from './limits.js';
+import { eventOf } from './validate.js';
 import type { Deferred, Mm, PerfEvent, Resume, Task, World } from './world.js';
 
 /**
@@ -57,14 +57,9 @@ export function newEvent(world: World, owner: number | null, boundCpu: number | 
   };
 }
 
-export function checkEventRoom(world: World, verb: string): void {
-  if (world.events.size >= eventsMax) reject(verb, 'too-many-events', `${eventsMax} events are open; close some first`);
-}
-
 /** `perf_event_open(attr, pid, -1, ...)`: a task-bound event, counting while the task runs. */
 export function openTaskEvent(world: World, pid: number, type: EventType, user: boolean, is64: boolean): string[] {
-  const task = actingTask(world, 'open', pid);
-  checkEventRoom(world, 'open');
+  const task = world.tasks.get(pid)!;
   enterSyscall(world, task, 'perf_event_open');
   const fd = lowestFreeFd(task.fds);
   const ev = newEvent(world, task.pid, null, fd, type, user, is64);
@@ -107,8 +102,7 @@ function freeEvent(world: World, ev: PerfEvent): void {
 
 /** `perf_event_open(attr, -1, cpu, ...)` by a system-wide tool outside the model. */
 export function openCpuEvent(world: World, cpuId: number, type: EventType, user: boolean, is64: boolean): string[] {
-  const cpu = liveCpu(world, 'open', cpuId);
-  checkEventRoom(world, 'open');
+  const cpu = world.cpus[cpuId]!;
   const fd = lowestFreeFd(world.cpuFds);
   const ev = newEvent(world, null, cpu.id, fd, type, user, is64);
   const errno = designOf(world).open(world, ev);
@@ -126,16 +120,13 @@ export function openCpuEvent(world: World, cpuId: number, type: EventType, user:
 }
 
 export function closeCpuEvent(world: World, fd: number): string[] {
-  const ev = world.events.get(world.cpuFds.get(fd) ?? -1);
-  if (!ev) reject('close', 'no-such-fd', `no per-CPU event has fd ${fd}`);
-  freeEvent(world, ev);
+  freeEvent(world, world.events.get(world.cpuFds.get(fd)!)!);
   return [`cpu fd ${fd} closed`];
 }
 
 export function closeTaskEvent(world: World, pid: number, fd: number): string[] {
-  const task = actingTask(world, 'close', pid);
-  const ev = lookupFd(world, 'close', task, fd);
-  if (!ev.fdOpen) reject('close', 'closed', `fd ${fd} of task ${pid} is already closed (its mapping keeps the event alive)`);
+  const task = world.tasks.get(pid)!;
+  const ev = eventOf(world, pid, fd)!;
   enterSyscall(world, task, 'close');
   let line: string;
   if (ev.mappedIn !== null) {
@@ -247,18 +238,13 @@ function withMmapLock(world: World, task: Task, op: Deferred): string[] {
 }
 
 export function mmapEvent(world: World, pid: number, fd: number): string[] {
-  const task = actingTask(world, 'mmap', pid);
-  const ev = lookupFd(world, 'mmap', task, fd);
-  if (!ev.fdOpen) reject('mmap', 'closed', `fd ${fd} of task ${pid} is closed`);
-  if (ev.mappedIn !== null) reject('mmap', 'mapped', `fd ${fd} of task ${pid} is already mapped in mm ${ev.mappedIn} (one mapping per event here)`);
+  const task = world.tasks.get(pid)!;
   enterSyscall(world, task, 'mmap');
   return withMmapLock(world, task, { op: 'mmap', fd });
 }
 
 export function munmapEvent(world: World, pid: number, fd: number): string[] {
-  const task = actingTask(world, 'munmap', pid);
-  const ev = lookupFd(world, 'munmap', task, fd);
-  if (ev.mappedIn !== task.mm) reject('munmap', 'not-mapped', `fd ${fd} of task ${pid} is not mapped in its mm ${task.mm}`);
+  const task = world.tasks.get(pid)!;
   enterSyscall(world, task, 'munmap');
   return withMmapLock(world, task, { op: 'munmap', fd });
 }
@@ -289,7 +275,7 @@ function exitTaskEvents(world: World, task: Task): void {
 }
 
 export function exitTask(world: World, pid: number): string[] {
-  const task = actingTask(world, 'exit', pid);
+  const task = world.tasks.get(pid)!;
   enterSyscall(world, task, 'exit');
   exitTaskEvents(world, task);
   dropMmUser(world, world.mms.get(task.mm)!, task);
@@ -307,11 +293,8 @@ function killThread(world: World, victim: Task, killer: Task): void {
 }
 
 export function execTask(world: World, pid: number, arch: 'aarch64' | 'aarch32'): string[] {
-  const verb = arch === 'aarch32' ? 'exec32' : 'exec64';
-  const task = actingTask(world, verb, pid);
+  const task = world.tasks.get(pid)!;
   const siblings = [...world.tasks.values()].filter((t) => t.mm === task.mm && t.pid !== pid && taskState(t) !== 'exited');
-  const inKernel = siblings.find((t) => ['syscall', 'blocked.ipi', 'blocked.lock'].includes(taskState(t)));
-  if (inKernel) reject(verb, 'sibling-in-kernel', `task ${inKernel.pid} of the same process is inside a syscall; let it finish first`);
   enterSyscall(world, task, 'execve');
   for (const t of siblings) killThread(world, t, task);
   const old = world.mms.get(task.mm)!;

@@ -4,11 +4,10 @@
  * new task starts at once on an idle CPU; otherwise it waits on a run queue.
  */
 import { cpuMode, initialMmLife, initialTaskLife, sendTask, taskArch, taskState } from './lifecycle.js';
-import { ipcQuartersMax, tasksMax } from './limits.js';
+import { ipcQuartersMax } from './limits.js';
 import { logEvent } from './log.js';
 import { nextInt } from './prng.js';
-import { actingTask, liveCpu, lookupTask, reject } from './reject.js';
-import { contextSwitch, cpuBusy, detach, enqueue, ensureRunning } from './sched.js';
+import { contextSwitch, detach, enqueue, ensureRunning } from './sched.js';
 import type { Cpu, Mm, Task, World } from './world.js';
 
 export function createMm(world: World): Mm {
@@ -17,16 +16,9 @@ export function createMm(world: World): Mm {
   return mm;
 }
 
-function liveTaskCount(world: World): number {
-  let n = 0;
-  for (const t of world.tasks.values()) if (taskState(t) !== 'exited') n++;
-  return n;
-}
-
-/** First idle CPU, else the one with the shortest run queue. */
-function pickCpu(world: World, verb: string): Cpu {
+/** First idle CPU, else the one with the shortest run queue (validate.ts made sure one is up). */
+function pickCpu(world: World): Cpu {
   const up = world.cpus.filter((c) => cpuMode(c) !== 'halted');
-  if (up.length === 0) reject(verb, 'no-cpu', 'every CPU is halted');
   const idle = up.find((c) => c.current === null && c.runqueue.length === 0);
   if (idle) return idle;
   return up.reduce((best, c) => (c.runqueue.length < best.runqueue.length ? c : best));
@@ -51,13 +43,8 @@ function newTask(world: World, name: string, mm: Mm, arch: 'aarch64' | 'aarch32'
   return task;
 }
 
-function checkRoom(world: World, verb: string): void {
-  if (liveTaskCount(world) >= tasksMax) reject(verb, 'too-many-tasks', `${tasksMax} tasks are alive; exit some first`);
-}
-
 export function spawn(world: World, name: string, aarch32: boolean, cpuId: number | null): string[] {
-  checkRoom(world, 'spawn');
-  const cpu = cpuId === null ? pickCpu(world, 'spawn') : liveCpu(world, 'spawn', cpuId);
+  const cpu = cpuId === null ? pickCpu(world) : world.cpus[cpuId]!;
   const mm = createMm(world);
   const task = newTask(world, name, mm, aarch32 ? 'aarch32' : 'aarch64', cpu);
   logEvent(world, cpu.id, 'sched', `spawn ${name}: task ${task.pid}, ${aarch32 ? 'AArch32' : 'AArch64'}, mm ${mm.id}, IPC ${task.ipcQuarters / 4}`);
@@ -66,9 +53,8 @@ export function spawn(world: World, name: string, aarch32: boolean, cpuId: numbe
 }
 
 export function thread(world: World, pid: number, cpuId: number | null): string[] {
-  const parent = actingTask(world, 'thread', pid);
-  checkRoom(world, 'thread');
-  const cpu = cpuId === null ? pickCpu(world, 'thread') : liveCpu(world, 'thread', cpuId);
+  const parent = world.tasks.get(pid)!;
+  const cpu = cpuId === null ? pickCpu(world) : world.cpus[cpuId]!;
   ensureRunning(world, parent, `clone by task ${pid}`);
   const mm = world.mms.get(parent.mm)!;
   const task = newTask(world, parent.name, mm, taskArch(parent), cpu);
@@ -77,16 +63,9 @@ export function thread(world: World, pid: number, cpuId: number | null): string[
   return [`pid ${task.pid}`];
 }
 
-function inKernel(task: Task): boolean {
-  const s = taskState(task);
-  return s === 'syscall' || s === 'blocked.ipi' || s === 'blocked.lock';
-}
-
 export function migrate(world: World, pid: number, cpuId: number): string[] {
-  const task = lookupTask(world, 'migrate', pid);
-  const target = liveCpu(world, 'migrate', cpuId);
-  if (cpuMode(world.cpus[task.cpu]!) === 'halted') reject('migrate', 'cpu-halted', `task ${pid} is stuck on CPU ${task.cpu}, halted after an oops`);
-  if (inKernel(task)) reject('migrate', 'in-kernel', `task ${pid} is inside a syscall; it can move when it returns`);
+  const task = world.tasks.get(pid)!;
+  const target = world.cpus[cpuId]!;
   if (task.cpu === cpuId) return [`task ${pid} is already on CPU ${cpuId}`];
   const from = task.cpu;
   detach(world, task, `task ${pid} migrates to CPU ${cpuId}`);
@@ -97,29 +76,22 @@ export function migrate(world: World, pid: number, cpuId: number): string[] {
 }
 
 export function sleep(world: World, pid: number): string[] {
-  const task = actingTask(world, 'sleep', pid);
+  const task = world.tasks.get(pid)!;
   sendTask(task, { type: 'task.sleep' });
   detach(world, task, `task ${pid} sleeps`);
   return [`task ${pid} asleep`];
 }
 
 export function wake(world: World, pid: number): string[] {
-  const task = lookupTask(world, 'wake', pid);
-  if (taskState(task) !== 'blocked.sleep') reject('wake', 'not-asleep', `task ${pid} is not asleep (it is ${taskState(task)})`);
-  if (cpuMode(world.cpus[task.cpu]!) === 'halted') reject('wake', 'cpu-halted', `task ${pid} is on CPU ${task.cpu}, halted after an oops`);
+  const task = world.tasks.get(pid)!;
   sendTask(task, { type: 'task.wake' });
   enqueue(world, task, `task ${pid} wakes`);
   return [`task ${pid} runnable on CPU ${task.cpu}`];
 }
 
 export function forceSwitch(world: World, cpuId: number, pid: number): string[] {
-  const cpu = liveCpu(world, 'switch', cpuId);
-  const task = lookupTask(world, 'switch', pid);
-  if (task.cpu !== cpuId) reject('switch', 'other-cpu', `task ${pid} is on CPU ${task.cpu}; migrate it to CPU ${cpuId} first`);
+  const cpu = world.cpus[cpuId]!;
   if (cpu.current === pid) return [`task ${pid} already runs on CPU ${cpuId}`];
-  if (taskState(task) !== 'runnable') reject('switch', 'not-runnable', `task ${pid} is not runnable (it is ${taskState(task)})`);
-  const busy = cpuBusy(world, cpu);
-  if (busy) reject('switch', 'cpu-busy', `CPU ${cpuId} is in the kernel for task ${busy.pid}, waiting for IPIs`);
   contextSwitch(world, cpu, pid, { requeuePrev: true, reason: 'forced switch' });
   return [`CPU ${cpuId} runs task ${pid}`];
 }
