@@ -3,6 +3,8 @@
  * scripts, recordings and demos all reduce to these values (see parse.ts).
  */
 
+import type { KnobName } from './knobs.js';
+
 export type EventType = 'cycles' | 'instructions';
 export type Reg = { kind: 'pmccntr' } | { kind: 'pmevcntr'; n: number } | { kind: 'pmselr' };
 export type ExpectReg = 'pmuserenr' | 'pmselr';
@@ -51,8 +53,7 @@ export type Command =
   | { kind: 'ipi'; mode: 'manual' | 'auto' }
   | { kind: 'deliver'; cpu: number }
   | { kind: 'policy'; name: string }
-  | { kind: 'sysctl'; value: 0 | 1 }
-  | { kind: 'rdpmc'; value: 0 | 1 | 2 }
+  | { kind: 'knob'; knob: KnobName; value: number }
   | { kind: 'fault'; name: FaultName; on: boolean }
   | { kind: 'check' }
   | { kind: 'say'; text: string }

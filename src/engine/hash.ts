@@ -19,12 +19,13 @@ export function stateFields(world: World): Record<string, string> {
 function visitState(world: World, visit: (key: string, value: string) => void): void {
   const c = world.config;
   visit('config', `${c.cpus},${c.counters},${c.longCounters},${c.seed},${c.design},${c.cyclesPerTick},${c.sliceTicks},${c.perfUserAccess},${c.rdpmc}`);
-  visit('world', `step=${world.step} tick=${world.tick} prng=${world.prng.join('.')} ipi=${world.ipiMode} faults=${[...world.faults].sort().join('+')} sysctl=${world.sysctlPerfUserAccess} rdpmc=${world.rdpmc} next=${world.nextPid},${world.nextMm},${world.nextEvent},${world.nextCall},${world.grantSeq}`);
+  const knobs = Object.entries(world.knobs).map(([k, v]) => `${k}=${v}`).join(',');
+  visit('world', `step=${world.step} tick=${world.tick} prng=${world.prng.join('.')} ipi=${world.ipiMode} faults=${[...world.faults].sort().join('+')} knobs=${knobs} next=${world.nextPid},${world.nextMm},${world.nextEvent},${world.nextCall},${world.grantSeq}`);
   for (const cpu of world.cpus) {
     const g = cpu.grant;
     visit(`cpu${cpu.id}`, [
       cpuMode(cpu), `cur=${cpu.current}`, `mm=${cpu.activeMm}`, `rq=${cpu.runqueue.join('.')}`, `slice=${cpu.sliceLeft}`,
-      `cyc=${cpu.cycles}`, `userenr=${cpu.pmuserenr}`, `acr=${cpu.pmuacr}`, `pce=${+cpu.cr4Pce}`, `grant=${g ? `${g.seq}/${g.forMm}/${g.forPid}` : '-'}`,
+      `cyc=${cpu.cycles}`, `userenr=${cpu.pmuserenr}`, `design=${Object.entries(cpu.design).join(';')}`, `grant=${g ? `${g.seq}/${g.forMm}/${g.forPid}` : '-'}`,
       `pmselr=${cpu.pmselr}/${cpu.pmselrWriter}`, `ipis=${cpu.pendingIpis.map((i) => `${i.call}:${i.fn}:${i.arg}`).join('.')}`,
     ].join(' '));
     for (const k of [cpu.cycleCounter, ...cpu.counters]) {
@@ -36,7 +37,7 @@ function visitState(world: World, visit: (key: string, value: string) => void): 
   }
   for (const mm of world.mms.values()) {
     const ctx = mmContext(mm);
-    visit(`mm${mm.id}`, `${mmLive(mm) ? 'live' : 'dead'} users=${mm.users} access=${ctx.directAccess} lock=${ctx.lockHolder}/${ctx.lockWaiters.join('.')} maps=${mm.mappings.join('.')} mask=${mm.cpumask.join('.')}`);
+    visit(`mm${mm.id}`, `${mmLive(mm) ? 'live' : 'dead'} users=${mm.users} design=${Object.entries(mm.design).join(';')} lock=${ctx.lockHolder}/${ctx.lockWaiters.join('.')} maps=${mm.mappings.join('.')} mask=${mm.cpumask.join('.')}`);
   }
   for (const ev of world.events.values()) {
     const p = ev.page;

@@ -4,7 +4,7 @@
  * remote handlers run at once; in `ipi manual` they stay pending until `deliver CPU`, and the
  * caller spins in the kernel (blocked, still on its CPU) until the last one has run.
  */
-import { designOf } from './designs/index.js';
+import { designOf } from './designs/design.js';
 import { cpuMode, sendCpu, sendTask } from './lifecycle.js';
 import { logEvent } from './log.js';
 import type { Cpu, Ipi, IpiFn, Task, World } from './world.js';

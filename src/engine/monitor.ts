@@ -5,7 +5,7 @@
  * standing condition (a task at EL0 with access it should not have) is reported once per grant.
  */
 import type { FindingCode } from './command.js';
-import { designOf } from './designs/index.js';
+import { designOf } from './designs/design.js';
 import { runsAtEl0, taskArch } from './lifecycle.js';
 import { logEvent } from './log.js';
 import type { Cpu, Grant, Task, World } from './world.js';

@@ -7,12 +7,12 @@
  * out at a context switch (`perf_event_task_sched_in/out`).
  */
 import { maskOf, u64 } from './bits.js';
-import { designOf } from './designs/index.js';
+import { designOf } from './designs/design.js';
 import { sendCpu } from './lifecycle.js';
 import { logEvent } from './log.js';
 import { engineStats } from './stats.js';
-import { readEventCounter, writeEventCounter } from './pmu.js';
-import { type Counter, type Cpu, type PerfEvent, type Task, type World, counterOf, cycleCounterId } from './world.js';
+import { counterOf, cycleCounterId, readEventCounter, writeEventCounter } from './pmu.js';
+import type { Counter, Cpu, PerfEvent, Task, World } from './world.js';
 
 /** The event's counter width as perf sees it: max_period = 2^w - 1. */
 export function eventWidth(world: World, ev: PerfEvent): 32 | 64 {

@@ -7,6 +7,13 @@
 import { maskOf } from './bits.js';
 import type { Counter, Cpu, PerfEvent, Task, World } from './world.js';
 
+/** The hardware id of the cycle counter: PMSELR_EL0.SEL = 31 selects it. */
+export const cycleCounterId = 31;
+
+export function counterOf(cpu: Cpu, id: number): Counter {
+  return id === cycleCounterId ? cpu.cycleCounter : cpu.counters[id]!;
+}
+
 /** Instructions a task has retired after `cycles` cycles of its life (its fixed rate). */
 export function instructionsAt(task: Task, cycles: bigint): bigint {
   return (cycles * BigInt(task.ipcQuarters)) / 4n;

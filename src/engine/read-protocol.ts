@@ -7,16 +7,16 @@
  */
 import { maskOf, signExtend, u64 } from './bits.js';
 import type { Reg } from './command.js';
-import { designOf } from './designs/index.js';
+import { designOf } from './designs/design.js';
 import { taskArch } from './lifecycle.js';
 import { readStepCycles, readTriesMax } from './limits.js';
 import { logEvent } from './log.js';
 import { recordFinding } from './monitor.js';
 import { counterName, handlePmuIrq, readCount } from './perf.js';
-import { runCycles } from './pmu.js';
+import { counterOf, cycleCounterId, runCycles } from './pmu.js';
 import { contextSwitch, ensureRunning } from './sched.js';
 import { writePmselr } from './sysreg.js';
-import { type Cpu, type PerfEvent, type Task, type World, counterOf, cycleCounterId } from './world.js';
+import type { Cpu, PerfEvent, Task, World } from './world.js';
 import { enterSyscall, leaveSyscall } from './syscalls.js';
 
 export type ReadResult =

@@ -5,7 +5,7 @@
  * `__switch_mm`, where the v4 design hooks in; the idle task keeps the last mm, lazy TLB), then
  * perf schedules the incoming task's events in and re-enables the PMU (`armpmu_enable`).
  */
-import { designOf } from './designs/index.js';
+import { designOf } from './designs/design.js';
 import { cpuMode, sendCpu, sendTask, taskHas, taskState } from './lifecycle.js';
 import { logEvent } from './log.js';
 import { pmuEnable, schedIn, schedOut } from './perf.js';

@@ -6,6 +6,7 @@
  */
 import { type Command, type DesignName, findingCodes } from './command.js';
 import { designOf } from './designs/index.js';
+import { type KnobName, knobs } from './knobs.js';
 import { hex } from './bits.js';
 import { describePart, stateHash, stateParts } from './hash.js';
 import { deliverOne } from './ipi.js';
@@ -20,7 +21,7 @@ import { ensureRunning, schedulerTick } from './sched.js';
 import { closeCpuEvent, closeTaskEvent, execTask, exitTask, mmapEvent, munmapEvent, openCpuEvent, openTaskEvent, settleKernel } from './syscalls.js';
 import { forceSwitch, migrate, sleep, spawn, thread, wake } from './tasks.js';
 import { userenrName } from './sysreg.js';
-import type { World } from './world.js';
+import { type World, bootKnobs } from './world.js';
 import { ringLast } from './ring.js';
 
 /** An `expect` or `checkpoint` outcome. */
@@ -83,8 +84,23 @@ function setPolicy(world: World, name: string): string[] {
   const design = name as DesignName;
   if (design === world.config.design) return [`design ${name}`];
   world.config = { ...world.config, design };
+  // No task or event exists yet (validate.ts): only the CPUs and the knobs hold design state.
+  const d = designOf(world);
+  for (const cpu of world.cpus) cpu.design = { ...d.cpuState };
+  const kept = world.knobs;
+  world.knobs = bootKnobs(d, world.config);
+  for (const k of d.knobs) if (kept[k] !== undefined) world.knobs[k] = kept[k];
   logEvent(world, null, 'info', `design ${name}: ${designOf(world).summary}`);
   return [`design ${name}`];
+}
+
+/** `sysctl perf_user_access V`, `rdpmc V`: one path for every knob; the design reacts. */
+function setKnob(world: World, name: KnobName, value: number): string[] {
+  const was = world.knobs[name]!;
+  world.knobs[name] = value;
+  logEvent(world, null, 'info', `${knobs[name].title} ${was} -> ${value}`);
+  designOf(world).knobChanged?.(world, name, value, was);
+  return [`${knobs[name].title} = ${value}`];
 }
 
 function setFault(world: World, name: Command & { kind: 'fault' }): string[] {
@@ -205,12 +221,8 @@ function apply(world: World, c: Command): { lines: string[]; check?: Check } {
     }
     case 'policy':
       return { lines: setPolicy(world, c.name) };
-    case 'sysctl': {
-      return { lines: designOf(world).setSysctl!(world, c.value) };
-    }
-    case 'rdpmc': {
-      return { lines: designOf(world).setRdpmc!(world, c.value) };
-    }
+    case 'knob':
+      return { lines: setKnob(world, c.knob, c.value) };
     case 'fault':
       return { lines: setFault(world, c) };
     case 'check':

@@ -7,7 +7,7 @@
  * the task until the last one is taken, then finishes.
  */
 import type { EventType } from './command.js';
-import { designOf } from './designs/index.js';
+import { designOf } from './designs/design.js';
 import { blockOnIpis, waitsForIpis } from './ipi.js';
 import { cpuMode, mmContext, sendCpu, sendMm, sendTask, taskState } from './lifecycle.js';
 import { logEvent } from './log.js';

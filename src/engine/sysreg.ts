@@ -40,10 +40,11 @@ export function userenrName(value: number, pmuacr = 0): string {
 }
 
 /**
- * Record on whose behalf access now stands. A write that changes neither the access nor the
+ * Record on whose behalf access now stands, after a write to an access register (PMUSERENR_EL0
+ * here, or a design's own: x86's CR4.PCE). A write that changes neither the access nor the
  * beneficiary is silent; `what` describes the new value for the log.
  */
-function regrant(world: World, cpu: Cpu, on: boolean, same: boolean, why: GrantReason, what: string): void {
+export function regrant(world: World, cpu: Cpu, on: boolean, same: boolean, why: GrantReason, what: string): void {
   const sameFor = cpu.grant !== null && cpu.grant.forMm === why.forMm && cpu.grant.forPid === why.forPid;
   if (same && (!on || sameFor)) return;
   if (!on) cpu.grant = null;
@@ -55,20 +56,11 @@ function regrant(world: World, cpu: Cpu, on: boolean, same: boolean, why: GrantR
   logEvent(world, cpu.id, 'sysreg', `${what}${whom} (${why.by})`);
 }
 
-/** Write PMUSERENR_EL0 (and, for UEN, PMUACR_EL1). */
-export function writePmuserenr(world: World, cpu: Cpu, value: number, why: GrantReason, pmuacr = 0): void {
-  const acr = value & USERENR_UEN ? pmuacr : 0;
-  const same = cpu.pmuserenr === value && cpu.pmuacr === acr;
+/** Write PMUSERENR_EL0. */
+export function writePmuserenr(world: World, cpu: Cpu, value: number, why: GrantReason): void {
+  const same = cpu.pmuserenr === value;
   cpu.pmuserenr = value;
-  cpu.pmuacr = acr;
-  regrant(world, cpu, value !== 0, same, why, `PMUSERENR_EL0 = ${userenrName(value, acr)}`);
-}
-
-/** x86: set or clear CR4.PCE. */
-export function writePce(world: World, cpu: Cpu, on: boolean, why: GrantReason): void {
-  const same = cpu.cr4Pce === on;
-  cpu.cr4Pce = on;
-  regrant(world, cpu, on, same, why, `CR4.PCE = ${on ? 1 : 0}`);
+  regrant(world, cpu, value !== 0, same, why, `PMUSERENR_EL0 = ${userenrName(value)}`);
 }
 
 export function writePmselr(world: World, cpu: Cpu, value: number, writer: number | null, by: string): void {

@@ -4,6 +4,7 @@
  * new task starts at once on an idle CPU; otherwise it waits on a run queue.
  */
 import { cpuMode, initialMmLife, initialTaskLife, sendTask, taskArch, taskState } from './lifecycle.js';
+import { designOf } from './designs/design.js';
 import { ipcQuartersMax } from './limits.js';
 import { logEvent } from './log.js';
 import { nextInt } from './prng.js';
@@ -11,7 +12,7 @@ import { contextSwitch, detach, enqueue, ensureRunning } from './sched.js';
 import type { Cpu, Mm, Task, World } from './world.js';
 
 export function createMm(world: World): Mm {
-  const mm: Mm = { id: world.nextMm++, life: initialMmLife(), users: 0, mappings: [], cpumask: [] };
+  const mm: Mm = { id: world.nextMm++, life: initialMmLife(), users: 0, mappings: [], cpumask: [], design: { ...designOf(world).mmState } };
   world.mms.set(mm.id, mm);
   return mm;
 }

@@ -8,6 +8,7 @@
 import { type Command, designNames } from './command.js';
 import { designs } from './designs/index.js';
 import { cpuMode, taskHas, taskState } from './lifecycle.js';
+import { type KnobName, knobs } from './knobs.js';
 import { eventsMax, firstPid, tasksMax } from './limits.js';
 import { cpuBusy } from './sched.js';
 import type { PerfEvent, World } from './world.js';
@@ -178,13 +179,12 @@ function policy(world: World, name: string): Rejection | null {
 }
 
 /** A run-time knob (`sysctl perf_user_access`, `rdpmc`) the current design may not have. */
-function knob(world: World, verb: 'sysctl' | 'rdpmc'): Rejection | null {
-  const has = (d: (typeof designs)[keyof typeof designs]) => (verb === 'sysctl' ? d.setSysctl : d.setRdpmc) !== undefined;
+function knob(world: World, name: KnobName): Rejection | null {
   const design = designs[world.config.design];
-  if (has(design)) return null;
-  const names = Object.values(designs).filter(has).map((d) => d.name);
-  const what = verb === 'sysctl' ? 'kernel.perf_user_access sysctl' : 'rdpmc mode';
-  return rejection(verb, 'not-in-design', `design ${design.name} has no ${what}; ${names.join(' and ')} ${names.length === 1 ? 'has' : 'have'} it`);
+  if (design.knobs.includes(name)) return null;
+  const verb = knobs[name].command(0).split(' ')[0]!;
+  const names = Object.values(designs).filter((d) => d.knobs.includes(name)).map((d) => d.name);
+  return rejection(verb, 'not-in-design', `design ${design.name} has no ${knobs[name].what}; ${names.join(' and ')} ${names.length === 1 ? 'has' : 'have'} it`);
 }
 
 /** Everything that would make `c` fail in this world, before any of it runs. */
@@ -239,9 +239,8 @@ export function validate(world: World, c: Command): Rejection | null {
       return noCpu(world, 'expect', c.cpu);
     case 'policy':
       return policy(world, c.name);
-    case 'sysctl':
-    case 'rdpmc':
-      return knob(world, c.kind);
+    case 'knob':
+      return knob(world, c.knob);
     case 'back':
       return rejection('back', 'no-timeline', 'stepping back needs a session history (the playground, or pmuplay run)');
     case 'tick':

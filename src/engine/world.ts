@@ -7,6 +7,9 @@
  * copies it in microseconds.
  */
 import type { DesignName, EventType, FaultName, FindingCode } from './command.js';
+import { type Design, type DesignState, designOf } from './designs/design.js';
+import './designs/index.js';
+import { type KnobName, knobs } from './knobs.js';
 import { type CpuLife, type MmLife, type TaskLife, initialCpuLife } from './lifecycle.js';
 import { countersDefault, cpusDefault, cyclesPerTickDefault, findingsKeptMax, firstPid, logLinesMax, sliceTicksDefault } from './limits.js';
 import { type PrngState, seedPrng } from './prng.js';
@@ -38,9 +41,6 @@ export const defaultConfig: Config = {
   perfUserAccess: 0,
   rdpmc: 1,
 };
-
-/** The hardware id of the cycle counter: PMSELR_EL0.SEL = 31 selects it. */
-export const cycleCounterId = 31;
 
 /** The task an event counts for (null: a per-CPU event), and its `pid:fd` label. */
 export interface CounterOwner {
@@ -104,10 +104,8 @@ export interface Cpu {
   sliceLeft: number;
   cycles: bigint;
   pmuserenr: number;
-  /** PMUACR_EL1 (PMUv3.9): with PMUSERENR.UEN, bit n opens PMEVCNTR<n>, bit 31 PMCCNTR. */
-  pmuacr: number;
-  /** x86's CR4.PCE, for the x86 design: RDPMC allowed at user level. */
-  cr4Pce: boolean;
+  /** What the design keeps per CPU (x86's CR4.PCE, hardened's PMUACR_EL1): its own fields. */
+  design: DesignState;
   grant: Grant | null;
   /** PMSELR_EL0.SEL and the pid that wrote it (null: the kernel, or reset). */
   pmselr: number;
@@ -152,6 +150,8 @@ export interface Mm {
   mappings: number[];
   /** mm_cpumask(): only filled in where the architecture maintains it. */
   cpumask: number[];
+  /** What the design keeps per mm (v4's `pmu_direct_access`, x86's `perf_rdpmc_allowed`). */
+  design: DesignState;
 }
 
 export interface UserPage {
@@ -225,8 +225,8 @@ export interface World {
   ipiMode: 'auto' | 'manual';
   calls: Map<number, IpiCall>;
   faults: Set<FaultName>;
-  sysctlPerfUserAccess: 0 | 1;
-  rdpmc: 0 | 1 | 2;
+  /** The design's run-time knobs (knobs.ts), set at boot from the config. */
+  knobs: Partial<Record<KnobName, number>>;
   log: Ring<LogEntry>;
   findings: Ring<Finding>;
   findingCounts: Map<FindingCode, number>;
@@ -238,7 +238,15 @@ function newCounter(id: number, width: 32 | 64): Counter {
   return { id, value: 0n, width, counts: null, enabled: false, irq: false, overflow: false, event: null, lastOwner: null };
 }
 
+/** The design's knobs at their boot values. */
+export function bootKnobs(design: Design, config: Config): Partial<Record<KnobName, number>> {
+  const out: Partial<Record<KnobName, number>> = {};
+  for (const k of design.knobs) out[k] = knobs[k].boot(config);
+  return out;
+}
+
 export function createWorld(config: Config = defaultConfig): World {
+  const design = designOf({ config });
   const cpus: Cpu[] = [];
   for (let id = 0; id < config.cpus; id++) {
     cpus.push({
@@ -250,8 +258,7 @@ export function createWorld(config: Config = defaultConfig): World {
       sliceLeft: config.sliceTicks,
       cycles: 0n,
       pmuserenr: 0, // Linux clears it at boot
-      pmuacr: 0,
-      cr4Pce: false,
+      design: { ...design.cpuState },
       grant: null,
       pmselr: 0,
       pmselrWriter: null,
@@ -280,15 +287,10 @@ export function createWorld(config: Config = defaultConfig): World {
     ipiMode: 'auto',
     calls: new Map(),
     faults: new Set(),
-    sysctlPerfUserAccess: config.perfUserAccess,
-    rdpmc: config.rdpmc,
+    knobs: bootKnobs(design, config),
     log: newRing(logLinesMax),
     findings: newRing(findingsKeptMax),
     findingCounts: new Map(),
     reported: new Map(),
   };
-}
-
-export function counterOf(cpu: Cpu, id: number): Counter {
-  return id === cycleCounterId ? cpu.cycleCounter : cpu.counters[id]!;
 }

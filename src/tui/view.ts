@@ -123,7 +123,7 @@ function cpuView(world: World, cpu: Cpu): CpuView {
     mode: modeName(cpu),
     task: task ? `${task.pid} ${task.name} ${taskArch(task) === 'aarch32' ? 'A32' : 'A64'}` : '-',
     mm: cpu.activeMm === null ? '-' : `mm${cpu.activeMm}`,
-    accessLabel: design.name === 'x86' ? 'CR4' : 'USERENR',
+    accessLabel: design.accessLabel,
     access: design.accessName(cpu),
     granted,
     grantedFor: granted && g ? `${g.forPid !== null ? `pid ${g.forPid}` : `mm${g.forMm}`} (${g.by})` : '',
@@ -153,13 +153,14 @@ export function viewOf(world: World, logLines: number): WorldView {
   const mms: string[] = [];
   for (const mm of world.mms.values()) {
     const ctx = mmContext(mm);
-    mms.push(`mm${mm.id}: ${mm.users} users, access ${ctx.directAccess}${ctx.lockHolder === null ? '' : `, mmap_lock ${ctx.lockHolder}`}${mm.cpumask.length ? `, cpumask ${mm.cpumask.join(',')}` : ''}`);
+    const kept = Object.entries(mm.design).map(([k, v]) => `, ${k} ${v}`).join('');
+    mms.push(`mm${mm.id}: ${mm.users} users${kept}${ctx.lockHolder === null ? '' : `, mmap_lock ${ctx.lockHolder}`}${mm.cpumask.length ? `, cpumask ${mm.cpumask.join(',')}` : ''}`);
   }
   let findings = 0;
   for (const n of world.findingCounts.values()) findings += n;
   return {
     design: design.name,
-    sysctl: design.setSysctl ? `perf_user_access=${world.sysctlPerfUserAccess}` : design.setRdpmc ? `rdpmc=${world.rdpmc}` : null,
+    sysctl: design.knobs.length === 0 ? null : design.knobs.map((k) => `${k}=${world.knobs[k]}`).join(' '),
     tick: world.tick,
     step: world.step,
     seed: world.config.seed,

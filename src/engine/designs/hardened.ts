@@ -10,14 +10,14 @@
 import type { Reg } from '../command.js';
 import { taskArch } from '../lifecycle.js';
 import { onEachCpu } from '../ipi.js';
-import { logEvent } from '../log.js';
-import { USERENR_UEN, userenrName, writePmselr, writePmuserenr } from '../sysreg.js';
+import { USERENR_UEN, regrant, userenrName, writePmselr, writePmuserenr } from '../sysreg.js';
+import type { GrantReason } from '../sysreg.js';
 import type { Cpu, Task, World } from '../world.js';
 import { type Design, armMayAccess, currentTask, noHooks, nrUser, regCounterId, zeroUnusedCounters } from './design.js';
 import { upstreamEvents } from './upstream.js';
 
 function hardenedEntitled(world: World, task: Task): boolean {
-  return world.sysctlPerfUserAccess === 1 && taskArch(task) === 'aarch64' && nrUser(world, task) > 0;
+  return world.knobs.perf_user_access === 1 && taskArch(task) === 'aarch64' && nrUser(world, task) > 0;
 }
 
 /** PMUACR_EL1 bits for the counters the task's own active events occupy on this CPU. */
@@ -31,13 +31,22 @@ function ownCounters(world: World, cpu: Cpu, task: Task): number {
   return mask >>> 0;
 }
 
+/** PMUSERENR_EL0 = UEN with PMUACR_EL1 opening the given counters. */
+function writeUen(world: World, cpu: Cpu, pmuacr: number, why: GrantReason): void {
+  const same = cpu.pmuserenr === USERENR_UEN && cpu.design.pmuacr === pmuacr;
+  cpu.pmuserenr = USERENR_UEN;
+  cpu.design.pmuacr = pmuacr;
+  regrant(world, cpu, true, same, why, `PMUSERENR_EL0 = ${userenrName(USERENR_UEN, pmuacr)}`);
+}
+
 function decide(world: World, cpu: Cpu, by: string): void {
   const task = currentTask(world, cpu);
   const before = cpu.grant?.forPid ?? null;
   if (task && hardenedEntitled(world, task)) {
     zeroUnusedCounters(cpu);
-    writePmuserenr(world, cpu, USERENR_UEN, { forMm: task.mm, forPid: task.pid, by }, ownCounters(world, cpu, task));
+    writeUen(world, cpu, ownCounters(world, cpu, task), { forMm: task.mm, forPid: task.pid, by });
   } else {
+    cpu.design.pmuacr = 0;
     writePmuserenr(world, cpu, 0, { forMm: null, forPid: null, by });
   }
   const after = cpu.grant?.forPid ?? null;
@@ -64,15 +73,14 @@ export const hardened: Design = {
   mayAccess: (_world, cpu, reg) => {
     if (armMayAccess(cpu.pmuserenr, reg)) return true;
     const id = regCounterId(reg);
-    return id !== null && (cpu.pmuserenr & USERENR_UEN) !== 0 && (cpu.pmuacr & (1 << id)) !== 0;
+    return id !== null && (cpu.pmuserenr & USERENR_UEN) !== 0 && (cpu.design.pmuacr! & (1 << id)) !== 0;
   },
   accessBits: (cpu) => cpu.pmuserenr,
-  accessName: (cpu) => userenrName(cpu.pmuserenr, cpu.pmuacr),
+  accessName: (cpu) => userenrName(cpu.pmuserenr, cpu.design.pmuacr),
+  cpuState: { pmuacr: 0 },
+  knobs: ['perf_user_access'],
   // Unlike upstream, a change either way re-decides every CPU at once (by IPI).
-  setSysctl: (world, value) => {
-    world.sysctlPerfUserAccess = value;
-    logEvent(world, null, 'info', `sysctl kernel.perf_user_access = ${value}`);
+  knobChanged: (world) => {
     onEachCpu(world, null, null, 'refresh_pmuserenr', null, null);
-    return [`kernel.perf_user_access = ${value}`];
   },
 };

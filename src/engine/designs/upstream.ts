@@ -9,8 +9,8 @@
  */
 import type { Reg } from '../command.js';
 import { onEachCpu } from '../ipi.js';
-import { logEvent } from '../log.js';
 import { USERENR_CR, USERENR_ER, userenrName, writePmuserenr } from '../sysreg.js';
+import type { KnobName } from '../knobs.js';
 import type { Cpu, PerfEvent, Task, World } from '../world.js';
 import { type Design, type Errno, armIndex, armMayAccess, currentTask, isCounter, noHooks, nrUser, zeroUnusedCounters } from './design.js';
 
@@ -33,7 +33,7 @@ export function upstreamAddError(world: World, cpu: Cpu, ev: PerfEvent): Errno |
 /** `armv8pmu_enable_user_access` / `armv8pmu_disable_user_access`, as start() chooses. */
 function upstreamStart(world: World, cpu: Cpu): void {
   const task = currentTask(world, cpu);
-  if (world.sysctlPerfUserAccess === 1 && task && nrUser(world, task) > 0) {
+  if (world.knobs.perf_user_access === 1 && task && nrUser(world, task) > 0) {
     zeroUnusedCounters(cpu);
     writePmuserenr(world, cpu, USERENR_ER | USERENR_CR, { forMm: task.mm, forPid: task.pid, by: `armv8pmu_start: task ${task.pid} has nr_user ${nrUser(world, task)}` });
   } else {
@@ -42,12 +42,8 @@ function upstreamStart(world: World, cpu: Cpu): void {
 }
 
 /** `perf_user_access` handler: 0 clears every CPU by IPI; 1 waits for the next start(). */
-export function setPerfUserAccess(world: World, value: 0 | 1): string[] {
-  const was = world.sysctlPerfUserAccess;
-  world.sysctlPerfUserAccess = value;
-  logEvent(world, null, 'info', `sysctl kernel.perf_user_access ${was} -> ${value}`);
+function perfUserAccessChanged(world: World, _knob: KnobName, value: number): void {
   if (value === 0) onEachCpu(world, null, null, 'clear_pmuserenr', null, null);
-  return [`kernel.perf_user_access = ${value}`];
 }
 
 function clearOnIpi(world: World, cpu: Cpu): void {
@@ -55,12 +51,12 @@ function clearOnIpi(world: World, cpu: Cpu): void {
 }
 
 export function upstreamIndex(world: World, ev: PerfEvent): number {
-  if (world.sysctlPerfUserAccess === 0 || !ev.readable) return 0;
+  if (world.knobs.perf_user_access === 0 || !ev.readable) return 0;
   return armIndex(ev);
 }
 
 export function upstreamEntitled(world: World, task: Task): boolean {
-  return world.sysctlPerfUserAccess === 1 && nrUser(world, task) > 0;
+  return world.knobs.perf_user_access === 1 && nrUser(world, task) > 0;
 }
 
 /** Upstream's event rules, which hardened keeps: open checks, no chaining for user-readable
@@ -87,5 +83,6 @@ export const upstream: Design = {
   mayAccess: (_world, cpu, reg) => armMayAccess(cpu.pmuserenr, reg),
   accessBits: (cpu) => cpu.pmuserenr,
   accessName: (cpu) => userenrName(cpu.pmuserenr),
-  setSysctl: setPerfUserAccess,
+  knobs: ['perf_user_access'],
+  knobChanged: perfUserAccessChanged,
 };

@@ -6,7 +6,7 @@
  * `perf_switch_user_access(mm)` from `__switch_mm` sets ER|CR when the mm's count is non-zero.
  * No PMSELR_EL0 handling, no AArch32 check.
  */
-import { mmContext, sendCpu, sendMm } from '../lifecycle.js';
+import { mmContext, sendCpu } from '../lifecycle.js';
 import { logEvent } from '../log.js';
 import { recordFinding } from '../monitor.js';
 import { forgetCpu, onEachCpu } from '../ipi.js';
@@ -18,7 +18,7 @@ import { type Design, armIndex, armMayAccess, isCounter, mmMapsReadable } from '
 
 /** `perf_switch_user_access(mm)`: the bits follow the count of whatever mm it is given. */
 export function switchUserAccess(world: World, cpu: Cpu, mm: Mm, by: string): void {
-  const on = mmContext(mm).directAccess > 0;
+  const on = mm.design.pmu_direct_access! > 0;
   writePmuserenr(world, cpu, on ? USERENR_ER | USERENR_CR : 0, { forMm: mm.id, forPid: null, by });
 }
 
@@ -33,6 +33,10 @@ export function oops(world: World, cpu: Cpu, fn: string): void {
 
 /** What v4 and v5 share: per-mm count, switch_mm hook, every counter behind ER|CR. */
 export const perMmBase = {
+  cpuState: {},
+  mmState: { pmu_direct_access: 0 },
+  knobs: [] as const,
+  accessLabel: 'USERENR',
   open(world: World, ev: PerfEvent) {
     // The patch flags every event user-readable except chained 64-bit ones.
     ev.readable = !needsChain(world, ev);
@@ -48,16 +52,14 @@ export const perMmBase = {
       recordFinding(world, 'lockdep/mmap-lock', task.cpu, task.pid,
         `armv8pmu_event_mapped: mmap_lock of mm ${mm.id} not held for write by task ${task.pid}`);
     }
-    sendMm(mm, { type: 'mm.access.inc' });
-    const count = mmContext(mm).directAccess;
+    const count = ++mm.design.pmu_direct_access!;
     logEvent(world, task.cpu, 'hook', `armv8pmu_event_mapped: mm ${mm.id} pmu_direct_access ${count - 1} -> ${count}`);
     if (count === 1) onEachCpu(world, task.cpu, null, 'refresh_pmuserenr', mm.id, task);
   },
   /** `armv8pmu_event_unmapped`: true when this was the 1 -> 0 edge. */
   dropAccess(world: World, ev: PerfEvent, mm: Mm, caller: Task): boolean {
     if (!ev.readable) return false;
-    sendMm(mm, { type: 'mm.access.dec' });
-    const count = mmContext(mm).directAccess;
+    const count = --mm.design.pmu_direct_access!;
     logEvent(world, caller.cpu, 'hook', `armv8pmu_event_unmapped: mm ${mm.id} pmu_direct_access ${count + 1} -> ${count}`);
     return count === 0;
   },
