@@ -7,7 +7,6 @@ import { type DesignName, type FindingCode, designNames, findingCodes } from './
 import { type Script, resolveConfig } from './engine/script.js';
 import { Timeline, snapshotEveryDefault } from './engine/timeline.js';
 import type { Config } from './engine/world.js';
-import { ringLast } from './engine/ring.js';
 
 export interface FirstSeen {
   count: number;
@@ -29,14 +28,13 @@ export function runUnderDesign(script: Script, overrides: Partial<Config>, desig
   for (const line of script.lines) {
     // A design is chosen here for the whole run: the script's own `policy` lines step aside.
     if (line.command.kind === 'policy') continue;
-    const before = timeline.world.findings.total;
     const r = timeline.apply(line.command);
     const world = timeline.world;
     if (!r.ok) {
       out.rejected = { line: line.line, message: r.rejection.message };
       break;
     }
-    for (const f of ringLast(world.findings, world.findings.total - before)) {
+    for (const f of r.findings) {
       const seen = out.findings[f.code];
       if (seen) seen.count++;
       else out.findings[f.code] = { count: 1, step: f.step, line: line.line };

@@ -9,7 +9,7 @@
 import { maskOf, u64 } from './bits.js';
 import { designOf } from './designs/design.js';
 import { sendCpu } from './lifecycle.js';
-import { logEvent } from './log.js';
+import { logEvent, logNote } from './log.js';
 import { engineStats } from './stats.js';
 import { counterOf, cycleCounterId, readEventCounter, writeEventCounter } from './pmu.js';
 import type { Counter, Cpu, PerfEvent, Task, World } from './world.js';
@@ -96,13 +96,13 @@ export function counterName(id: number): string {
 export function addEvent(world: World, cpu: Cpu, ev: PerfEvent): boolean {
   const refused = designOf(world).addError(world, cpu, ev);
   if (refused) {
-    logEvent(world, cpu.id, 'hook', `armpmu_add of event ${ownerName(ev)} (${ev.type}${ev.is64 ? ', 64-bit' : ''}): -${refused}, inactive`);
+    logNote(world, cpu.id, 'hook', `armpmu_add of event ${ownerName(ev)} (${ev.type}${ev.is64 ? ', 64-bit' : ''}): -${refused}, inactive`);
     updatePage(world, ev);
     return false;
   }
   const got = allocate(world, cpu, ev);
   if (got === null) {
-    logEvent(world, cpu.id, 'hook', `event ${ownerName(ev)} (${ev.type}) gets no counter: inactive, index 0`);
+    logNote(world, cpu.id, 'hook', `event ${ownerName(ev)} (${ev.type}) gets no counter: inactive, index 0`);
     updatePage(world, ev);
     return false;
   }
@@ -185,7 +185,7 @@ export function handlePmuIrq(world: World, cpu: Cpu): void {
     updateEvent(world, cpu, ev);
     setPeriod(world, cpu, ev);
     updatePage(world, ev);
-    logEvent(world, cpu.id, 'overflow', `${counterName(c.id)} overflow: event ${ownerName(ev)} count ${ev.count}, preset again`);
+    logEvent(world, cpu.id, { kind: 'overflow', what: 'overflow', counter: counterName(c.id), event: ownerName(ev), count: ev.count });
   }
   pmuEnable(world, cpu);
   sendCpu(cpu, { type: 'cpu.eret' });

@@ -105,9 +105,9 @@ describe('the read protocol', () => {
           playLines(world, `${line}\nread ${pid} ${fd}`);
         }
         for (const e of ringEntries(world.log)) {
-          if (e.text.includes('retry')) retries++;
+          if (e.what === 'retry') retries++;
           if (e.kind === 'overflow') overflows++;
-          if (e.kind === 'read' && e.text.includes('at EL0')) values++;
+          if (e.what === 'value') values++;
         }
         expect(world.findingCounts.get('read/wrong-count') ?? 0).toBe(0);
       }),
@@ -146,7 +146,7 @@ describe('a reschedule inside a read', () => {
     const played = playLines(world, 'fault preempt-in-read on\nspawn a on 0\nspawn b on 0\nopen 100 cycles user\nmmap 100 3\ntick 2\nread 100 3');
     const read = played.at(-1)!.result;
     expect(read.ok && read.lines[0]).toMatch(/^\d+, 1 retry/);
-    expect(ringEntries(world.log).some((e) => e.text.includes('preempted inside its read'))).toBe(true);
+    expect(ringEntries(world.log).some((e) => e.what === 'switch' && e.reason.includes('preempted inside its read'))).toBe(true);
     expect(world.findingCounts.size).toBe(0);
   });
 });

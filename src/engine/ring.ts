@@ -31,10 +31,14 @@ export function ringEntries<T>(ring: Ring<T>): T[] {
   return ring.start === 0 ? ring.items.slice() : [...ring.items.slice(ring.start), ...ring.items.slice(0, ring.start)];
 }
 
-/** The newest `n`, oldest first. */
+/** The newest `n` (at most all kept), oldest first; costs O(n), not O(capacity). */
 export function ringLast<T>(ring: Ring<T>, n: number): T[] {
-  const all = ringEntries(ring);
-  return all.slice(Math.max(0, all.length - n));
+  const len = ring.items.length;
+  const k = Math.max(0, Math.min(n, len));
+  const out = new Array<T>(k);
+  // The newest entry sits just before `start` (or at the end while the ring is not full).
+  for (let i = 0; i < k; i++) out[i] = ring.items[(ring.start + len - k + i) % len]!;
+  return out;
 }
 
 /** The entries pushed since the ring's total was `totalBefore` (those still kept). */

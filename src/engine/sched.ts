@@ -49,8 +49,11 @@ export function contextSwitch(world: World, cpu: Cpu, nextPid: number | null, op
   }
   cpu.current = next?.pid ?? null;
   cpu.sliceLeft = world.config.sliceTicks;
-  logEvent(world, cpu.id, 'switch',
-    `switch ${prev ? `${prev.pid} (${prev.name})` : 'idle'} -> ${next ? `${next.pid} (${next.name}, mm ${next.mm})` : 'idle'}: ${opts.reason}`);
+  logEvent(world, cpu.id, {
+    kind: 'switch', what: 'switch', reason: opts.reason,
+    from: prev ? { pid: prev.pid, name: prev.name } : null,
+    to: next ? { pid: next.pid, name: next.name, mm: next.mm } : null,
+  });
   schedIn(world, cpu, next ?? null);
   pmuEnable(world, cpu);
   const mode = cpuMode(cpu);

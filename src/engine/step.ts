@@ -11,7 +11,7 @@ import { hex } from './bits.js';
 import { describePart, stateHash, stateParts } from './hash.js';
 import { deliverOne } from './ipi.js';
 import { cpuMode } from './lifecycle.js';
-import { logEvent } from './log.js';
+import { logNote } from './log.js';
 import { scanAccess } from './monitor.js';
 import { handlePmuIrq } from './perf.js';
 import { runCycles } from './pmu.js';
@@ -21,7 +21,7 @@ import { ensureRunning, schedulerTick } from './sched.js';
 import { closeCpuEvent, closeTaskEvent, execTask, exitTask, mmapEvent, munmapEvent, openCpuEvent, openTaskEvent, settleKernel } from './syscalls.js';
 import { forceSwitch, migrate, sleep, spawn, thread, wake } from './tasks.js';
 import { userenrName } from './sysreg.js';
-import { type World, bootKnobs } from './world.js';
+import { type Finding, type LogEntry, type World, bootKnobs } from './world.js';
 import { ringLast } from './ring.js';
 
 /** An `expect` or `checkpoint` outcome. */
@@ -30,7 +30,14 @@ export interface Check {
   text: string;
 }
 
-export type StepResult = { ok: true; lines: string[]; check?: Check } | { ok: false; rejection: Rejection };
+/**
+ * What a step did, as data: the command's own output (`lines`: a pid, an fd, a value), every
+ * kernel event it caused and the findings among them, oldest first. A step that logs more
+ * than the log keeps (limits.ts) returns the newest, and says how many it dropped.
+ */
+export type StepResult =
+  | { ok: true; lines: string[]; events: LogEntry[]; findings: Finding[]; dropped: number; check?: Check }
+  | { ok: false; rejection: Rejection };
 
 /** Run every CPU that has a task at EL0 for `cycles` cycles. */
 function runAll(world: World, cycles: bigint): void {
@@ -90,7 +97,7 @@ function setPolicy(world: World, name: string): string[] {
   const kept = world.knobs;
   world.knobs = bootKnobs(d, world.config);
   for (const k of d.knobs) if (kept[k] !== undefined) world.knobs[k] = kept[k];
-  logEvent(world, null, 'info', `design ${name}: ${designOf(world).summary}`);
+  logNote(world, null, 'info', `design ${name}: ${designOf(world).summary}`);
   return [`design ${name}`];
 }
 
@@ -98,7 +105,7 @@ function setPolicy(world: World, name: string): string[] {
 function setKnob(world: World, name: KnobName, value: number): string[] {
   const was = world.knobs[name]!;
   world.knobs[name] = value;
-  logEvent(world, null, 'info', `${knobs[name].title} ${was} -> ${value}`);
+  logNote(world, null, 'info', `${knobs[name].title} ${was} -> ${value}`);
   designOf(world).knobChanged?.(world, name, value, was);
   return [`${knobs[name].title} = ${value}`];
 }
@@ -116,7 +123,7 @@ function setFault(world: World, name: Command & { kind: 'fault' }): string[] {
       }
     }
   }
-  logEvent(world, null, 'info', `fault ${name.name} ${name.on ? 'on' : 'off'}`);
+  logNote(world, null, 'info', `fault ${name.name} ${name.on ? 'on' : 'off'}`);
   return [`fault ${name.name} ${name.on ? 'on' : 'off'}`];
 }
 
@@ -228,7 +235,7 @@ function apply(world: World, c: Command): { lines: string[]; check?: Check } {
     case 'check':
       return { lines: findingsSummary(world) };
     case 'say':
-      logEvent(world, null, 'say', c.text);
+      logNote(world, null, 'say', c.text);
       return { lines: [c.text] };
     case 'pause':
       return { lines: [] };
@@ -262,9 +269,18 @@ export function isObserving(c: Command): boolean {
 export function applyCommand(world: World, c: Command): StepResult {
   const refused = validate(world, c);
   if (refused) return { ok: false, rejection: refused };
+  const logBefore = world.log.total;
+  const findingsBefore = world.findings.total;
   const looks = observing.has(c.kind);
   if (!looks) world.step++;
   const { lines, check } = apply(world, c);
   const settled = c.kind === 'tick' || looks ? [] : settle(world);
-  return check ? { ok: true, lines: [...lines, ...settled], check } : { ok: true, lines: [...lines, ...settled] };
+  const logged = world.log.total - logBefore;
+  const events = ringLast(world.log, logged);
+  const result: StepResult = {
+    ok: true, lines: settled.length === 0 ? lines : [...lines, ...settled], events,
+    findings: ringLast(world.findings, world.findings.total - findingsBefore), dropped: logged - events.length,
+  };
+  if (check) result.check = check;
+  return result;
 }

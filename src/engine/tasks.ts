@@ -6,7 +6,7 @@
 import { cpuMode, initialMmLife, initialTaskLife, sendTask, taskArch, taskState } from './lifecycle.js';
 import { designOf } from './designs/design.js';
 import { ipcQuartersMax } from './limits.js';
-import { logEvent } from './log.js';
+import { logNote } from './log.js';
 import { nextInt } from './prng.js';
 import { contextSwitch, detach, enqueue, ensureRunning } from './sched.js';
 import type { Cpu, Mm, Task, World } from './world.js';
@@ -48,7 +48,7 @@ export function spawn(world: World, name: string, aarch32: boolean, cpuId: numbe
   const cpu = cpuId === null ? pickCpu(world) : world.cpus[cpuId]!;
   const mm = createMm(world);
   const task = newTask(world, name, mm, aarch32 ? 'aarch32' : 'aarch64', cpu);
-  logEvent(world, cpu.id, 'sched', `spawn ${name}: task ${task.pid}, ${aarch32 ? 'AArch32' : 'AArch64'}, mm ${mm.id}, IPC ${task.ipcQuarters / 4}`);
+  logNote(world, cpu.id, 'sched', `spawn ${name}: task ${task.pid}, ${aarch32 ? 'AArch32' : 'AArch64'}, mm ${mm.id}, IPC ${task.ipcQuarters / 4}`);
   enqueue(world, task, `new task ${task.pid} starts`);
   return [`pid ${task.pid}`];
 }
@@ -59,7 +59,7 @@ export function thread(world: World, pid: number, cpuId: number | null): string[
   ensureRunning(world, parent, `clone by task ${pid}`);
   const mm = world.mms.get(parent.mm)!;
   const task = newTask(world, parent.name, mm, taskArch(parent), cpu);
-  logEvent(world, cpu.id, 'sched', `clone(CLONE_VM) by task ${pid}: thread ${task.pid} in mm ${mm.id}`);
+  logNote(world, cpu.id, 'sched', `clone(CLONE_VM) by task ${pid}: thread ${task.pid} in mm ${mm.id}`);
   enqueue(world, task, `new thread ${task.pid} starts`);
   return [`pid ${task.pid}`];
 }
@@ -71,7 +71,7 @@ export function migrate(world: World, pid: number, cpuId: number): string[] {
   const from = task.cpu;
   detach(world, task, `task ${pid} migrates to CPU ${cpuId}`);
   task.cpu = target.id;
-  logEvent(world, target.id, 'sched', `task ${pid} migrated from CPU ${from}`);
+  logNote(world, target.id, 'sched', `task ${pid} migrated from CPU ${from}`);
   if (taskState(task) === 'runnable') enqueue(world, task, `task ${pid} arrives from CPU ${from}`);
   return [`task ${pid} on CPU ${cpuId}`];
 }

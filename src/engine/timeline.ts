@@ -67,6 +67,6 @@ export class Timeline {
     for (const c of this.done.slice(base ? base.at : 0, target)) applyCommand(this.world, c);
     const went = this.done.length - target;
     this.done = this.done.slice(0, target);
-    return { ok: true, lines: [`back ${went} to step ${this.world.step}${went < n ? ' (the start of the session)' : ''}; a new command starts a new branch`] };
+    return { ok: true, events: [], findings: [], dropped: 0, lines: [`back ${went} to step ${this.world.step}${went < n ? ' (the start of the session)' : ''}; a new command starts a new branch`] };
   }
 }

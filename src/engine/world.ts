@@ -7,6 +7,9 @@
  * copies it in microseconds.
  */
 import type { DesignName, EventType, FaultName, FindingCode } from './command.js';
+import type { Finding, Grant, LogEntry } from './events.js';
+
+export type { Finding, Grant, LogEntry, LogKind } from './events.js';
 import { type Design, type DesignState, designOf } from './designs/design.js';
 import './designs/index.js';
 import { type KnobName, knobs } from './knobs.js';
@@ -68,14 +71,6 @@ export interface Counter {
   lastOwner: CounterOwner | null;
 }
 
-/** Why a CPU's PMUSERENR_EL0 allows EL0 access: which mm the kernel meant it for, and how. */
-export interface Grant {
-  seq: number;
-  forMm: number | null;
-  forPid: number | null;
-  by: string;
-}
-
 export type IpiFn = 'refresh_pmuserenr' | 'clear_pmuserenr' | 'refresh_pce';
 
 export interface Ipi {
@@ -85,6 +80,8 @@ export interface Ipi {
   arg: number | null;
   /** The sending CPU; null when the sender is outside the model (a sysctl write). */
   from: number | null;
+  /** The task on whose behalf the call was made (a syscall's caller), if any. */
+  caller: number | null;
 }
 
 /** One on_each_cpu / on_each_cpu_mask call still waiting for remote CPUs. */
@@ -185,25 +182,6 @@ export interface PerfEvent {
   page: UserPage;
   mappedIn: number | null;
   fdOpen: boolean;
-}
-
-export type LogKind =
-  | 'switch' | 'sysreg' | 'ipi' | 'hook' | 'overflow' | 'sigill' | 'finding' | 'syscall'
-  | 'sched' | 'read' | 'say' | 'info' | 'oops' | 'expect';
-
-export interface LogEntry {
-  step: number;
-  cpu: number | null;
-  kind: LogKind;
-  text: string;
-}
-
-export interface Finding {
-  step: number;
-  code: FindingCode;
-  cpu: number | null;
-  pid: number | null;
-  text: string;
 }
 
 export interface World {

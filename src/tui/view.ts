@@ -7,6 +7,7 @@ import { cpuMode, mmContext, taskArch, taskState } from '../engine/lifecycle.js'
 import { ownerName } from '../engine/perf.js';
 import type { Counter, Cpu, LogKind, World } from '../engine/world.js';
 import { ringLast } from '../engine/ring.js';
+import { eventText } from '../engine/events.js';
 
 export interface CounterView {
   /** `CC` for the cycle counter, `E0`… for event counters. */
@@ -126,7 +127,7 @@ function cpuView(world: World, cpu: Cpu): CpuView {
     accessLabel: design.accessLabel,
     access: design.accessName(cpu),
     granted,
-    grantedFor: granted && g ? `${g.forPid !== null ? `pid ${g.forPid}` : `mm${g.forMm}`} (${g.by})` : '',
+    grantedFor: granted && g ? `${g.forPid !== null ? `pid ${g.forPid}` : `mm${g.forMm}`} (${g.by.fn})` : '',
     pmselr: cpu.pmselrWriter === null ? `${cpu.pmselr}` : `${cpu.pmselr} by ${cpu.pmselrWriter}`,
     ipis: cpu.pendingIpis.length === 0 ? '-' : cpu.pendingIpis.map((i) => `${i.fn}(${i.arg === null ? 'NULL' : `mm${i.arg}`})`).join(' '),
     counters,
@@ -168,6 +169,6 @@ export function viewOf(world: World, logLines: number): WorldView {
     cpus: world.cpus.map((c) => cpuView(world, c)),
     tasks,
     mms,
-    log: ringLast(world.log, logLines),
+    log: ringLast(world.log, logLines).map((e) => ({ step: e.step, cpu: e.cpu, kind: e.kind, text: eventText(e) })),
   };
 }

@@ -14,7 +14,7 @@
  */
 import type { DesignName, Reg } from '../command.js';
 import type { KnobName } from '../knobs.js';
-import { USERENR_CR, USERENR_EN, USERENR_ER } from '../sysreg.js';
+import { USERENR_CR, USERENR_EN, USERENR_ER } from '../userenr.js';
 import { cycleCounterId } from '../pmu.js';
 import type { Cpu, Ipi, Mm, PerfEvent, Task, World } from '../world.js';
 

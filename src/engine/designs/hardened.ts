@@ -12,6 +12,7 @@ import { taskArch } from '../lifecycle.js';
 import { onEachCpu } from '../ipi.js';
 import { USERENR_UEN, regrant, userenrName, writePmselr, writePmuserenr } from '../sysreg.js';
 import type { GrantReason } from '../sysreg.js';
+import { type Cause, viaIpi } from '../events.js';
 import type { Cpu, Task, World } from '../world.js';
 import { type Design, armMayAccess, currentTask, noHooks, nrUser, regCounterId, zeroUnusedCounters } from './design.js';
 import { upstreamEvents } from './upstream.js';
@@ -39,7 +40,7 @@ function writeUen(world: World, cpu: Cpu, pmuacr: number, why: GrantReason): voi
   regrant(world, cpu, true, same, why, `PMUSERENR_EL0 = ${userenrName(USERENR_UEN, pmuacr)}`);
 }
 
-function decide(world: World, cpu: Cpu, by: string): void {
+function decide(world: World, cpu: Cpu, by: Cause): void {
   const task = currentTask(world, cpu);
   const before = cpu.grant?.forPid ?? null;
   if (task && hardenedEntitled(world, task)) {
@@ -60,10 +61,10 @@ export const hardened: Design = {
   name: 'hardened',
   summary: 'our proposal: upstream + decide on every PMU enable and exec, no AArch32, per-counter PMUACR, PMSELR zeroed',
   ...upstreamEvents,
-  reconsider: (world, cpu) => decide(world, cpu, 'hardened: armpmu_enable or exec'),
+  reconsider: (world, cpu) => decide(world, cpu, { fn: 'hardened: armpmu_enable or exec' }),
   // Decided in reconsider, which armpmu_enable runs right after start().
   pmuStart: () => {},
-  runIpi: (world, cpu) => decide(world, cpu, 'IPI: perf_user_access changed'),
+  runIpi: (world, cpu, ipi) => decide(world, cpu, viaIpi('IPI: perf_user_access changed', ipi)),
   entitled: hardenedEntitled,
   // Only the counters of the task's own events on this CPU are promised.
   promises: (world, cpu, task, reg: Reg) => {

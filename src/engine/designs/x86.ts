@@ -11,12 +11,12 @@
 import type { Reg } from '../command.js';
 import { mmContext } from '../lifecycle.js';
 import { logEvent } from '../log.js';
-import { recordFinding } from '../monitor.js';
 import { onEachCpu } from '../ipi.js';
 import { needsChain } from '../perf.js';
 import { regrant } from '../sysreg.js';
 import type { Cpu, Mm, World } from '../world.js';
 import type { GrantReason } from '../sysreg.js';
+import { type Cause, viaIpi } from '../events.js';
 import { type Design, armIndex, isCounter, mmMapsReadable, zeroUnusedCounters } from './design.js';
 
 /** Set or clear CR4.PCE, x86's counterpart of PMUSERENR_EL0, kept per CPU as the design's own. */
@@ -27,7 +27,7 @@ function writePce(world: World, cpu: Cpu, on: boolean, why: GrantReason): void {
 }
 
 /** `cr4_update_pce_mm(mm)`. */
-function updatePce(world: World, cpu: Cpu, mm: Mm | undefined, by: string): void {
+function updatePce(world: World, cpu: Cpu, mm: Mm | undefined, by: Cause): void {
   const rdpmc = world.knobs.rdpmc;
   const allowed = rdpmc === 2 || (rdpmc === 1 && mm !== undefined && mm.design.perf_rdpmc_allowed! > 0);
   if (allowed) zeroUnusedCounters(cpu);
@@ -55,28 +55,27 @@ export const x86: Design = {
   addError: () => null,
   mapped(world, ev, mm, task) {
     if (!ev.readable) return;
-    if (mmContext(mm).lockHolder !== task.pid) {
-      recordFinding(world, 'lockdep/mmap-lock', task.cpu, task.pid, `x86_pmu_event_mapped: mmap_lock of mm ${mm.id} not held for write by task ${task.pid}`);
-    }
+    const holder = mmContext(mm).lockHolder;
+    if (holder !== task.pid) logEvent(world, task.cpu, { kind: 'hook', what: 'lock-not-held', fn: 'x86_pmu_event_mapped', mm: mm.id, pid: task.pid, holder });
     const count = ++mm.design.perf_rdpmc_allowed!;
-    logEvent(world, task.cpu, 'hook', `x86_pmu_event_mapped: mm ${mm.id} perf_rdpmc_allowed ${count - 1} -> ${count}`);
+    logEvent(world, task.cpu, { kind: 'hook', what: 'count', fn: 'x86_pmu_event_mapped', mm: mm.id, field: 'perf_rdpmc_allowed', from: count - 1, to: count });
     if (count === 1) onEachCpu(world, task.cpu, [...mm.cpumask], 'refresh_pce', null, task);
   },
   unmapped(world, ev, mm, caller) {
     if (!ev.readable) return;
     const count = --mm.design.perf_rdpmc_allowed!;
-    logEvent(world, caller.cpu, 'hook', `x86_pmu_event_unmapped: mm ${mm.id} perf_rdpmc_allowed ${count + 1} -> ${count}`);
+    logEvent(world, caller.cpu, { kind: 'hook', what: 'count', fn: 'x86_pmu_event_unmapped', mm: mm.id, field: 'perf_rdpmc_allowed', from: count + 1, to: count });
     if (count === 0) onEachCpu(world, caller.cpu, [...mm.cpumask], 'refresh_pce', null, caller);
   },
   switchMm(world, cpu, mm) {
-    updatePce(world, cpu, mm, `switch_mm to mm ${mm.id}`);
+    updatePce(world, cpu, mm, { fn: `switch_mm to mm ${mm.id}` });
   },
   reconsider() {},
   pmuStart() {},
   runIpi(world, cpu, ipi) {
     // cr4_update_pce(info) ignores info and looks at the mm this CPU has loaded.
     const loaded = cpu.activeMm === null ? undefined : world.mms.get(cpu.activeMm);
-    updatePce(world, cpu, loaded, `${ipi.from === cpu.id ? 'local call' : 'IPI'} cr4_update_pce (loaded mm ${cpu.activeMm ?? 'none'})`);
+    updatePce(world, cpu, loaded, viaIpi(`${ipi.from === cpu.id ? 'local call' : 'IPI'} cr4_update_pce (loaded mm ${cpu.activeMm ?? 'none'})`, ipi));
   },
   eventIndex: (_world, ev) => (ev.readable ? armIndex(ev) : 0),
   capUserRdpmc: (_world, ev) => ev.readable,
