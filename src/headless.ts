@@ -7,6 +7,7 @@ import { findingCodes } from './engine/command.js';
 import { stateHash } from './engine/hash.js';
 import { type Script, parseScript, resolveConfig } from './engine/script.js';
 import { findingsSummary } from './engine/step.js';
+import { playScript } from './engine/session.js';
 import { Timeline, snapshotEveryDefault } from './engine/timeline.js';
 import { eventText } from './engine/events.js';
 import type { Config, LogEntry, World } from './engine/world.js';
@@ -58,8 +59,7 @@ function runScript(file: SourceFile, script: Script, opts: RunOptions, write: Wr
   else write(`== ${file.name}: design ${config.design}, ${config.cpus} CPUs, ${config.counters} counters${config.longCounters ? ' (64-bit)' : ''}, seed ${config.seed}`);
   let failed = 0;
   let expects = 0;
-  for (const line of script.lines) {
-    const r = timeline.apply(line.command);
+  for (const { line, result: r } of playScript(timeline, script.lines)) {
     const world = timeline.world;
     const where = `${file.name}:${line.line}`;
     if (!r.ok) {

@@ -10,8 +10,8 @@ export type Reg = { kind: 'pmccntr' } | { kind: 'pmevcntr'; n: number } | { kind
 export type ExpectReg = 'pmuserenr' | 'pmselr';
 export type ReadOutcome = { kind: 'sigill' } | { kind: 'fallback' } | { kind: 'value'; value: bigint };
 
-export const designNames = ['v4', 'v5', 'upstream', 'x86', 'hardened'] as const;
-export type DesignName = (typeof designNames)[number];
+/** A design's name: the registry (designs/index.ts) is the one list. */
+export type { DesignName } from './designs/index.js';
 
 export const faultNames = ['mmap-lock-skip', 'cpumask-maintained', 'zero-extend', 'preempt-in-read'] as const;
 export type FaultName = (typeof faultNames)[number];

@@ -5,9 +5,9 @@
  * one of the reasons below) and a sentence a person understands; the world is left as it was.
  * Nothing here changes the world.
  */
-import { type Command, designNames } from './command.js';
-import { designs } from './designs/index.js';
-import { cpuMode, taskHas, taskState } from './lifecycle.js';
+import type { Command } from './command.js';
+import { designNames, designs } from './designs/index.js';
+import { cpuMode, taskCan, taskHas, taskState } from './lifecycle.js';
 import { type KnobName, knobs } from './knobs.js';
 import { eventsMax, firstPid, tasksMax } from './limits.js';
 import { cpuBusy } from './sched.js';
@@ -35,7 +35,6 @@ export const rejectionReasons = {
   'not-mapped': '`munmap` of an event not mapped in the task\'s mm',
   'no-such-counter': 'the PMU has no event counter with that number',
   unknown: 'no design has that name',
-  'not-built': 'the design is named but not built',
   'mid-session': 'the design can change only before the first spawn or open',
   'not-in-design': 'the current design has no such knob',
   'no-timeline': '`back` outside a session with a history',
@@ -149,7 +148,8 @@ function wake(world: World, pid: number): Rejection | null {
   const r = liveTask(world, 'wake', pid);
   if (r) return r;
   const task = world.tasks.get(pid)!;
-  if (taskState(task) !== 'blocked.sleep') return rejection('wake', 'not-asleep', `task ${pid} is not asleep (it is ${taskState(task)})`);
+  // The task machine says whether `wake` applies; the rejection says what the task is instead.
+  if (!taskCan(task, { type: 'task.wake' })) return rejection('wake', 'not-asleep', `task ${pid} is not asleep (it is ${taskState(task)})`);
   if (cpuMode(world.cpus[task.cpu]!) === 'halted') return rejection('wake', 'cpu-halted', `task ${pid} is on CPU ${task.cpu}, halted after an oops`);
   return null;
 }
@@ -161,7 +161,7 @@ function forceSwitch(world: World, cpuId: number, pid: number): Rejection | null
   const cpu = world.cpus[cpuId]!;
   if (task.cpu !== cpuId) return rejection('switch', 'other-cpu', `task ${pid} is on CPU ${task.cpu}; migrate it to CPU ${cpuId} first`);
   if (cpu.current === pid) return null; // already there: a no-op
-  if (taskState(task) !== 'runnable') return rejection('switch', 'not-runnable', `task ${pid} is not runnable (it is ${taskState(task)})`);
+  if (!taskCan(task, { type: 'task.run' })) return rejection('switch', 'not-runnable', `task ${pid} is not runnable (it is ${taskState(task)})`);
   const busy = cpuBusy(world, cpu);
   if (busy) return rejection('switch', 'cpu-busy', `CPU ${cpuId} is in the kernel for task ${busy.pid}, waiting for IPIs`);
   return null;
@@ -169,8 +169,6 @@ function forceSwitch(world: World, cpuId: number, pid: number): Rejection | null
 
 function policy(world: World, name: string): Rejection | null {
   if (!(designNames as readonly string[]).includes(name)) return rejection('policy', 'unknown', `unknown design '${name}' (known: ${designNames.join(', ')})`);
-  const built = Object.keys(designs);
-  if (!built.includes(name)) return rejection('policy', 'not-built', `design '${name}' is not built yet (built: ${built.join(', ')})`);
   if (name === world.config.design) return null;
   if (world.tasks.size > 0 || world.events.size > 0) {
     return rejection('policy', 'mid-session', `the design can change only before the first spawn or open: a running world would keep half of ${world.config.design}'s state`);

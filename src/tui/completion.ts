@@ -2,7 +2,8 @@
  * Tab completion on the command line: command words, then what each position of the command
  * takes — pids of live tasks, fds of that pid, CPUs, event names, keywords.
  */
-import { commandWords, designNames, faultNames, findingCodes } from '../engine/command.js';
+import { commandWords, faultNames, findingCodes } from '../engine/command.js';
+import { designNames } from '../engine/designs/index.js';
 import { taskState } from '../engine/lifecycle.js';
 import type { World } from '../engine/world.js';
 
