@@ -33,7 +33,7 @@ function visitState(world: World, visit: (key: string, value: string) => void): 
     }
   }
   for (const t of world.tasks.values()) {
-    visit(`task${t.pid}`, `${t.name} ${taskState(t)} ${taskArch(t)} mm=${t.mm} cpu=${t.cpu} ipc=${t.ipcQuarters} cyc=${t.cyclesRun} sigill=${t.sigills} fds=${[...t.fds].map(([fd, id]) => `${fd}:${id}`).join('.')} resume=${JSON.stringify(t.resume)} deferred=${JSON.stringify(t.deferred)}`);
+    visit(`task${t.pid}`, `${t.name} ${taskState(t)} ${taskArch(t)} mm=${t.mm} cpu=${t.cpu} ipc=${t.ipcQuarters} cyc=${t.cyclesRun} sigill=${t.sigills} fds=${t.fds.map((e) => `${e.fd}:${e.event}`).join('.')} resume=${JSON.stringify(t.resume)} deferred=${JSON.stringify(t.deferred)}`);
   }
   for (const mm of world.mms.values()) {
     const ctx = mmContext(mm);

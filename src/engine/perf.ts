@@ -137,7 +137,7 @@ export function removeEvent(world: World, ev: PerfEvent): void {
 /** The events of a task's perf context (task-bound events it owns). */
 export function taskEvents(world: World, task: Task): PerfEvent[] {
   const list: PerfEvent[] = [];
-  for (const id of task.fds.values()) {
+  for (const { event: id } of task.fds) {
     const ev = world.events.get(id);
     if (ev) list.push(ev);
   }

@@ -25,7 +25,7 @@ function copyCpu(cpu: Cpu): Cpu {
 }
 
 function copyTask(task: Task): Task {
-  return { ...task, fds: new Map(task.fds) };
+  return { ...task, fds: task.fds.slice() };
 }
 
 function copyMm(mm: Mm): Mm {

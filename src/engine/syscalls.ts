@@ -42,9 +42,9 @@ export function leaveSyscall(world: World, task: Task): void {
   sendCpu(world.cpus[task.cpu]!, { type: 'cpu.sysret' });
 }
 
-function lowestFreeFd(fds: Map<number, number>): number {
+function lowestFreeFd(taken: number[]): number {
   let fd = firstFd;
-  while (fds.has(fd)) fd++;
+  while (taken.includes(fd)) fd++;
   return fd;
 }
 
@@ -61,7 +61,7 @@ export function newEvent(world: World, owner: number | null, boundCpu: number | 
 export function openTaskEvent(world: World, pid: number, type: EventType, user: boolean, is64: boolean): string[] {
   const task = world.tasks.get(pid)!;
   enterSyscall(world, task, 'perf_event_open');
-  const fd = lowestFreeFd(task.fds);
+  const fd = lowestFreeFd(task.fds.map((e) => e.fd));
   const ev = newEvent(world, task.pid, null, fd, type, user, is64);
   const errno = designOf(world).open(world, ev);
   if (errno) {
@@ -71,7 +71,7 @@ export function openTaskEvent(world: World, pid: number, type: EventType, user: 
     return [`open: -${errno}`];
   }
   world.events.set(ev.id, ev);
-  task.fds.set(fd, ev.id);
+  task.fds.push({ fd, event: ev.id });
   const cpu = world.cpus[task.cpu]!;
   const counting = addEvent(world, cpu, ev);
   pmuEnable(world, cpu);
@@ -91,7 +91,7 @@ function freeEvent(world: World, ev: PerfEvent): void {
   const where = ev.activeCpu ?? (owner && world.cpus[owner.cpu]!.current === owner.pid ? owner.cpu : null);
   removeEvent(world, ev);
   world.events.delete(ev.id);
-  if (ev.owner !== null) owner?.fds.delete(ev.fd);
+  if (owner && ev.owner !== null) owner.fds = owner.fds.filter((e) => e.fd !== ev.fd);
   else world.cpuFds.delete(ev.fd);
   if (ev.boundCpu !== null) {
     const bound = world.cpus[ev.boundCpu]!;
@@ -103,7 +103,7 @@ function freeEvent(world: World, ev: PerfEvent): void {
 /** `perf_event_open(attr, -1, cpu, ...)` by a system-wide tool outside the model. */
 export function openCpuEvent(world: World, cpuId: number, type: EventType, user: boolean, is64: boolean): string[] {
   const cpu = world.cpus[cpuId]!;
-  const fd = lowestFreeFd(world.cpuFds);
+  const fd = lowestFreeFd([...world.cpuFds.keys()]);
   const ev = newEvent(world, null, cpu.id, fd, type, user, is64);
   const errno = designOf(world).open(world, ev);
   if (errno) {
@@ -194,7 +194,7 @@ function unlockMm(world: World, mm: Mm): void {
 
 /** The mapping work itself, with the lock held (or skipped by the fault). */
 function mapLocked(world: World, task: Task, op: Deferred, unlock: boolean): string[] {
-  const ev = world.events.get(task.fds.get(op.fd) ?? -1);
+  const ev = eventOf(world, task.pid, op.fd);
   const mm = world.mms.get(task.mm)!;
   const design = designOf(world);
   if (ev && op.op === 'mmap') {
@@ -264,7 +264,7 @@ function dropMmUser(world: World, mm: Mm, caller: Task): void {
 
 /** `perf_event_exit_task`: the task's events stop; a mapped one lives on until munmap. */
 function exitTaskEvents(world: World, task: Task): void {
-  for (const id of [...task.fds.values()]) {
+  for (const { event: id } of task.fds.slice()) {
     const ev = world.events.get(id);
     if (!ev) continue;
     if (ev.mappedIn !== null) {

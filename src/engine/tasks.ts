@@ -32,7 +32,7 @@ function newTask(world: World, name: string, mm: Mm, arch: 'aarch64' | 'aarch32'
     mm: mm.id,
     life: initialTaskLife(arch),
     cpu: cpu.id,
-    fds: new Map(),
+    fds: [],
     ipcQuarters: nextInt(world.prng, 1, ipcQuartersMax),
     cyclesRun: 0n,
     resume: null,

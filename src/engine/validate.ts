@@ -93,7 +93,7 @@ function actingTask(world: World, verb: string, pid: number): Rejection | null {
 
 /** The event on a task's fd (for a task already checked). */
 export function eventOf(world: World, pid: number, fd: number): PerfEvent | undefined {
-  const id = world.tasks.get(pid)?.fds.get(fd);
+  const id = world.tasks.get(pid)?.fds.find((e) => e.fd === fd)?.event;
   return id === undefined ? undefined : world.events.get(id);
 }
 

@@ -129,8 +129,8 @@ export interface Task {
   mm: number;
   life: TaskLife;
   cpu: number;
-  /** fd -> perf event id (per task here; see the README's limits). */
-  fds: Map<number, number>;
+  /** Open perf event fds and the events they name (per task here; see the README's limits); never changed in place. */
+  fds: { fd: number; event: number }[];
   /** Instructions per 4 cycles: the program's fixed rate. */
   ipcQuarters: number;
   cyclesRun: bigint;

@@ -46,7 +46,7 @@ function candidates(world: World, words: string[], index: number): string[] {
   if (slot === 'pid') return [...world.tasks.values()].filter((t) => taskState(t) !== 'exited').map((t) => String(t.pid));
   if (slot === 'fd') {
     const task = world.tasks.get(Number(words[1]));
-    return task ? [...task.fds.keys()].map(String) : [];
+    return task ? task.fds.map((e) => String(e.fd)) : [];
   }
   if (words[0] === 'open' && index === 1) return ['cpu', ...[...world.tasks.keys()].map(String)];
   return [...slot];

@@ -144,7 +144,7 @@ export function viewOf(world: World, logLines: number): WorldView {
   const tasks: TaskRow[] = [];
   for (const t of world.tasks.values()) {
     const events: string[] = [];
-    for (const [fd, id] of t.fds) {
+    for (const { fd, event: id } of t.fds) {
       const ev = world.events.get(id);
       if (!ev) continue;
       events.push(`${fd}:${ev.type === 'cycles' ? 'cyc' : 'ins'}${ev.readable ? '+u' : ''}${ev.mappedIn !== null ? '+m' : ''}${ev.counter === null ? '' : '*'}`);
