@@ -172,8 +172,16 @@ export function schedIn(world: World, cpu: Cpu, task: Task | null): void {
   if (task) for (const ev of taskEvents(world, task)) addEvent(world, cpu, ev);
 }
 
-/** `armv8pmu_handle_irq`: stop, fold each overflowed event, preset it, publish, start. */
-export function handlePmuIrq(world: World, cpu: Cpu): void {
+/** The log line of one overflow the handler folds (`count` is the event's count after it). */
+export function overflowText(counterId: number, ev: PerfEvent, count: bigint): string {
+  return `${counterName(counterId)} overflow: event ${ownerName(ev)} count ${count}, preset again`;
+}
+
+/**
+ * `armv8pmu_handle_irq`: stop, fold each overflowed event, preset it, publish, start. `enable`
+ * is `armpmu_enable` (overflow.ts passes one that watches whether it changed anything).
+ */
+export function handlePmuIrq(world: World, cpu: Cpu, enable: (world: World, cpu: Cpu) => void = pmuEnable): void {
   engineStats.pmuInterrupts++;
   sendCpu(cpu, { type: 'cpu.irq' });
   const flagged = [cpu.cycleCounter, ...cpu.counters].filter((c) => c.overflow);
@@ -185,9 +193,9 @@ export function handlePmuIrq(world: World, cpu: Cpu): void {
     updateEvent(world, cpu, ev);
     setPeriod(world, cpu, ev);
     updatePage(world, ev);
-    logEvent(world, cpu.id, 'overflow', `${counterName(c.id)} overflow: event ${ownerName(ev)} count ${ev.count}, preset again`);
+    logEvent(world, cpu.id, 'overflow', overflowText(c.id, ev, ev.count));
   }
-  pmuEnable(world, cpu);
+  enable(world, cpu);
   sendCpu(cpu, { type: 'cpu.eret' });
 }
 

@@ -20,6 +20,16 @@ export class Ring<T> {
     this.start = (this.start + 1) % this.capacity;
   }
 
+  /**
+   * Count `total` pushes of which only the newest are given (oldest first): all of them, or at
+   * least `capacity`, so the ring ends as if every one had been pushed.
+   */
+  pushNewest(total: number, newest: T[]): void {
+    if (newest.length < Math.min(total, this.capacity)) throw new Error('engine bug: too few of the newest items for the ring');
+    this.total += total - newest.length;
+    for (const item of newest) this.push(item);
+  }
+
   get length(): number {
     return this.items.length;
   }
