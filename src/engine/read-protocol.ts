@@ -12,8 +12,8 @@ import { taskArch } from './lifecycle.js';
 import { readStepCycles, readTriesMax } from './limits.js';
 import { logEvent } from './log.js';
 import { recordFinding } from './monitor.js';
-import { counterName, handlePmuIrq, readCount } from './perf.js';
-import { runCycles } from './pmu.js';
+import { advance } from './overflow.js';
+import { counterName, readCount } from './perf.js';
 import { reject } from './reject.js';
 import { contextSwitch, ensureRunning } from './sched.js';
 import { writePmselr } from './sysreg.js';
@@ -99,7 +99,7 @@ export function msrPmselr(world: World, task: Task, value: number): string[] {
 }
 
 function elapse(world: World, cpu: Cpu, task: Task): void {
-  runCycles(world, cpu, task, readStepCycles, (c) => handlePmuIrq(world, c));
+  advance(world, cpu, task, readStepCycles);
 }
 
 function fallback(world: World, task: Task, ev: PerfEvent, why: string): ReadResult {
@@ -121,7 +121,7 @@ function preemptReader(world: World, cpu: Cpu, task: Task): void {
     return;
   }
   contextSwitch(world, cpu, other, { requeuePrev: true, reason: `task ${task.pid} preempted inside its read (fault preempt-in-read)` });
-  runCycles(world, cpu, world.tasks.get(other)!, world.config.cyclesPerTick, (c) => handlePmuIrq(world, c));
+  advance(world, cpu, world.tasks.get(other)!, world.config.cyclesPerTick);
   ensureRunning(world, task, `task ${task.pid} resumes its read`);
 }
 

@@ -8,11 +8,9 @@ import { designOf, designs, knownDesigns } from './designs/index.js';
 import { hex } from './bits.js';
 import { describePart, stateHash, stateParts } from './hash.js';
 import { deliverOne } from './ipi.js';
-import { cpuMode } from './lifecycle.js';
 import { logEvent } from './log.js';
 import { scanAccess } from './monitor.js';
-import { handlePmuIrq } from './perf.js';
-import { runCycles } from './pmu.js';
+import { runCpus } from './overflow.js';
 import { type ReadResult, mrs, msrPmselr, readSelf } from './read-protocol.js';
 import { type Rejection, Rejected, actingTask, lookupCpu, lookupFd, reject } from './reject.js';
 import { ensureRunning, schedulerTick } from './sched.js';
@@ -28,15 +26,6 @@ export interface Check {
 }
 
 export type StepResult = { ok: true; lines: string[]; check?: Check } | { ok: false; rejection: Rejection };
-
-/** Run every CPU that has a task at EL0 for `cycles` cycles. */
-function runAll(world: World, cycles: bigint): void {
-  for (const cpu of world.cpus) {
-    const task = cpu.current === null ? undefined : world.tasks.get(cpu.current);
-    if (!task || cpuMode(cpu) !== 'el0') continue;
-    runCycles(world, cpu, task, cycles, (c) => handlePmuIrq(world, c));
-  }
-}
 
 function settle(world: World): string[] {
   const lines: string[] = [];
@@ -55,7 +44,7 @@ function tick(world: World, n: number): string[] {
     // `tick N` is N steps, so it leaves the same world as N single ticks.
     if (i > 0) world.step++;
     world.tick++;
-    runAll(world, world.config.cyclesPerTick);
+    runCpus(world, world.config.cyclesPerTick);
     for (const cpu of world.cpus) schedulerTick(world, cpu);
     lines.push(...settle(world));
   }
@@ -200,7 +189,7 @@ function apply(world: World, c: Command): { lines: string[]; check?: Check } {
     case 'tick':
       return { lines: tick(world, c.n) };
     case 'run':
-      runAll(world, c.cycles);
+      runCpus(world, c.cycles);
       return { lines: [`ran ${c.cycles} cycles`] };
     case 'ipi': {
       world.ipiMode = c.mode;
