@@ -146,7 +146,7 @@ function chainedOverflows(world: World, lines: number): number {
 
 describe('overflows in closed form', () => {
   it('leave exactly the world the per-overflow loop leaves', () => {
-    const met = { wraps: 0, closedWraps: 0, chainedWraps: 0, lowFlags: 0, designs: new Set<string>(), long: 0 };
+    const met = { wraps: 0, closedWraps: 0, batchedTicks: 0, chainedWraps: 0, lowFlags: 0, designs: new Set<string>(), long: 0 };
     const stats0 = { ...overflowStats };
     fc.assert(
       fc.property(scenarioArb, ({ config, steps, genuineWrapsMax }) => {
@@ -174,11 +174,13 @@ describe('overflows in closed form', () => {
       { numRuns: 120, seed: 20260401 },
     );
     met.closedWraps = overflowStats.closedWraps - stats0.closedWraps;
+    met.batchedTicks = overflowStats.batchedTicks - stats0.batchedTicks;
     // The sessions must have met the hard cases, or the comparison proves little.
     expect(met.designs.size).toBe(designNames.length);
     expect(met.long).toBeGreaterThan(20);
     expect(met.wraps).toBeGreaterThan(3000);
     expect(met.closedWraps).toBeGreaterThan(2000);
+    expect(met.batchedTicks).toBeGreaterThan(10_000);
     expect(met.chainedWraps).toBeGreaterThan(0);
     expect(met.lowFlags).toBeGreaterThan(0);
   }, 120_000);
@@ -209,12 +211,14 @@ describe('overflows in closed form', () => {
     ['hardened', 'ipi manual\n'],
   ] as const)('%s: the first interrupt after the sysctl grants access; the rest are closed form', (design, ipis) => {
     const setup = `spawn a on 0\nspawn b on 1\nopen 100 cycles user\nopen 101 instructions user\nmmap 100 3\n${ipis}sysctl perf_user_access 1`;
-    const changed = overflowStats.enableChanged;
-    const closedBefore = overflowStats.closedWraps;
-    const world = compare({ design, cpus: 2 }, setup, 'run 68719476736', 0n);
-    expect(world.cpus.map((c) => c.pmuserenr !== 0)).toEqual([true, true]);
-    expect(overflowStats.enableChanged - changed).toBe(2); // once on each CPU
-    expect(overflowStats.closedWraps - closedBefore).toBeGreaterThan(20);
+    for (const [text, config] of [['run 68719476736', {}], ['tick 20000', { cyclesPerTick: 1n << 22n }]] as const) {
+      const changed = overflowStats.enableChanged;
+      const closedBefore = overflowStats.closedWraps;
+      const world = compare({ design, cpus: 2, ...config }, setup, text, 0n);
+      expect(world.cpus.map((c) => c.pmuserenr !== 0)).toEqual([true, true]);
+      expect(overflowStats.enableChanged - changed).toBe(2); // once on each CPU
+      expect(overflowStats.closedWraps - closedBefore).toBeGreaterThan(20);
+    }
   });
 
   it('a design whose armpmu_enable changes something every time gets the real handler every time', () => {
@@ -229,6 +233,7 @@ describe('overflows in closed form', () => {
       const closedBefore = overflowStats.closedWraps;
       const setup = 'spawn a on 0\nspawn b on 1\nopen 100 cycles\nopen 101 instructions';
       compare({ design: 'x86', cpus: 2 }, setup, 'run 68719476736', 0n);
+      compare({ design: 'x86', cpus: 2, cyclesPerTick: 1n << 22n }, setup, 'tick 20000', 0n);
       expect(overflowStats.closedWraps - closedBefore).toBe(0);
     } finally {
       x86.reconsider = saved;
@@ -256,21 +261,58 @@ describe('overflows in closed form', () => {
       expect(world.cpus[0]!.counters[1]!.counts).toBe('chain');
       expect(world.cpus[0]!.counters[0]!.overflow).toBe(flag);
     });
+    it('set in a real tick after its interrupt, cleared by an interrupt in the stretch after', () => {
+      // Ticks of 2^20 cycles: counter 2 and then the low half wrap in tick 3, which runs as a
+      // real tick (the CPU's first interrupt); the stretch after it has interrupts (from tick
+      // 2048) and no wrap of the low half.
+      const pokeTicks = (w: World) => {
+        const [c0, , c2] = w.cpus[0]!.counters;
+        c2!.value = (1n << 32n) - ((1n << 21n) + 10n);
+        c0!.value = (1n << 32n) - ((1n << 21n) + (1n << 19n));
+      };
+      const batched = overflowStats.batchedTicks;
+      const world = compare({ counters: 4, cyclesPerTick: 1n << 20n }, setup, 'tick 3000', undefined, pokeTicks);
+      expect(overflowStats.batchedTicks - batched).toBeGreaterThan(2900);
+      expect(world.log.toArray().filter((e) => e.kind === 'overflow').map((e) => e.step - world.step + 3000)).toEqual([3, 2048, 2051]);
+      expect(world.cpus[0]!.counters[0]!.overflow).toBe(false);
+    });
   });
 
   it('keeps the newest log lines in order when one command overflows more often than the log keeps', () => {
     const setup = 'spawn a on 0\nspawn b on 1\nspawn c on 2\nopen 100 cycles\nopen 100 instructions\nopen 101 instructions\nopen 102 cycles 64bit\nopen 102 instructions\nopen cpu 1 cycles';
-    const world = compare({ cpus: 3 }, setup, 'run 2199023255552');
-    expect(world.log.total).toBeGreaterThan(world.log.capacity + 1000);
-    const lines = world.log.toArray().filter((e) => e.kind === 'overflow');
-    expect(lines.length).toBe(world.log.capacity);
-    expect(new Set(lines.map((e) => e.cpu)).size).toBeGreaterThan(1);
+    for (const text of ['tick 1000', 'run 2199023255552']) {
+      const batched = overflowStats.batchedTicks;
+      const world = compare({ cpus: 3, cyclesPerTick: 1n << 31n }, setup, text);
+      expect(world.log.total).toBeGreaterThan(world.log.capacity + 1000);
+      const lines = world.log.toArray().filter((e) => e.kind === 'overflow');
+      expect(lines.length).toBe(world.log.capacity);
+      expect(new Set(lines.map((e) => e.cpu)).size).toBeGreaterThan(1);
+      if (text.startsWith('tick')) {
+        expect(overflowStats.batchedTicks - batched).toBeGreaterThan(900);
+        expect(new Set(lines.map((e) => e.step)).size).toBeGreaterThan(10);
+      }
+    }
+  });
+
+  it('tick N leaves the world of N single ticks', () => {
+    const setup = 'spawn a on 0\nspawn b on 1\nopen 100 cycles\nopen 100 instructions 64bit\nopen 101 instructions\nopen cpu 1 cycles';
+    const config = { ...defaultConfig, cpus: 3, cyclesPerTick: (1n << 32n) + 12345n, sliceTicks: 3 };
+    const batched = createWorld(config);
+    const single = createWorld(config);
+    playLines(batched, setup);
+    playLines(single, setup);
+    const before = overflowStats.batchedTicks;
+    playWith(true, batched, 'tick 400', 0n);
+    expect(overflowStats.batchedTicks - before).toBeGreaterThan(300);
+    playWith(true, single, Array<string>(400).fill('tick').join('\n'), 0n);
+    // Single ticks are 400 commands, each a step; tick 400 is 400 steps too.
+    expectSame(batched, single, 'tick 400');
   });
 });
 
 describe('spans no loop could finish', () => {
   // Eight CPUs, a task on each counting cycles and instructions on 32-bit counters: about
-  // 10^11 overflows for run 2^64-1.
+  // 10^11 overflows for run 2^64-1 and 2 * 10^12 for tick 1000000 at 2^48 cycles a tick.
   const setup = Array.from({ length: 8 }, (_, i) => `spawn t${i} on ${i}\nopen ${100 + i} cycles\nopen ${100 + i} instructions`).join('\n');
 
   /** read() folds the counter in: the count must be what the hardware counted. */
@@ -294,6 +336,23 @@ describe('spans no loop could finish', () => {
     expect(world.log.total - total).toBeGreaterThan(8 * 2 ** 33);
     expect(world.log.toArray().at(-1)).toMatchObject({ step: world.step, cpu: 7, kind: 'overflow' });
     expectCountsTrue(world);
+  });
+
+  it('tick 1000000 at 2^48 cycles a tick, and the same cycles in one run', () => {
+    const config = { cpus: 8, cyclesPerTick: 1n << 48n };
+    const ticked = play(setup, config).world;
+    const ran = play(setup, config).world;
+    const step = ticked.step;
+    playLines(ticked, 'tick 1000');
+    playLines(ran, `run ${1000n << 48n}`);
+    // The counters, counts and pages do not care how the cycles were cut.
+    const counting = (w: World) => Object.entries(stateFields(w)).filter(([k]) => /^(event|task|cpu\d+\.ctr)/.test(k));
+    expect(counting(ticked)).toEqual(counting(ran));
+    expect(ticked.log.total).toBe(ran.log.total); // quiescent ticks log nothing but overflows
+    playLines(ticked, 'tick 1000000');
+    expect([ticked.step - step, ticked.tick]).toEqual([1_001_000, 1_001_000]);
+    expect(ticked.log.toArray().at(-1)).toMatchObject({ step: ticked.step, cpu: 7, kind: 'overflow' });
+    expectCountsTrue(ticked);
   });
 });
 

@@ -41,6 +41,8 @@ export const overflowOptions = { closedForm: true, genuineWrapsMax: 16n };
 export const overflowStats = {
   /** Wraps that raised the interrupt, taken in closed form. */
   closedWraps: 0,
+  /** Ticks taken in stretches by tick-batch.ts. */
+  batchedTicks: 0,
   /** Real interrupts whose `armpmu_enable` was watched and changed something. */
   enableChanged: 0,
 };

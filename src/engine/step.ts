@@ -10,10 +10,11 @@ import { describePart, stateHash, stateParts } from './hash.js';
 import { deliverOne } from './ipi.js';
 import { logEvent } from './log.js';
 import { scanAccess } from './monitor.js';
-import { runCpus } from './overflow.js';
+import { type SpanContext, runCpus } from './overflow.js';
 import { type ReadResult, mrs, msrPmselr, readSelf } from './read-protocol.js';
 import { type Rejection, Rejected, actingTask, lookupCpu, lookupFd, reject } from './reject.js';
 import { ensureRunning, schedulerTick } from './sched.js';
+import { runTicks } from './tick-batch.js';
 import { closeCpuEvent, closeTaskEvent, execTask, exitTask, mmapEvent, munmapEvent, openCpuEvent, openTaskEvent, settleKernel } from './syscalls.js';
 import { forceSwitch, migrate, sleep, spawn, thread, wake } from './tasks.js';
 import { userenrName } from './sysreg.js';
@@ -38,16 +39,17 @@ function settle(world: World): string[] {
   return lines;
 }
 
+/** One scheduler tick: every CPU runs its task for cycles-per-tick cycles, then slices run down. */
+function oneTick(world: World, ctx?: SpanContext): string[] {
+  world.tick++;
+  runCpus(world, world.config.cyclesPerTick, ctx);
+  for (const cpu of world.cpus) schedulerTick(world, cpu);
+  return settle(world);
+}
+
 function tick(world: World, n: number): string[] {
-  const lines: string[] = [];
-  for (let i = 0; i < n; i++) {
-    // `tick N` is N steps, so it leaves the same world as N single ticks.
-    if (i > 0) world.step++;
-    world.tick++;
-    runCpus(world, world.config.cyclesPerTick);
-    for (const cpu of world.cpus) schedulerTick(world, cpu);
-    lines.push(...settle(world));
-  }
+  // `tick N` is N steps, so it leaves the same world as N single ticks (runTicks counts them).
+  const lines = runTicks(world, n, (ctx) => oneTick(world, ctx));
   return [`tick ${world.tick}`, ...lines];
 }
 
