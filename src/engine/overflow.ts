@@ -81,6 +81,8 @@ class Orbit {
   private readonly prefix: bigint[] = [0n];
   private readonly tail: bigint;
   private readonly loop: bigint;
+  /** The largest overshoot (1 at most while ipcQuarters <= 8). */
+  private readonly overshootMax: bigint = 0n;
 
   constructor(readonly first: bigint, readonly dist: bigint, readonly q: bigint) {
     const seen = new Map<bigint, number>();
@@ -90,6 +92,7 @@ class Orbit {
       this.residues.push(r);
       const o = overshoot(r, q);
       this.prefix.push(this.prefix.at(-1)! + o);
+      if (o > this.overshootMax) this.overshootMax = o;
       r = (r + o + dist) % q;
     }
     this.tail = BigInt(seen.get(r)!);
@@ -124,8 +127,8 @@ class Orbit {
   /** How many wraps are due by event count `end`. */
   countBy(end: bigint): bigint {
     if (this.first > end) return 0n;
-    // S(k) grows by dist or dist + 1 a step: the last k due lies in a short range.
-    let lo = (end - this.first) / (this.dist + 1n);
+    // S(k) grows by dist to dist + overshootMax a step: the last k due lies in a short range.
+    let lo = (end - this.first) / (this.dist + this.overshootMax);
     let hi = (end - this.first) / this.dist + 1n;
     while (hi - lo > 1n) {
       const mid = (lo + hi) / 2n;
@@ -141,7 +144,7 @@ class Orbit {
  * interrupt at its wrap, or a chained pair (the even counter counts, the odd one counts its
  * wraps and raises the interrupt), seen as one 64-bit counter.
  */
-interface Unit {
+export interface Unit {
   ev: PerfEvent;
   /** The counter that counts events. */
   low: Counter;
@@ -165,7 +168,7 @@ interface Unit {
 
 /** The counting units of a CPU, or null when some counter is in a state the closed form does
  * not cover (the caller then runs the loop). */
-function unitsOf(world: World, cpu: Cpu, task: Task): Unit[] | null {
+export function unitsOf(world: World, cpu: Cpu, task: Task): Unit[] | null {
   if (irqPending(cpu)) return null;
   const units: Unit[] = [];
   const all = [cpu.cycleCounter, ...cpu.counters];
@@ -350,7 +353,7 @@ function apply(world: World, plan: Plan, start: bigint, end: bigint, lowFlag: bo
 }
 
 /** The cycle offset, from now, of the CPU's first wrap that raises the interrupt. */
-function firstWrap(task: Task, units: Unit[]): bigint | null {
+export function firstWrap(task: Task, units: Unit[]): bigint | null {
   let first: bigint | null = null;
   for (const u of units) {
     const at = orbitOf(u, task.cyclesRun).cycle(0n) - task.cyclesRun;
@@ -466,4 +469,3 @@ export function runCpus(world: World, cycles: bigint, ctx?: SpanContext): void {
   }
 }
 
-export { unitsOf, firstWrap, type Unit };
