@@ -7,6 +7,7 @@
  * out at a context switch (`perf_event_task_sched_in/out`).
  */
 import { maskOf, u64 } from './bits.js';
+import type { KernelEvent } from './events.js';
 import { designOf } from './designs/design.js';
 import { sendCpu } from './lifecycle.js';
 import { logEvent, logNote } from './log.js';
@@ -172,8 +173,16 @@ export function schedIn(world: World, cpu: Cpu, task: Task | null): void {
   if (task) for (const ev of taskEvents(world, task)) addEvent(world, cpu, ev);
 }
 
-/** `armv8pmu_handle_irq`: stop, fold each overflowed event, preset it, publish, start. */
-export function handlePmuIrq(world: World, cpu: Cpu): void {
+/** The log event of one overflow the handler folds (`count` is the event's count after it). */
+export function overflowEvent(counterId: number, ev: PerfEvent, count: bigint): KernelEvent & { kind: 'overflow' } {
+  return { kind: 'overflow', what: 'overflow', counter: counterName(counterId), event: ownerName(ev), count };
+}
+
+/**
+ * `armv8pmu_handle_irq`: stop, fold each overflowed event, preset it, publish, start. `enable`
+ * is `armpmu_enable` (overflow.ts passes one that watches whether it changed anything).
+ */
+export function handlePmuIrq(world: World, cpu: Cpu, enable: (world: World, cpu: Cpu) => void = pmuEnable): void {
   engineStats.pmuInterrupts++;
   sendCpu(cpu, { type: 'cpu.irq' });
   const flagged = [cpu.cycleCounter, ...cpu.counters].filter((c) => c.overflow);
@@ -185,9 +194,9 @@ export function handlePmuIrq(world: World, cpu: Cpu): void {
     updateEvent(world, cpu, ev);
     setPeriod(world, cpu, ev);
     updatePage(world, ev);
-    logEvent(world, cpu.id, { kind: 'overflow', what: 'overflow', counter: counterName(c.id), event: ownerName(ev), count: ev.count });
+    logEvent(world, cpu.id, overflowEvent(c.id, ev, ev.count));
   }
-  pmuEnable(world, cpu);
+  enable(world, cpu);
   sendCpu(cpu, { type: 'cpu.eret' });
 }
 

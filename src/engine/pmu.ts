@@ -1,8 +1,9 @@
 /**
  * The PMU hardware of one CPU while a task runs: event counters and the cycle counter count,
  * wrap, chain and set overflow flags (PMOVSSET_EL0); an enabled overflow raises the PMU
- * interrupt. Time advances from one wrap to the next, so running 2^40 cycles costs as much as
- * the overflows it causes, not the cycles.
+ * interrupt. `runCycles` advances time from one wrap to the next, so it costs as much as the
+ * overflows it causes: it is the reference, and overflow.ts takes spans with many wraps in
+ * closed form, leaving the same world.
  */
 import { maskOf } from './bits.js';
 import type { Counter, Cpu, PerfEvent, Task, World } from './world.js';

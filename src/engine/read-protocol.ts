@@ -11,8 +11,9 @@ import { designOf } from './designs/design.js';
 import { taskArch } from './lifecycle.js';
 import { readStepCycles, readTriesMax } from './limits.js';
 import { emitFact, logEvent, logNote } from './log.js';
-import { handlePmuIrq, readCount } from './perf.js';
-import { counterOf, cycleCounterId, runCycles } from './pmu.js';
+import { advance } from './overflow.js';
+import { readCount } from './perf.js';
+import { counterOf, cycleCounterId } from './pmu.js';
 import { contextSwitch, ensureRunning } from './sched.js';
 import { writePmselr } from './sysreg.js';
 import type { Cpu, PerfEvent, Task, World } from './world.js';
@@ -69,7 +70,7 @@ export function msrPmselr(world: World, task: Task, value: number): string[] {
 }
 
 function elapse(world: World, cpu: Cpu, task: Task): void {
-  runCycles(world, cpu, task, readStepCycles, (c) => handlePmuIrq(world, c));
+  advance(world, cpu, task, readStepCycles);
 }
 
 function fallback(world: World, task: Task, ev: PerfEvent, why: string): ReadResult {
@@ -91,7 +92,7 @@ function preemptReader(world: World, cpu: Cpu, task: Task): void {
     return;
   }
   contextSwitch(world, cpu, other, { requeuePrev: true, reason: `task ${task.pid} preempted inside its read (fault preempt-in-read)` });
-  runCycles(world, cpu, world.tasks.get(other)!, world.config.cyclesPerTick, (c) => handlePmuIrq(world, c));
+  advance(world, cpu, world.tasks.get(other)!, world.config.cyclesPerTick);
   ensureRunning(world, task, `task ${task.pid} resumes its read`);
 }
 

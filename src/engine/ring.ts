@@ -49,3 +49,13 @@ export function ringSince<T>(ring: Ring<T>, totalBefore: number): T[] {
 export function copyRing<T>(ring: Ring<T>): Ring<T> {
   return { capacity: ring.capacity, items: ring.items.slice(), start: ring.start, total: ring.total };
 }
+
+/**
+ * Count `total` pushes of which only the newest are given (oldest first): all of them, or at
+ * least `capacity`, so the ring ends as if every one had been pushed.
+ */
+export function ringPushNewest<T>(ring: Ring<T>, total: number, newest: T[]): void {
+  if (newest.length < Math.min(total, ring.capacity)) throw new Error('engine bug: too few of the newest items for the ring');
+  ring.total += total - newest.length;
+  for (const item of newest) ringPush(ring, item);
+}

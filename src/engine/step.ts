@@ -10,14 +10,13 @@ import { type KnobName, knobs } from './knobs.js';
 import { hex } from './bits.js';
 import { describePart, stateHash, stateParts } from './hash.js';
 import { deliverOne } from './ipi.js';
-import { cpuMode } from './lifecycle.js';
 import { logNote } from './log.js';
 import { scanAccess } from './monitor.js';
-import { handlePmuIrq } from './perf.js';
-import { runCycles } from './pmu.js';
+import { type SpanContext, runCpus } from './overflow.js';
 import { type ReadResult, mrs, msrPmselr, readSelf } from './read-protocol.js';
 import { type Rejection, eventOf, validate } from './validate.js';
 import { ensureRunning, schedulerTick } from './sched.js';
+import { runTicks } from './tick-batch.js';
 import { closeCpuEvent, closeTaskEvent, execTask, exitTask, mmapEvent, munmapEvent, openCpuEvent, openTaskEvent, settleKernel } from './syscalls.js';
 import { forceSwitch, migrate, sleep, spawn, thread, wake } from './tasks.js';
 import { userenrName } from './sysreg.js';
@@ -39,15 +38,6 @@ export type StepResult =
   | { ok: true; lines: string[]; events: LogEntry[]; findings: Finding[]; dropped: number; check?: Check }
   | { ok: false; rejection: Rejection };
 
-/** Run every CPU that has a task at EL0 for `cycles` cycles. */
-function runAll(world: World, cycles: bigint): void {
-  for (const cpu of world.cpus) {
-    const task = cpu.current === null ? undefined : world.tasks.get(cpu.current);
-    if (!task || cpuMode(cpu) !== 'el0') continue;
-    runCycles(world, cpu, task, cycles, (c) => handlePmuIrq(world, c));
-  }
-}
-
 function settle(world: World): string[] {
   const lines: string[] = [];
   for (let i = 0; i < world.cpus.length + 1; i++) {
@@ -59,16 +49,17 @@ function settle(world: World): string[] {
   return lines;
 }
 
+/** One scheduler tick: every CPU runs its task for cycles-per-tick cycles, then slices run down. */
+function oneTick(world: World, ctx?: SpanContext): string[] {
+  world.tick++;
+  runCpus(world, world.config.cyclesPerTick, ctx);
+  for (const cpu of world.cpus) schedulerTick(world, cpu);
+  return settle(world);
+}
+
 function tick(world: World, n: number): string[] {
-  const lines: string[] = [];
-  for (let i = 0; i < n; i++) {
-    // `tick N` is N steps, so it leaves the same world as N single ticks.
-    if (i > 0) world.step++;
-    world.tick++;
-    runAll(world, world.config.cyclesPerTick);
-    for (const cpu of world.cpus) schedulerTick(world, cpu);
-    lines.push(...settle(world));
-  }
+  // `tick N` is N steps, so it leaves the same world as N single ticks (runTicks counts them).
+  const lines = runTicks(world, n, (ctx) => oneTick(world, ctx));
   return [`tick ${world.tick}`, ...lines];
 }
 
@@ -210,7 +201,7 @@ function apply(world: World, c: Command): { lines: string[]; check?: Check } {
     case 'tick':
       return { lines: tick(world, c.n) };
     case 'run':
-      runAll(world, c.cycles);
+      runCpus(world, c.cycles);
       return { lines: [`ran ${c.cycles} cycles`] };
     case 'ipi': {
       world.ipiMode = c.mode;
