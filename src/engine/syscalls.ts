@@ -91,8 +91,8 @@ function freeEvent(world: World, ev: PerfEvent): void {
   const where = ev.activeCpu ?? (owner && world.cpus[owner.cpu]!.current === owner.pid ? owner.cpu : null);
   removeEvent(world, ev);
   world.events.delete(ev.id);
-  if (owner && ev.owner !== null) owner.fds = owner.fds.filter((e) => e.fd !== ev.fd);
-  else world.cpuFds.delete(ev.fd);
+  if (ev.owner === null) world.cpuFds.delete(ev.fd);
+  else if (owner) owner.fds = owner.fds.filter((e) => e.fd !== ev.fd);
   if (ev.boundCpu !== null) {
     const bound = world.cpus[ev.boundCpu]!;
     bound.boundEvents = bound.boundEvents.filter((id) => id !== ev.id);
