@@ -42,6 +42,8 @@ export interface Builds {
   candidateXstateExternal: Build;
   /** The bundled worker that runs a command under a time limit (bench/run-worker.ts). */
   runWorker: string;
+  /** The git tree of the baseline's src/: what the workload depends on, so its cache key. */
+  baselineSrcTree: string;
 }
 
 function git(...args: string[]): string {
@@ -176,6 +178,7 @@ export async function loadBuilds(): Promise<Builds> {
     candidate: await load(candidateJs, `${candidateState()} through bench/adapters/current.ts`),
     candidateXstateExternal: await load(externalJs, 'the candidate with XState external'),
     runWorker,
+    baselineSrcTree: git('rev-parse', `${sha}:src`),
   };
 }
 
