@@ -164,6 +164,7 @@ export async function loadBuilds(): Promise<Builds> {
 
   const run = mkdtempSync(join(cacheDir, 'run-'));
   process.on('exit', () => rmSync(run, { recursive: true, force: true }));
+  process.once('SIGINT', () => process.exit(130)); // so the line above runs on Ctrl-C too
   linkNodeModules(run); // the XState-external bundle imports 'xstate' from here
 
   const [baselineJs, candidateJs, externalJs, runWorker] = await Promise.all([

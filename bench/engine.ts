@@ -62,13 +62,24 @@ console.log('candidate/baseline is the median (min–max) of the per-pair ratios
 console.log(`baseline:  ${builds.baseline.description}`);
 console.log(`candidate: ${builds.candidate.description}`);
 
-const longWorkload = cached(`workload-src${builds.baselineSrcTree.slice(0, 12)}-seed${benchConfig.seed}-cpus${benchConfig.cpus}-tasks64-${longWorkloadCommands}.bin`, () => {
+/**
+ * The long workload, from the cache (made by the baseline when missing). Held only while it is
+ * used: 1.3M commands on the heap make every major GC slower, and so every figure of an
+ * operation that allocates (a copy, a hash, back 1).
+ */
+const longWorkload = () => cached(`workload-src${builds.baselineSrcTree.slice(0, 12)}-seed${benchConfig.seed}-cpus${benchConfig.cpus}-tasks64-${longWorkloadCommands}.bin`, () => {
   console.log(`generating the workload with the baseline (once; it plays every command as it makes it) …`);
   return builds.baseline.adapter.generateWorkload({ seed: benchConfig.seed, commands: longWorkloadCommands, tasks: 64, config: benchConfig });
 });
-// The generator is prefix-stable: its first 200k commands are the 200k-command workload.
-const commands: BenchCommand[] = longWorkload.value.slice(0, workloadCommands);
-console.log(`workload: src/engine/workload.ts, seed ${benchConfig.seed}, ${benchConfig.cpus} CPUs, 64 tasks, made by the baseline; ${int(longWorkload.value.length)} commands ${longWorkload.hit ? 'read from' : 'written to'} ${longWorkload.path}.`);
+const { commands, workloadNote } = (() => {
+  const w = longWorkload();
+  // The generator is prefix-stable: its first 200k commands are the 200k-command workload.
+  return {
+    commands: w.value.slice(0, workloadCommands) as BenchCommand[],
+    workloadNote: `${int(w.value.length)} commands ${w.hit ? 'read from' : 'written to'} ${w.path}`,
+  };
+})();
+console.log(`workload: src/engine/workload.ts, seed ${benchConfig.seed}, ${benchConfig.cpus} CPUs, 64 tasks, made by the baseline; ${workloadNote}.`);
 console.log(`The bench workload is its first ${int(commands.length)} commands (${new Set(commands.map((c) => c.kind)).size} kinds); the long session plays on until ${int(sessionCommands)} are kept.`);
 
 // --- Engine ----------------------------------------------------------------------------------
@@ -340,14 +351,15 @@ function heapLines(label: string, samples: number[], per: number, unit: string):
 if (wants('session')) {
   section(`session: a Timeline holding ${int(sessionCommands)} commands of the long workload (its seed, extended), then \`back 1\`; ${longBaseline ? 'both sides' : 'the candidate only (BENCH_LONG_BASELINE=1 for both)'}`, () => {
     const sessions = new Map<Side, BenchTimeline>();
+    let source: BenchCommand[] | null = longWorkload().value;
     for (const side of longSides) {
       gc();
       const samples = [heapUsed()];
       const timeline = side.adapter.newTimeline(benchConfig);
-      // Fresh command objects, as the parser makes them in a real session.
       let sampledAt = 0;
-      for (let i = 0; i < longWorkload.value.length && timeline.position < sessionCommands; i++) {
-        timeline.apply(structuredClone(longWorkload.value[i]!));
+      for (let i = 0; i < source.length && timeline.position < sessionCommands; i++) {
+        // Fresh command objects, as the parser makes them in a real session.
+        timeline.apply(structuredClone(source[i]!));
         // Observing commands (check, say, expect) are accepted but not kept: sample once per mark.
         if (timeline.position % 100_000 === 0 && timeline.position !== sampledAt) {
           sampledAt = timeline.position;
@@ -359,6 +371,7 @@ if (wants('session')) {
       console.log(`  ${side.name}: ${int(timeline.position)} commands kept`);
       for (const line of heapLines(side.name, samples, timeline.position, 'command kept')) console.log(line);
     }
+    source = null; // the sessions hold their own copies; back 1 is timed without the workload on the heap
     const back = (side: Side) => {
       const timeline = sessions.get(side)!;
       const redo = timeline.last()!;

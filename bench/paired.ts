@@ -63,7 +63,7 @@ export function pairedRounds(sides: readonly [Side, Side], pairs: number, round:
  * `roundMicros` of CPU (the same count on both sides, set from a warm-up), so the clock's
  * granularity does not matter.
  */
-export function pairedPerOp(sides: readonly [Side, Side], pairs: number, ops: Map<Side, () => void>, roundMicros = 150_000): Paired & { repeats: number } {
+export function pairedPerOp(sides: readonly [Side, Side], pairs: number, ops: Map<Side, () => void>, roundMicros = 300_000): Paired & { repeats: number } {
   let slowest = 0;
   for (const side of sides) {
     // Warm-up: at least three operations and a third of a round.
