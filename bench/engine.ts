@@ -221,7 +221,7 @@ if (wants('tick')) {
     console.log(`  PMU interrupts in one 2^40 tick: ${irqs.map((n, i) => `${sides[i]!.name} ${n}`).join(', ')}`);
     for (const s of sides) {
       const ratio = median(large[s.name]) / median(small[s.name]);
-      const aim = s === candidate ? `; ${aimText(ratio, { op: '<=', target: 10, fmt: (r) => `${num(r)}x` })}` : '';
+      const aim = s === candidate ? `; ${aimText(ratio, { op: '<=', target: 10, fmt: (r) => `${num(r)}x`, ratio: true })}` : '';
       console.log(`  2^40 tick / 2^10 tick, ${s.name}: ${num(ratio)}x${aim}`);
     }
   });
@@ -325,7 +325,7 @@ if (wants('replay')) {
       const us = median(p[side.name]);
       const plain = engineRates ? (commands.length / median(engineRates[side.name])) * 1e6 : null;
       const share = plain === null ? '' : `; ${((100 * plain) / us).toFixed(0)}% of the plain engine's speed on the workload`;
-      const aim = plain !== null && side === candidate ? `; ${aimText((100 * plain) / us, { op: '>=', target: 80, fmt: (n) => `${n.toFixed(0)}%` })}` : '';
+      const aim = plain !== null && side === candidate ? `; ${aimText((100 * plain) / us, { op: '>=', target: 80, fmt: (n) => `${n.toFixed(0)}%`, ratio: true })}` : '';
       console.log(`  ${side.name.padEnd(10)} ${micros(us)} for ${int(r.commandLines)} command lines and ${int(r.checkpoints)} checkpoints (${r.failed} failed)${share}${aim}`);
     }
     console.log(`  candidate/baseline ${p.ratios[0]!.toFixed(2)}${engineRates ? '' : ' (run the engine section too for the share of the plain engine)'}`);

@@ -99,7 +99,7 @@ export const int = (n: number): string => Math.round(n).toLocaleString('en');
 /** A number with about three significant digits. */
 export function num(n: number): string {
   const a = Math.abs(n);
-  if (a >= 100) return int(n);
+  if (a >= 100 || Number.isInteger(n)) return int(n);
   if (a >= 10) return n.toFixed(1);
   if (a >= 1) return n.toFixed(2);
   return n.toPrecision(2);
@@ -133,6 +133,8 @@ export interface Aim {
   op: '>=' | '<=';
   target: number;
   fmt: (n: number) => string;
+  /** A ratio's shortfall reads as a factor only, not as a difference. */
+  ratio?: boolean;
 }
 
 /** The aim beside the figure: met, or by how much it is missed. Never fails. */
@@ -141,6 +143,7 @@ export function aimText(value: number, aim: Aim): string {
   const head = `aim ${aim.op} ${aim.fmt(aim.target)}`;
   if (met) return `${head}: met`;
   const factor = aim.op === '>=' ? aim.target / value : value / aim.target;
-  const gap = Math.abs(value - aim.target);
-  return `${head}: missed by ${aim.fmt(gap)} (${factor.toFixed(1)}x ${aim.op === '>=' ? 'short' : 'over'})`;
+  const by = `${factor.toFixed(1)}x ${aim.op === '>=' ? 'short' : 'over'}`;
+  if (aim.ratio) return `${head}: missed (${by})`;
+  return `${head}: missed by ${aim.fmt(Math.abs(value - aim.target))} (${by})`;
 }
