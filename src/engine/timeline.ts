@@ -54,6 +54,11 @@ export class Timeline {
     return out;
   }
 
+  /** The newest world-changing command of the branch. */
+  lastCommand(): Command | undefined {
+    return this.runs[this.runs.length - 1]?.command;
+  }
+
   get snapshotCount(): number {
     return this.snapshots.length + 1;
   }
