@@ -15,20 +15,19 @@ import { type Config, type World, createWorld } from './world.js';
 export const snapshotEveryDefault = 256;
 export const snapshotsKeptDefault = 64;
 
-/** `count` times the same command in a row (only `tick`s are ever gathered). */
-interface Run {
-  command: Command;
-  count: number;
-}
-
 function sameTick(a: Command, b: Command): boolean {
   return a.kind === 'tick' && b.kind === 'tick' && a.n === b.n;
 }
 
 export class Timeline {
   world: World;
-  /** Commands that changed the world, in order, on the current branch, as runs. */
-  private runs: Run[] = [];
+  /**
+   * Commands that changed the world, in order, on the current branch, as runs: `counts[i]`
+   * times `runs[i]` in a row (only `tick`s are ever gathered). Two flat arrays, no object per
+   * entry: a long session's history costs a pointer and a number a command.
+   */
+  private runs: Command[] = [];
+  private counts: number[] = [];
   private length = 0;
   private snapshots: { at: number; snap: World }[] = [];
   private readonly first: World;
@@ -50,13 +49,15 @@ export class Timeline {
   /** The world-changing commands of the current branch, oldest first. */
   history(): Command[] {
     const out: Command[] = [];
-    for (const r of this.runs) for (let i = 0; i < r.count; i++) out.push(r.command);
+    this.runs.forEach((c, i) => {
+      for (let k = 0; k < this.counts[i]!; k++) out.push(c);
+    });
     return out;
   }
 
   /** The newest world-changing command of the branch. */
   lastCommand(): Command | undefined {
-    return this.runs[this.runs.length - 1]?.command;
+    return this.runs[this.runs.length - 1];
   }
 
   get snapshotCount(): number {
@@ -67,9 +68,12 @@ export class Timeline {
     if (c.kind === 'back') return this.back(c.n);
     const r = applyCommand(this.world, c);
     if (!r.ok || isObserving(c)) return r;
-    const last = this.runs[this.runs.length - 1];
-    if (last && sameTick(last.command, c)) last.count++;
-    else this.runs.push({ command: c, count: 1 });
+    const last = this.runs.length - 1;
+    if (last >= 0 && sameTick(this.runs[last]!, c)) this.counts[last]!++;
+    else {
+      this.runs.push(c);
+      this.counts.push(1);
+    }
     this.length++;
     if (this.every > 0 && this.length % this.every === 0) {
       this.snapshots.push({ at: this.length, snap: copyWorld(this.world) });
@@ -84,11 +88,10 @@ export class Timeline {
   /** Apply the commands of the branch from position `from` up to `to` (both within it). */
   private replay(from: number, to: number): void {
     let at = 0;
-    for (const r of this.runs) {
-      const end = at + r.count;
-      for (let p = Math.max(at, from); p < Math.min(end, to); p++) applyCommand(this.world, r.command);
+    for (let i = 0; i < this.runs.length && at < to; i++) {
+      const end = at + this.counts[i]!;
+      for (let p = Math.max(at, from); p < Math.min(end, to); p++) applyCommand(this.world, this.runs[i]!);
       at = end;
-      if (at >= to) break;
     }
   }
 
@@ -96,12 +99,13 @@ export class Timeline {
   private truncate(n: number): void {
     let at = 0;
     let i = 0;
-    for (; i < this.runs.length && at + this.runs[i]!.count <= n; i++) at += this.runs[i]!.count;
+    for (; i < this.runs.length && at + this.counts[i]! <= n; i++) at += this.counts[i]!;
     if (i < this.runs.length && at < n) {
-      this.runs[i] = { command: this.runs[i]!.command, count: n - at };
+      this.counts[i] = n - at;
       i++;
     }
     this.runs.length = i;
+    this.counts.length = i;
     this.length = n;
   }
 
