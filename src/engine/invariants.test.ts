@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { checkInvariants } from './invariants.js';
+import { sendCpu, sendMm, sendTask } from './lifecycle.js';
+import { copyWorld } from './snapshot.js';
+import { play } from './session.js';
+import type { World } from './world.js';
+
+// A world with most links in use: threads, a queued task, the cycle counter and a chained pair
+// in use, a per-CPU event, mappings and grants, a task waiting for IPIs while holding mmap_lock
+// of mm 2 and a thread waiting for that lock, pending IPIs, a reported access condition.
+const { world: base } = play(`spawn a on 0
+thread 100 on 1
+spawn b on 2
+thread 102 on 3
+spawn c on 1
+open 100 cycles
+open 100 instructions
+open 101 instructions 64bit
+open cpu 3 instructions
+open 102 cycles
+open 103 cycles
+mmap 100 3
+ipi manual
+mmap 102 3
+mmap 103 3
+switch 1 101`);
+
+const corruptions: [string, (w: World) => void, RegExp][] = [
+  ['a CPU id', (w) => { w.cpus[1]!.id = 2; }, /^cpus\[1\] has id 2$/],
+  ['a counter beyond its width', (w) => { w.cpus[0]!.counters[0]!.value = 1n << 32n; }, /^cpu0 PMEVCNTR0 holds 4294967296, outside 32 bits$/],
+  ['PMSELR', (w) => { w.cpus[0]!.pmselr = 32; }, /^cpu0 PMSELR_EL0 is 32/],
+  ['a slice', (w) => { w.cpus[0]!.sliceLeft = 0; }, /^cpu0 sliceLeft 0 outside/],
+  ['a task CPU', (w) => { w.tasks.get(104)!.cpu = 4; }, /^task 104 is on CPU 4, out of range$/],
+  ['an exited task left in the table', (w) => { sendTask(w.tasks.get(101)!, { type: 'task.exit' }); }, /^task 101 has exited but is still in the task table$/],
+  ['a task mm', (w) => { w.tasks.get(104)!.mm = 9; }, /^task 104 uses mm 9, which is not in the mm table$/],
+  ['nextPid', (w) => { w.nextPid = 104; }, /^task 104 is not below nextPid 104$/],
+  ['a counter naming no event', (w) => { w.cpus[2]!.counters[3]!.event = 99; }, /^cpu2 PMEVCNTR3 holds event 99, which does not exist$/],
+  ['a free counter left enabled', (w) => { w.cpus[2]!.counters[3]!.enabled = true; }, /^cpu2 PMEVCNTR3 is free but enabled=true/],
+  ['a counter naming an event elsewhere', (w) => { w.cpus[2]!.counters[3]!.event = 1; }, /^cpu2 PMEVCNTR3 holds event 1, but the event is on counter 31 of cpu 0$/],
+  ['the high half of a chained pair', (w) => { w.cpus[1]!.counters[1]!.counts = 'instructions'; }, /^cpu1 PMEVCNTR1 holds event 3 \(instructions\) but enabled=true counts=instructions, want counting chain$/],
+  ['the low half raising the interrupt', (w) => { w.cpus[1]!.counters[0]!.irq = true; }, /^cpu1 PMEVCNTR0 holds event 3 with irq=true, want false$/],
+  ['an event whose counter was freed', (w) => { Object.assign(w.cpus[0]!.counters[0]!, { event: null, enabled: false, counts: null, irq: false }); }, /^event 2 is active on cpu0 counter 0 but is held by no counter$/],
+  ['an event on two counters', (w) => { Object.assign(w.cpus[0]!.counters[1]!, { event: 2, enabled: true, counts: 'instructions', irq: true }); }, /^event 2 is active on cpu0 counter 0 but is held by cpu0 PMEVCNTR0 and cpu0 PMEVCNTR1$/],
+  ['an event counting for a task not running there', (w) => { w.cpus[0]!.current = null; }, /^event 1 of task 100 is active on cpu0, but the task is on cpu0 and cpu0 runs nothing$/],
+  ['an fd naming another task\'s event', (w) => { w.tasks.get(104)!.fds.set(3, 1); }, /^task 104 fd 3 names event 1, whose owner is 100 fd 3$/],
+  ['an event missing from its fd table', (w) => { w.tasks.get(100)!.fds.delete(4); }, /^event 2 of task 100 is not in its fd table \(fd 4\)$/],
+  ['a per-CPU event missing from the tool\'s table', (w) => { w.cpuFds.clear(); }, /^per-CPU event 4 \(fd 3\) is in no fd table$/],
+  ['a closed fd with no mapping', (w) => { w.events.get(2)!.fdOpen = false; }, /^event 2 has its fd closed and no mapping/],
+  ['a mapping its mm does not list', (w) => { w.events.get(2)!.mappedIn = 1; }, /^event 2 is mapped in mm 1, which lists it 0 times$/],
+  ['an mm listing a mapping twice', (w) => { w.mms.get(1)!.mappings.push(1); }, /^mm 1 lists event 1 more than once$/],
+  ['an mm user count', (w) => { w.mms.get(3)!.users = 2; }, /^mm 3 has 2 users, but 1 tasks use it/],
+  ['a per-mm access count', (w) => { sendMm(w.mms.get(1)!, { type: 'mm.access.inc' }); }, /^mm 1 direct-access count is 2, but it maps 1 user-readable events under v4$/],
+  ['a dead mm nobody has loaded', (w) => {
+    const mm = { id: w.nextMm++, life: w.mms.get(3)!.life, users: 0, mappings: [], cpumask: [] };
+    sendMm(mm, { type: 'mm.release' });
+    w.mms.set(mm.id, mm);
+  }, /^dead mm 4 is loaded nowhere but was not reaped$/],
+  ['a sleeping task on a queue', (w) => { sendTask(w.tasks.get(104)!, { type: 'task.sleep' }); }, /^cpu1 run queue holds task 104, which is blocked.sleep$/],
+  ['a runnable task on no queue', (w) => { w.cpus[1]!.runqueue = []; }, /^task 104 is runnable but on no run queue/],
+  ['a pid twice', (w) => { w.cpus[3]!.runqueue.push(104); }, /^task 104 is both queued on cpu1 at 0 and queued on cpu3 at 0$/],
+  ['a running task on a queue', (w) => { w.cpus[0]!.runqueue.push(100); }, /^cpu0 run queue holds task 100, which is running$/],
+  ['the loaded mm of a running CPU', (w) => { w.cpus[0]!.activeMm = 3; }, /^cpu0 runs task 100 of mm 1 with mm 3 loaded$/],
+  ['a CPU left in a handler', (w) => { sendCpu(w.cpus[3]!, { type: 'cpu.ipi' }); }, /^cpu3 \(ipi, no task\) is still in a handler between steps$/],
+  ['a CPU at EL0 whose task is in the kernel', (w) => { sendCpu(w.cpus[2]!, { type: 'cpu.sysret' }); }, /^cpu2 \(el0, task 102 blocked.ipi\) is at EL0 but its task is not running$/],
+  ['a grant dropped while access stands', (w) => { w.cpus[0]!.grant = null; }, /^cpu0 access is CR\|ER under v4 but it holds no grant$/],
+  ['a grant kept after access ended', (w) => { w.cpus[1]!.pmuserenr = 0; }, /^cpu1 access is 0 under v4 but it holds grant \d+ \(.*\)$/],
+  ['two CPUs holding one grant', (w) => { w.cpus[0]!.grant = w.cpus[2]!.grant; }, /^cpu2 and cpu0 hold the same grant 5$|^cpu0 and cpu2 hold the same grant/],
+  ['a pending IPI taken without answering', (w) => { w.cpus[1]!.pendingIpis = []; }, /^call 2 waits on cpu1, which holds no IPI of it$/],
+  ['pending IPIs under ipi auto', (w) => { w.ipiMode = 'auto'; }, /^cpu0 holds pending IPIs under ipi auto$/],
+  ['a call answered but kept', (w) => { w.calls.get(2)!.waitingOn = []; }, /^call 2 waits on no CPU but was not dropped$/],
+  ['a call whose caller does not wait', (w) => { w.calls.get(2)!.caller = 100; }, /^call 2 was made by task 100, which is running instead of waiting for it$/],
+  ['a waiter without its call', (w) => { w.calls.clear(); }, /^task 102 waits for IPIs but no call of its is pending$/],
+  ['a parked syscall with nothing to resume', (w) => { w.tasks.get(102)!.resume = null; }, /^task 102 is blocked.ipi with resume null$/],
+  ['a lock waiter not queued', (w) => { sendMm(w.mms.get(2)!, { type: 'mm.unlock' }); sendMm(w.mms.get(2)!, { type: 'mm.unlock' }); }, /^task 103 is blocked on mmap_lock but not queued on its mm 2$/],
+  ['a lock held by a task that is gone', (w) => { w.tasks.delete(102); }, /^mm 2 mmap_lock is held by task 102, which is gone$/],
+  ['a lock holder outside any syscall', (w) => { sendMm(w.mms.get(1)!, { type: 'mm.lock', pid: 100 }); }, /^mm 1 mmap_lock is held by task 100, which is running and finishing no mmap or munmap$/],
+  ['a per-CPU bound list', (w) => { w.cpus[3]!.boundEvents = []; }, /^cpu3 boundEvents is \[\] but its per-CPU events are \[4\]$/],
+  ['an mm_cpumask where none is kept', (w) => { w.mms.get(1)!.cpumask = [0]; }, /^mm 1 cpumask is \[0\], want \[\] \(not maintained\)$/],
+  ['the finding counts', (w) => { w.findingCounts.set('leak/pmselr', 1); }, /^findingCounts add up to 3 but 2 findings were recorded$/],
+  ['a report under an old grant', (w) => { w.reported.set(0, { seq: 1, keys: [400] }); }, /^cpu0 reported conditions under grant 1, but its grant is 4$/],
+  ['the log ring', (w) => { w.log.items.pop(); }, /^log ring keeps/],
+];
+
+describe('each invariant can fail', () => {
+  it('the base world keeps them all', () => {
+    expect(checkInvariants(base)).toEqual([]);
+  });
+
+  it.each(corruptions)('%s', (_what, corrupt, line) => {
+    const w = copyWorld(base);
+    corrupt(w);
+    const broken = checkInvariants(w);
+    expect(broken.some((b) => line.test(b)), broken.join('\n')).toBe(true);
+    expect(checkInvariants(base)).toEqual([]);
+  });
+});
