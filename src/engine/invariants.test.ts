@@ -1,9 +1,38 @@
 import { describe, expect, it } from 'vitest';
-import { checkInvariants } from './invariants.js';
-import { sendCpu, sendMm, sendTask } from './lifecycle.js';
+import type { Command } from './command.js';
+import { formatCommand } from './format.js';
+import { assertInvariants, checkInvariants } from './invariants.js';
+import { cpuMode, sendCpu, sendMm, sendTask, taskState } from './lifecycle.js';
 import { copyWorld } from './snapshot.js';
+import { parseCommand } from './parse.js';
 import { play } from './session.js';
-import type { World } from './world.js';
+import { applyCommand } from './step.js';
+import { type World, createWorld, defaultConfig } from './world.js';
+
+/** Apply `commands`, checking the invariants after each; fail with the broken links and the path there. */
+function playChecked(world: World, commands: Command[], prefix: string[] = [], each?: (world: World) => void): void {
+  const done = [...prefix];
+  for (const c of commands) {
+    applyCommand(world, c);
+    done.push(formatCommand(c));
+    assertInvariants(world, () => `after '${formatCommand(c)}' (design ${world.config.design}) in:\n${done.join('\n')}\n`);
+    each?.(world);
+  }
+}
+
+/** Play command lines into a fresh world, checking the invariants after each; the last result. */
+function playText(text: string, design: World['config']['design'] = 'v4') {
+  const world = createWorld({ ...defaultConfig, design });
+  const commands = text.trim().split('\n').map((line) => {
+    const r = parseCommand(line);
+    if (!r.ok || !r.command) throw new Error(`line '${line}'`);
+    return r.command;
+  });
+  playChecked(world, commands.slice(0, -1));
+  const last = applyCommand(world, commands.at(-1)!);
+  assertInvariants(world, () => 'after the last line');
+  return { world, last };
+}
 
 // A world with most links in use: threads, a queued task, the cycle counter and a chained pair
 // in use, a per-CPU event, mappings and grants, a task waiting for IPIs while holding mmap_lock
@@ -92,5 +121,31 @@ describe('each invariant can fail', () => {
     const broken = checkInvariants(w);
     expect(broken.some((b) => line.test(b)), broken.join('\n')).toBe(true);
     expect(checkInvariants(base)).toEqual([]);
+  });
+});
+
+describe('what the invariants found', () => {
+  it('a syscall parked on a CPU that halts under it stays parked (settleKernel threw on cpu.sysret)', () => {
+    // Task 102 waits on CPU 0 for its mmap IPIs; CPU 0 then takes a NULL refresh queued
+    // earlier by task 101's last unmap and halts; the last IPI is taken elsewhere.
+    const { world, last } = playText(`fault cpumask-maintained on
+spawn c on 0
+thread 100 on 1
+spawn a on 2
+migrate 102 0
+open 101 cycles
+mmap 101 3
+open 102 cycles
+switch 0 100
+ipi manual
+munmap 101 3
+switch 0 102
+mmap 102 3
+deliver 0
+deliver 2
+deliver 3`);
+    expect(last.ok).toBe(true);
+    expect(cpuMode(world.cpus[0]!)).toBe('halted');
+    expect(taskState(world.tasks.get(102)!)).toBe('blocked.ipi');
   });
 });
