@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Command } from './command.js';
 import { formatCommand } from './format.js';
 import { assertInvariants, checkInvariants } from './invariants.js';
-import { cpuMode, sendCpu, sendMm, sendTask, taskState } from './lifecycle.js';
+import { cpuMode, mmContext, sendCpu, sendMm, sendTask, taskState } from './lifecycle.js';
 import { copyWorld } from './snapshot.js';
 import { parseCommand } from './parse.js';
 import { play } from './session.js';
@@ -147,5 +147,26 @@ deliver 3`);
     expect(last.ok).toBe(true);
     expect(cpuMode(world.cpus[0]!)).toBe('halted');
     expect(taskState(world.tasks.get(102)!)).toBe('blocked.ipi');
+  });
+
+  it('a waiter handed mmap_lock cannot act before its mmap ends (it could exit holding the lock)', () => {
+    const race = `spawn a on 0
+thread 100 on 1
+spawn b on 1
+open 100 cycles
+open 101 cycles
+ipi manual
+mmap 100 3
+mmap 101 3
+deliver 1
+deliver 2
+deliver 3`;
+    // 101 got the lock but waits on CPU 1's run queue behind task 102.
+    expect(playText(`${race}\nexit 101`).last).toMatchObject({ ok: false, rejection: { code: 'exit/blocked' } });
+    expect(playText(`${race}\nmmap 101 3`).last).toMatchObject({ ok: false, rejection: { code: 'mmap/blocked' } });
+    expect(playText(`${race}\nexec64 100`).last).toMatchObject({ ok: false, rejection: { code: 'exec64/sibling-in-kernel' } });
+    const { world, last } = playText(`${race}\nswitch 1 101\nexit 101\nmunmap 100 3`);
+    expect(last).toMatchObject({ ok: true, lines: ['munmap fd 3 done'] });
+    expect(mmContext(world.mms.get(1)!).lockHolder).toBe(null);
   });
 });
