@@ -169,4 +169,9 @@ deliver 3`;
     expect(last).toMatchObject({ ok: true, lines: ['munmap fd 3 done'] });
     expect(mmContext(world.mms.get(1)!).lockHolder).toBe(null);
   });
+
+  it.each(['x86', 'upstream'] as const)('%s: turning the cpumask fault on or off leaves mm_cpumask as the design keeps it', (design) => {
+    const { world } = playText('spawn a on 0\nspawn b on 1\nfault cpumask-maintained on\nfault cpumask-maintained off\nfault cpumask-maintained on\nspawn c on 2', design);
+    expect([...world.mms.values()].map((mm) => mm.cpumask)).toEqual(design === 'x86' ? [[0], [1], [2]] : [[], [], []]);
+  });
 });
