@@ -174,4 +174,12 @@ deliver 3`;
     const { world } = playText('spawn a on 0\nspawn b on 1\nfault cpumask-maintained on\nfault cpumask-maintained off\nfault cpumask-maintained on\nspawn c on 2', design);
     expect([...world.mms.values()].map((mm) => mm.cpumask)).toEqual(design === 'x86' ? [[0], [1], [2]] : [[], [], []]);
   });
+
+  it('the design cannot change once the old one has acted, even after every task and event is gone', () => {
+    expect(playText('spawn a on 0\nopen 100 cycles\nmmap 100 3\nexit 100\npolicy x86').last).toMatchObject({ ok: false, rejection: { code: 'policy/mid-session' } });
+    // x86's rdpmc 2 sets CR4.PCE everywhere: under v4 the grants would stand for nothing, and
+    // IPIs still pending would run v4's refresh_pmuserenr(NULL).
+    expect(playText('rdpmc 2\npolicy v4', 'x86').last).toMatchObject({ ok: false, rejection: { code: 'policy/mid-session' } });
+    expect(playText('sysctl perf_user_access 1\npolicy hardened', 'upstream').last).toMatchObject({ ok: true });
+  });
 });

@@ -35,7 +35,7 @@ export const rejectionReasons = {
   'no-such-counter': 'the PMU has no event counter with that number',
   unknown: 'no design has that name',
   'not-built': 'the design is named but not built',
-  'mid-session': 'the design can change only before the first spawn or open',
+  'mid-session': 'the design can change only before the first spawn, open, IPI or grant',
   'not-in-design': 'the current design has no such knob',
   'no-timeline': '`back` outside a session with a history',
   'at-start': '`back` at the start of the session',
@@ -182,8 +182,12 @@ function policy(world: World, name: string): Rejection | null {
   const built = Object.keys(designs);
   if (!built.includes(name)) return rejection('policy', 'not-built', `design '${name}' is not built yet (built: ${built.join(', ')})`);
   if (name === world.config.design) return null;
-  if (world.tasks.size > 0 || world.events.size > 0) {
-    return rejection('policy', 'mid-session', `the design can change only before the first spawn or open: a running world would keep half of ${world.config.design}'s state`);
+  // Ever, not now: once every task has exited and every event is closed, the registers, grants,
+  // masks and pending IPIs the old design left are still there. A knob (`rdpmc`, `sysctl`)
+  // that sent IPIs or granted access counts too.
+  const acted = world.nextPid !== firstPid || world.nextEvent !== 1 || world.nextCall !== 1 || world.grantSeq !== 0;
+  if (acted) {
+    return rejection('policy', 'mid-session', `the design can change only before the first spawn, open, IPI or grant: the world would keep half of ${world.config.design}'s state`);
   }
   return null;
 }
