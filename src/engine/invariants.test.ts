@@ -1,12 +1,14 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Command } from './command.js';
+import { type Command, designNames, faultNames } from './command.js';
 import { formatCommand } from './format.js';
 import { assertInvariants, checkInvariants } from './invariants.js';
 import { cpuMode, mmContext, sendCpu, sendMm, sendTask, taskState } from './lifecycle.js';
 import { copyWorld } from './snapshot.js';
 import { parseCommand } from './parse.js';
-import { play } from './session.js';
+import { play, playLines } from './session.js';
 import { applyCommand } from './step.js';
+import { generateWorkload } from './workload.js';
 import { type World, createWorld, defaultConfig } from './world.js';
 
 /** Apply `commands`, checking the invariants after each; fail with the broken links and the path there. */
@@ -182,4 +184,93 @@ deliver 3`;
     expect(playText('rdpmc 2\npolicy v4', 'x86').last).toMatchObject({ ok: false, rejection: { code: 'policy/mid-session' } });
     expect(playText('sysctl perf_user_access 1\npolicy hardened', 'upstream').last).toMatchObject({ ok: true });
   });
+});
+
+// A small world under every design, with the knobs, every fault and a few design changes: pids
+// 100..109, fds 3..5, CPUs 0..3.
+const pid = fc.integer({ min: 100, max: 109 });
+const fd = fc.integer({ min: 3, max: 5 });
+const cpu = fc.integer({ min: 0, max: 3 });
+const ev = fc.constantFrom('cycles' as const, 'instructions' as const);
+const commandArb: fc.Arbitrary<Command[]> = fc.oneof(
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('spawn' as const), name: fc.constant('p'), aarch32: fc.boolean(), cpu: fc.option(cpu) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('thread' as const), pid, cpu: fc.option(cpu) }) },
+  { weight: 5, arbitrary: fc.record({ kind: fc.constant('open' as const), pid, event: ev, user: fc.boolean(), is64: fc.boolean() }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('open-cpu' as const), cpu, event: ev, user: fc.boolean(), is64: fc.boolean() }) },
+  { weight: 8, arbitrary: fc.record({ kind: fc.constantFrom('close' as const, 'mmap' as const, 'munmap' as const, 'read' as const), pid, fd }) },
+  fc.record({ kind: fc.constant('close-cpu' as const), fd }),
+  fc.record({ kind: fc.constant('mrs' as const), pid, reg: fc.constantFrom({ kind: 'pmccntr' as const }, { kind: 'pmselr' as const }, { kind: 'pmevcntr' as const, n: 1 }) }),
+  fc.record({ kind: fc.constant('msr' as const), pid, value: fc.integer({ min: 0, max: 31 }) }),
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('migrate' as const), pid, cpu }) },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constantFrom('exec32' as const, 'exec64' as const, 'exit' as const, 'sleep' as const, 'wake' as const), pid }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('switch' as const), cpu, pid }) },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('tick' as const), n: fc.integer({ min: 1, max: 6 }) }) },
+  fc.record({ kind: fc.constant('run' as const), cycles: fc.bigInt({ min: 0n, max: 1n << 33n }) }),
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('ipi' as const), mode: fc.constantFrom('manual' as const, 'auto' as const) }) },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('deliver' as const), cpu }) },
+  fc.record({ kind: fc.constant('policy' as const), name: fc.constantFrom(...designNames) }),
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('sysctl' as const), value: fc.constantFrom(0 as const, 1 as const) }) },
+  fc.record({ kind: fc.constant('rdpmc' as const), value: fc.constantFrom(0 as const, 1 as const, 2 as const) }),
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('fault' as const), name: fc.constantFrom(...faultNames), on: fc.boolean() }) },
+).map((c) => [c]);
+
+// Two threads of one process mapping while IPIs are held: one waits for them holding
+// mmap_lock, the other waits for the lock.
+const raceArb = fc.constantFrom([100, 101], [101, 100], [102, 103], [103, 102]).map(([a, b]): Command[] => [
+  { kind: 'ipi', mode: 'manual' },
+  { kind: 'mmap', pid: a!, fd: 3 },
+  { kind: 'mmap', pid: b!, fd: 3 },
+]);
+
+// Under v4 with an arm64 that fills mm_cpumask, the last unmap sends refresh_pmuserenr(NULL) to
+// the CPUs that have the mm loaded: they oops and halt.
+const oopsArb = pid.map((a): Command[] => [
+  { kind: 'fault', name: 'cpumask-maintained', on: true },
+  { kind: 'mmap', pid: a, fd: 3 },
+  { kind: 'munmap', pid: a, fd: 3 },
+]);
+
+describe('the invariants', () => {
+  it('hold after every step of random sessions under every design', () => {
+    const reached = { steps: 0, parked: 0, lockWait: 0, halted: 0, mapped: 0, pending: 0 };
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...designNames),
+        fc.integer({ min: 0, max: 1000 }),
+        fc.boolean(),
+        fc.array(fc.oneof({ weight: 24, arbitrary: commandArb }, { weight: 2, arbitrary: raceArb }, { weight: 1, arbitrary: oopsArb }), { minLength: 30, maxLength: 120 }),
+        (design, seed, longCounters, steps) => {
+          const world = createWorld({ ...defaultConfig, design, seed, longCounters, counters: 4, perfUserAccess: 1 });
+          const setup = 'spawn a on 0\nthread 100 on 1\nspawn b on 2\nthread 102 on 3\nopen 100 cycles user\nopen 101 instructions user\nopen 102 cycles user 64bit\nopen 103 cycles user';
+          playLines(world, setup);
+          expect(checkInvariants(world)).toEqual([]);
+          playChecked(world, steps.flat(), setup.split('\n'), (w) => {
+            reached.steps++;
+            for (const t of w.tasks.values()) {
+              if (taskState(t) === 'blocked.ipi') reached.parked++;
+              if (taskState(t) === 'blocked.lock') reached.lockWait++;
+            }
+            reached.halted += w.cpus.filter((c) => cpuMode(c) === 'halted').length;
+            reached.pending += w.cpus.reduce((n, c) => n + c.pendingIpis.length, 0);
+            reached.mapped += [...w.events.values()].filter((e) => e.mappedIn !== null).length;
+          });
+        },
+      ),
+      // INV_RUNS=5000 INV_SEED=n npx vitest run src/engine/invariants.test.ts searches further.
+      { numRuns: Number(process.env.INV_RUNS ?? 500), seed: process.env.INV_SEED ? Number(process.env.INV_SEED) : 20261126 },
+    );
+    // The sessions must reach the hard states, or the property proves little.
+    expect(reached.parked).toBeGreaterThan(20);
+    expect(reached.lockWait).toBeGreaterThan(5);
+    expect(reached.pending).toBeGreaterThan(20);
+    expect(reached.mapped).toBeGreaterThan(100);
+  }, 120_000);
+
+  it('hold along long generated workloads under every design', () => {
+    for (const design of designNames) {
+      const config = { ...defaultConfig, design, cpus: 4, counters: 4, seed: 5, perfUserAccess: 1 as const };
+      const commands = generateWorkload({ seed: 11, commands: 1500, tasks: 10, config });
+      playChecked(createWorld(config), commands);
+    }
+  }, 60_000);
 });
