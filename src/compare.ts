@@ -3,11 +3,12 @@
  * what each design let happen — rows are finding codes (and failed expects), columns designs,
  * cells the count and the first step. Takes parsed scripts and a writer; touches no IO.
  */
-import { type DesignName, type FindingCode, designNames, findingCodes } from './engine/command.js';
+import { type DesignName, type FindingCode, findingCodes } from './engine/command.js';
+import { designNames } from './engine/designs/index.js';
 import { type Script, resolveConfig } from './engine/script.js';
+import { playScript } from './engine/session.js';
 import { Timeline, snapshotEveryDefault } from './engine/timeline.js';
 import type { Config } from './engine/world.js';
-import { ringLast } from './engine/ring.js';
 
 export interface FirstSeen {
   count: number;
@@ -26,17 +27,14 @@ export interface DesignOutcome {
 export function runUnderDesign(script: Script, overrides: Partial<Config>, design: DesignName): DesignOutcome {
   const timeline = new Timeline(resolveConfig(script.header, { ...overrides, design }), script.lines.some((l) => l.command.kind === 'back') ? snapshotEveryDefault : 0);
   const out: DesignOutcome = { findings: {}, expects: 0, failed: null, rejected: null };
-  for (const line of script.lines) {
-    // A design is chosen here for the whole run: the script's own `policy` lines step aside.
-    if (line.command.kind === 'policy') continue;
-    const before = timeline.world.findings.total;
-    const r = timeline.apply(line.command);
+  // A design is chosen here for the whole run: the script's own `policy` lines step aside.
+  for (const { line, result: r } of playScript(timeline, script.lines, (c) => c.kind === 'policy')) {
     const world = timeline.world;
     if (!r.ok) {
       out.rejected = { line: line.line, message: r.rejection.message };
       break;
     }
-    for (const f of ringLast(world.findings, world.findings.total - before)) {
+    for (const f of r.findings) {
       const seen = out.findings[f.code];
       if (seen) seen.count++;
       else out.findings[f.code] = { count: 1, step: f.step, line: line.line };

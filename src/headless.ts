@@ -7,9 +7,10 @@ import { findingCodes } from './engine/command.js';
 import { stateHash } from './engine/hash.js';
 import { type Script, parseScript, resolveConfig } from './engine/script.js';
 import { findingsSummary } from './engine/step.js';
+import { playScript } from './engine/session.js';
 import { Timeline, snapshotEveryDefault } from './engine/timeline.js';
+import { eventText } from './engine/events.js';
 import type { Config, LogEntry, World } from './engine/world.js';
-import { ringLast } from './engine/ring.js';
 
 export interface RunOptions {
   overrides: Partial<Config>;
@@ -38,7 +39,7 @@ const dim = (on: boolean, s: string) => (on ? `\x1b[2m${s}\x1b[22m` : s);
 
 function logLine(e: LogEntry, color: boolean): string {
   const where = e.cpu === null ? '    ' : `cpu${e.cpu}`.padEnd(4);
-  const text = `    ${where} ${e.kind.padEnd(8)} ${e.text}`;
+  const text = `    ${where} ${e.kind.padEnd(8)} ${eventText(e)}`;
   return e.kind === 'finding' ? red(color, text) : text;
 }
 
@@ -47,12 +48,6 @@ interface FileResult {
   failed: number;
   expects: number;
   rejected: boolean;
-}
-
-function newEntries(world: World, totalBefore: number): { entries: LogEntry[]; dropped: number } {
-  const n = world.log.total - totalBefore;
-  const entries = ringLast(world.log, n);
-  return { entries, dropped: n - entries.length };
 }
 
 function runScript(file: SourceFile, script: Script, opts: RunOptions, write: Write): FileResult {
@@ -64,10 +59,7 @@ function runScript(file: SourceFile, script: Script, opts: RunOptions, write: Wr
   else write(`== ${file.name}: design ${config.design}, ${config.cpus} CPUs, ${config.counters} counters${config.longCounters ? ' (64-bit)' : ''}, seed ${config.seed}`);
   let failed = 0;
   let expects = 0;
-  for (const line of script.lines) {
-    const before = timeline.world.log.total;
-    const findingsBefore = timeline.world.findings.total;
-    const r = timeline.apply(line.command);
+  for (const { line, result: r } of playScript(timeline, script.lines)) {
     const world = timeline.world;
     const where = `${file.name}:${line.line}`;
     if (!r.ok) {
@@ -75,15 +67,15 @@ function runScript(file: SourceFile, script: Script, opts: RunOptions, write: Wr
       else write(red(opts.color, `${where}: rejected: ${r.rejection.message}`));
       return { world: timeline.world, failed, expects, rejected: true };
     }
-    const { entries, dropped } = newEntries(world, before);
+    const { events: entries, dropped } = r;
     if (opts.json) {
       for (const e of entries) {
-        if (e.kind !== 'finding') {
-          if (!opts.quiet) out({ type: 'log', file: file.name, line: line.line, step: e.step, cpu: e.cpu, kind: e.kind, text: e.text });
+        if (e.kind !== 'finding' && !opts.quiet) {
+          const { step, cpu, kind, what, ...data } = e;
+          out({ type: 'log', file: file.name, line: line.line, step, cpu, kind, what, text: eventText(e), data });
         }
       }
-      const fresh = ringLast(world.findings, world.findings.total - findingsBefore);
-      for (const f of fresh) out({ type: 'finding', file: file.name, line: line.line, ...f });
+      for (const f of r.findings) out({ type: 'finding', file: file.name, line: line.line, ...f });
       if (!opts.quiet || r.check) out({ type: 'result', file: file.name, line: line.line, step: world.step, command: line.text, output: r.lines });
     } else if (line.command.kind === 'say') {
       write(dim(opts.color, where) + `  » ${line.command.text}`);

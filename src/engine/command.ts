@@ -3,13 +3,15 @@
  * scripts, recordings and demos all reduce to these values (see parse.ts).
  */
 
+import type { KnobName } from './knobs.js';
+
 export type EventType = 'cycles' | 'instructions';
 export type Reg = { kind: 'pmccntr' } | { kind: 'pmevcntr'; n: number } | { kind: 'pmselr' };
 export type ExpectReg = 'pmuserenr' | 'pmselr';
 export type ReadOutcome = { kind: 'sigill' } | { kind: 'fallback' } | { kind: 'value'; value: bigint };
 
-export const designNames = ['v4', 'v5', 'upstream', 'x86', 'hardened'] as const;
-export type DesignName = (typeof designNames)[number];
+/** A design's name: the registry (designs/index.ts) is the one list. */
+export type { DesignName } from './designs/index.js';
 
 export const faultNames = ['mmap-lock-skip', 'cpumask-maintained', 'zero-extend', 'preempt-in-read'] as const;
 export type FaultName = (typeof faultNames)[number];
@@ -51,8 +53,7 @@ export type Command =
   | { kind: 'ipi'; mode: 'manual' | 'auto' }
   | { kind: 'deliver'; cpu: number }
   | { kind: 'policy'; name: string }
-  | { kind: 'sysctl'; value: 0 | 1 }
-  | { kind: 'rdpmc'; value: 0 | 1 | 2 }
+  | { kind: 'knob'; knob: KnobName; value: number }
   | { kind: 'fault'; name: FaultName; on: boolean }
   | { kind: 'check' }
   | { kind: 'say'; text: string }

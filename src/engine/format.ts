@@ -3,6 +3,7 @@
  * `parseCommand(formatCommand(c))` gives `c` back. Recordings and `save` write through it.
  */
 import type { Command, Reg } from './command.js';
+import { knobs } from './knobs.js';
 
 function quote(text: string): string {
   return '"' + text.replaceAll('\\', '\\\\').replaceAll('"', '\\"') + '"';
@@ -59,10 +60,8 @@ export function formatCommand(c: Command): string {
       return `deliver ${c.cpu}`;
     case 'policy':
       return `policy ${c.name}`;
-    case 'sysctl':
-      return `sysctl perf_user_access ${c.value}`;
-    case 'rdpmc':
-      return `rdpmc ${c.value}`;
+    case 'knob':
+      return knobs[c.knob].command(c.value);
     case 'fault':
       return `fault ${c.name} ${c.on ? 'on' : 'off'}`;
     case 'check':

@@ -37,7 +37,7 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('ipi' as const), mode: fc.constantFrom('manual' as const, 'auto' as const) }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('deliver' as const), cpu }) },
   fc.record({ kind: fc.constant('policy' as const), name: fc.constantFrom('v4', 'v5', 'nope') }),
-  fc.record({ kind: fc.constant('sysctl' as const), value: fc.constantFrom(0 as const, 1 as const) }),
+  fc.record({ kind: fc.constant('knob' as const), knob: fc.constant('perf_user_access' as const), value: fc.constantFrom(0, 1) }),
   fc.record({ kind: fc.constant('fault' as const), name: fc.constantFrom(...faultNames.filter((f) => f !== 'zero-extend')), on: fc.boolean() }),
   fc.record({ kind: fc.constantFrom('check' as const, 'pause' as const) }),
   fc.record({ kind: fc.constant('expect-finding' as const), code: fc.constantFrom(...findingCodes) }),

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Command, designNames, faultNames } from './command.js';
+import { type Command, faultNames } from './command.js';
+import { designNames } from './designs/index.js';
 import { formatCommand } from './format.js';
 import { assertInvariants, checkInvariants } from './invariants.js';
 import { cpuMode, mmContext, sendCpu, sendMm, sendTask, taskState } from './lifecycle.js';
@@ -73,16 +74,16 @@ const corruptions: [string, (w: World) => void, RegExp][] = [
   ['an event whose counter was freed', (w) => { Object.assign(w.cpus[0]!.counters[0]!, { event: null, enabled: false, counts: null, irq: false }); }, /^event 2 is active on cpu0 counter 0 but is held by no counter$/],
   ['an event on two counters', (w) => { Object.assign(w.cpus[0]!.counters[1]!, { event: 2, enabled: true, counts: 'instructions', irq: true }); }, /^event 2 is active on cpu0 counter 0 but is held by cpu0 PMEVCNTR0 and cpu0 PMEVCNTR1$/],
   ['an event counting for a task not running there', (w) => { w.cpus[0]!.current = null; }, /^event 1 of task 100 is active on cpu0, but the task is on cpu0 and cpu0 runs nothing$/],
-  ['an fd naming another task\'s event', (w) => { w.tasks.get(104)!.fds.set(3, 1); }, /^task 104 fd 3 names event 1, whose owner is 100 fd 3$/],
-  ['an event missing from its fd table', (w) => { w.tasks.get(100)!.fds.delete(4); }, /^event 2 of task 100 is not in its fd table \(fd 4\)$/],
+  ['an fd naming another task\'s event', (w) => { w.tasks.get(104)!.fds = [{ fd: 3, event: 1 }]; }, /^task 104 fd 3 names event 1, whose owner is 100 fd 3$/],
+  ['an event missing from its fd table', (w) => { w.tasks.get(100)!.fds = w.tasks.get(100)!.fds.filter((e) => e.fd !== 4); }, /^event 2 of task 100 is not in its fd table \(fd 4\)$/],
   ['a per-CPU event missing from the tool\'s table', (w) => { w.cpuFds.clear(); }, /^per-CPU event 4 \(fd 3\) is in no fd table$/],
   ['a closed fd with no mapping', (w) => { w.events.get(2)!.fdOpen = false; }, /^event 2 has its fd closed and no mapping/],
   ['a mapping its mm does not list', (w) => { w.events.get(2)!.mappedIn = 1; }, /^event 2 is mapped in mm 1, which lists it 0 times$/],
   ['an mm listing a mapping twice', (w) => { w.mms.get(1)!.mappings.push(1); }, /^mm 1 lists event 1 more than once$/],
   ['an mm user count', (w) => { w.mms.get(3)!.users = 2; }, /^mm 3 has 2 users, but 1 tasks use it/],
-  ['a per-mm access count', (w) => { sendMm(w.mms.get(1)!, { type: 'mm.access.inc' }); }, /^mm 1 direct-access count is 2, but it maps 1 user-readable events under v4$/],
+  ['a per-mm access count', (w) => { w.mms.get(1)!.design.pmu_direct_access = 2; }, /^mm 1 pmu_direct_access is 2, but it maps 1 user-readable events$/],
   ['a dead mm nobody has loaded', (w) => {
-    const mm = { id: w.nextMm++, life: w.mms.get(3)!.life, users: 0, mappings: [], cpumask: [] };
+    const mm = { id: w.nextMm++, life: w.mms.get(3)!.life, users: 0, mappings: [], cpumask: [], design: {} };
     sendMm(mm, { type: 'mm.release' });
     w.mms.set(mm.id, mm);
   }, /^dead mm 4 is loaded nowhere but was not reaped$/],
@@ -209,8 +210,8 @@ const commandArb: fc.Arbitrary<Command[]> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('ipi' as const), mode: fc.constantFrom('manual' as const, 'auto' as const) }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('deliver' as const), cpu }) },
   fc.record({ kind: fc.constant('policy' as const), name: fc.constantFrom(...designNames) }),
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('sysctl' as const), value: fc.constantFrom(0 as const, 1 as const) }) },
-  fc.record({ kind: fc.constant('rdpmc' as const), value: fc.constantFrom(0 as const, 1 as const, 2 as const) }),
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('knob' as const), knob: fc.constant('perf_user_access' as const), value: fc.constantFrom(0, 1) }) },
+  fc.record({ kind: fc.constant('knob' as const), knob: fc.constant('rdpmc' as const), value: fc.constantFrom(0, 1, 2) }),
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('fault' as const), name: fc.constantFrom(...faultNames), on: fc.boolean() }) },
 ).map((c) => [c]);
 

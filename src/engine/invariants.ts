@@ -16,7 +16,8 @@ import { designOf } from './designs/index.js';
 import { cpuMode, mmContext, mmLive, taskHas, taskState } from './lifecycle.js';
 import type { Ring } from './ring.js';
 import type { TaskState } from '../machines/task-machine.js';
-import { type Counter, type World, counterOf, cycleCounterId } from './world.js';
+import { counterOf, cycleCounterId } from './pmu.js';
+import type { Counter, World } from './world.js';
 
 const limit32 = 1n << 32n;
 const limit64 = 1n << 64n;
@@ -171,7 +172,7 @@ function checkFds(world: World, bad: Bad): void {
   const named = new Map<number, [number | null, number][]>();
   const tables = (by: [number | null, number][]) => by.map(([pid, fd]) => (pid === null ? `per-CPU fd ${fd}` : `task ${pid} fd ${fd}`)).join(' and ');
   for (const t of world.tasks.values()) {
-    for (const [fd, id] of t.fds) {
+    for (const { fd, event: id } of t.fds) {
       add(named, id, [t.pid, fd]);
       const ev = world.events.get(id);
       if (!ev) bad(`task ${t.pid} fd ${fd} names event ${id}, which does not exist`);
@@ -204,6 +205,9 @@ function checkFds(world: World, bad: Bad): void {
   }
 }
 
+/** Per-mm design state that counts the mm's mapped user-readable events, where a design keeps it. */
+const perMmCounts = ['pmu_direct_access', 'perf_rdpmc_allowed'];
+
 /** event.mappedIn <-> mm.mappings; dead mms map nothing; users count the tasks. */
 function checkMappings(world: World, states: States, bad: Bad): void {
   for (const ev of world.events.values()) {
@@ -227,9 +231,6 @@ function checkMappings(world: World, states: States, bad: Bad): void {
     if (t.resume?.op === 'exit') u[1]++;
     else if (states.get(t.pid) === 'syscall' && halted(world, t.cpu)) u[2]++;
   }
-  const design = designOf(world);
-  // v4, v5 and x86 count an mm's mapped user-readable events (pmu_direct_access, perf_rdpmc_allowed).
-  const counts = design.name === 'v4' || design.name === 'v5' || design.name === 'x86';
   for (const mm of world.mms.values()) {
     for (const id of mm.mappings) {
       const ev = world.events.get(id);
@@ -248,10 +249,13 @@ function checkMappings(world: World, states: States, bad: Bad): void {
     if (mm.users > tasks - exiting || mm.users < tasks - exiting - stuck) {
       bad(`mm ${mm.id} has ${mm.users} users, but ${tasks} tasks use it (${exiting} exiting${stuck ? `, ${stuck} stuck on a halted CPU` : ''})`);
     }
-    const access = mmContext(mm).directAccess;
+    // v4 and v5 count the mm's mapped user-readable events in pmu_direct_access, x86 in perf_rdpmc_allowed.
     let readable = 0;
     for (const id of mm.mappings) if (world.events.get(id)?.readable === true) readable++;
-    if (access !== (counts ? readable : 0)) bad(`mm ${mm.id} direct-access count is ${access}, but it maps ${readable} user-readable events under ${design.name}`);
+    for (const field of perMmCounts) {
+      const count = mm.design[field];
+      if (count !== undefined && count !== readable) bad(`mm ${mm.id} ${field} is ${count}, but it maps ${readable} user-readable events`);
+    }
   }
 }
 

@@ -4,18 +4,14 @@
  * remote handlers run at once; in `ipi manual` they stay pending until `deliver CPU`, and the
  * caller spins in the kernel (blocked, still on its CPU) until the last one has run.
  */
-import { designOf } from './designs/index.js';
+import { designOf } from './designs/design.js';
 import { cpuMode, sendCpu, sendTask } from './lifecycle.js';
 import { logEvent } from './log.js';
 import type { Cpu, Ipi, IpiFn, Task, World } from './world.js';
 
-function argName(arg: number | null): string {
-  return arg === null ? 'NULL' : `mm ${arg}`;
-}
-
 function take(world: World, cpu: Cpu, ipi: Ipi): void {
   sendCpu(cpu, { type: 'cpu.ipi' });
-  logEvent(world, cpu.id, 'ipi', `takes IPI ${ipi.fn}(${argName(ipi.arg)}) from ${ipi.from === null ? 'the sysctl writer' : `CPU ${ipi.from}`}`);
+  logEvent(world, cpu.id, { kind: 'ipi', what: 'take', fn: ipi.fn, arg: ipi.arg, from: ipi.from, call: ipi.call });
   designOf(world).runIpi(world, cpu, ipi);
   if (cpuMode(cpu) !== 'halted') sendCpu(cpu, { type: 'cpu.eret' });
 }
@@ -29,16 +25,13 @@ export function onEachCpu(world: World, from: number | null, targets: number[] |
   const sorted = [...list].sort((a, b) => a - b);
   const call = { id: world.nextCall++, caller: caller?.pid ?? null, waitingOn: [] as number[] };
   const how = targets === null ? 'on_each_cpu' : 'on_each_cpu_mask';
-  logEvent(world, from, 'ipi',
-    sorted.length === 0
-      ? `${how}(${fn}, ${argName(arg)}): the mask is empty, no CPU runs it`
-      : `${how}(${fn}, ${argName(arg)}) to CPUs ${sorted.join(',')}`);
-  const ipi: Ipi = { call: call.id, fn, arg, from };
+  logEvent(world, from, { kind: 'ipi', what: 'send', how, fn, arg, targets: sorted, call: call.id });
+  const ipi: Ipi = { call: call.id, fn, arg, from, caller: caller?.pid ?? null };
   for (const id of sorted) {
     if (id === from) continue;
     const cpu = world.cpus[id]!;
     if (cpuMode(cpu) === 'halted') {
-      logEvent(world, id, 'ipi', `is halted: the IPI is lost`);
+      logEvent(world, id, { kind: 'ipi', what: 'lost', call: call.id });
       continue;
     }
     if (world.ipiMode === 'auto') take(world, cpu, ipi);
@@ -48,13 +41,13 @@ export function onEachCpu(world: World, from: number | null, targets: number[] |
     }
   }
   if (from !== null && sorted.includes(from)) {
-    logEvent(world, from, 'ipi', `runs ${fn}(${argName(arg)}) locally`);
+    logEvent(world, from, { kind: 'ipi', what: 'local', fn, arg, call: call.id });
     designOf(world).runIpi(world, world.cpus[from]!, ipi);
   }
   if (call.waitingOn.length === 0) return false;
   world.calls.set(call.id, call);
   if (caller) {
-    logEvent(world, from, 'ipi', `task ${caller.pid} waits for CPUs ${call.waitingOn.join(',')} to take the IPI`);
+    logEvent(world, from, { kind: 'ipi', what: 'wait', caller: caller.pid, waitingOn: call.waitingOn.slice(), call: call.id });
   }
   return true;
 }

@@ -29,6 +29,8 @@ interface Known {
   next: Map<string, Life | null>;
 }
 
+const knownKey = Symbol('known');
+
 /** Interned states kept for sharing; past this the table starts again (sharing, not correctness, is lost). */
 const internedMax = 20_000;
 
@@ -61,9 +63,12 @@ class Lifecycle<C> {
     const had = this.interned.get(key);
     if (had) return had;
     if (this.interned.size >= internedMax) this.interned = new Map();
+    const entry: Known = { snap, flat: this.flatOf(plain.value), next: new Map() };
+    // The memo travels with the interned value, out of sight of copies and of the hash.
+    Object.defineProperty(plain, knownKey, { value: entry, enumerable: false });
     const life = deepFreeze(plain as Life<C>);
     this.interned.set(key, life);
-    this.known.set(life, { snap, flat: this.flatOf(life.value), next: new Map() });
+    this.known.set(life, entry);
     return life;
   }
 
@@ -82,6 +87,8 @@ class Lifecycle<C> {
 
   /** A `Life` that came from elsewhere (a copy made by structuredClone, say) is resolved once. */
   private entry(life: Life<C>): Known {
+    const own = (life as { [knownKey]?: Known })[knownKey];
+    if (own) return own;
     const k = this.known.get(life);
     if (k) return k;
     const same = this.interned.get(JSON.stringify(life));

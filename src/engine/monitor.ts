@@ -1,35 +1,83 @@
 /**
- * The security monitor: after every step it compares what each CPU allows with what the design
- * intends, and it is told of the moments a leak happens (a register read, a SIGILL, an oops, a
- * lock rule broken, a wrong count). Each finding names the step, the CPU and the task; a
- * standing condition (a task at EL0 with access it should not have) is reported once per grant.
+ * The security monitor: the one place facts become findings. The kernel and the hardware emit
+ * facts (events.ts) — an EL0 register read, a SIGILL, a read's result, a hook run without
+ * `mmap_lock`, a NULL dereference — and the monitor judges each as it happens; after every
+ * step it also compares what each CPU allows with what the design intends. Each finding names
+ * the step, the CPU, the task, and its cause as data. A standing condition (a task at EL0 with
+ * access it should not have) is reported once per grant.
  */
 import type { FindingCode } from './command.js';
-import { designOf } from './designs/index.js';
+import { designOf } from './designs/design.js';
+import { type Finding, type FindingCause, type Grant, type LogEntry, regName } from './events.js';
 import { runsAtEl0, taskArch } from './lifecycle.js';
-import { logEvent } from './log.js';
-import type { Cpu, Grant, Task, World } from './world.js';
 import { ringPush } from './ring.js';
+import type { Cpu, Task, World } from './world.js';
 
-export function recordFinding(
-  world: World,
-  code: FindingCode,
-  cpu: number | null,
-  pid: number | null,
-  text: string,
-): void {
-  ringPush(world.findings, { step: world.step, code, cpu, pid, text });
+function record(world: World, code: FindingCode, cpu: number | null, pid: number | null, text: string, cause: FindingCause): void {
+  const finding: Finding = { step: world.step, code, cpu, pid, text, cause };
+  ringPush(world.findings, finding);
   world.findingCounts.set(code, (world.findingCounts.get(code) ?? 0) + 1);
-  logEvent(world, cpu, 'finding', `${code}: ${text}`);
+  ringPush(world.log, { kind: 'finding', what: 'finding', finding, step: world.step, cpu });
+}
+
+/** Judge one fact as the kernel emits it. */
+export function observe(world: World, e: LogEntry): void {
+  switch (e.what) {
+    case 'trap': {
+      const cpu = world.cpus[e.cpu!]!;
+      const task = world.tasks.get(e.pid)!;
+      const design = designOf(world);
+      if (design.promises(world, cpu, task, e.reg)) {
+        record(world, 'access/denied', cpu.id, e.pid, `task ${e.pid} got SIGILL on ${regName(e.reg)}, which design ${design.name} promised it could read`,
+          { kind: 'denied', pid: e.pid, reg: regName(e.reg), access: e.regs });
+      }
+      return;
+    }
+    case 'register': {
+      if (e.reg.kind === 'pmselr') {
+        if (e.pmselrWriter !== null && e.pmselrWriter !== e.pid) {
+          record(world, 'leak/pmselr', e.cpu, e.pid, `task ${e.pid} read PMSELR_EL0 = ${e.value} on CPU ${e.cpu}, written by task ${e.pmselrWriter}`,
+            { kind: 'pmselr', pid: e.pid, value: Number(e.value), writer: e.pmselrWriter });
+        }
+        return;
+      }
+      if (e.owner === null || e.owner.pid === e.pid) return;
+      const whose = e.owner.pid === null ? `per-CPU event ${e.owner.label}` : `event ${e.owner.label} of task ${e.owner.pid}`;
+      const name = e.reg.kind === 'pmccntr' ? 'PMCCNTR' : `PMEVCNTR${e.reg.n}`;
+      record(world, 'leak/counter', e.cpu, e.pid, `task ${e.pid} read ${name} on CPU ${e.cpu}: ${e.live ? 'the live count of' : 'a value left by'} ${whose}`,
+        { kind: 'counter', pid: e.pid, counter: name, live: e.live, owner: e.owner });
+      return;
+    }
+    case 'value':
+      if (e.value !== e.truth) {
+        record(world, 'read/wrong-count', e.cpu, e.pid, `task ${e.pid} read ${e.value} from fd ${e.fd}, but the event counted ${e.truth}`,
+          { kind: 'wrong-count', pid: e.pid, fd: e.fd, value: `${e.value}`, truth: `${e.truth}` });
+      }
+      return;
+    case 'lock-not-held':
+      record(world, 'lockdep/mmap-lock', e.cpu, e.pid, `${e.fn}: mmap_lock of mm ${e.mm} not held for write by task ${e.pid}`,
+        { kind: 'lock', fn: e.fn, mm: e.mm, pid: e.pid, holder: e.holder });
+      return;
+    case 'null-deref':
+      record(world, 'oops/null-deref', e.cpu, e.pid, `${e.fn}(NULL) dereferenced its argument on CPU ${e.cpu}`, { kind: 'null-deref', fn: e.fn, ipi: e.ipi });
+      return;
+    default:
+      return;
+  }
 }
 
 type AccessCode = 'access/aarch32' | 'access/other-mm' | 'access/stale';
+
+function grantText(grant: Grant): string {
+  const whom = grant.forMm === null ? `pid ${grant.forPid}` : grant.forPid === null ? `mm ${grant.forMm}` : `task ${grant.forPid} (mm ${grant.forMm})`;
+  return `${whom} by ${grant.by.fn}`;
+}
 
 /** What an access condition says; built only when it is new (the check runs every step). */
 function accessText(world: World, code: AccessCode, cpu: Cpu, task: Task, grant: Grant): string {
   const design = designOf(world);
   const regs = design.accessName(cpu);
-  const why = `${grant.forMm === null ? `pid ${grant.forPid}` : grant.forPid === null ? `mm ${grant.forMm}` : `task ${grant.forPid} (mm ${grant.forMm})`} by ${grant.by}`;
+  const why = grantText(grant);
   if (code === 'access/aarch32') return `AArch32 task ${task.pid} (${task.name}) runs at EL0 with ${regs} on CPU ${cpu.id} (granted for ${why})`;
   if (code === 'access/other-mm') return `task ${task.pid} (${task.name}, mm ${task.mm}) runs at EL0 with ${regs} on CPU ${cpu.id}, granted for ${why}`;
   return `task ${task.pid} (${task.name}, mm ${task.mm}) keeps ${regs} on CPU ${cpu.id}, granted for ${why}, though ${design.name} no longer entitles it`;
@@ -60,9 +108,12 @@ export function scanAccess(world: World): void {
     if (grant === null || cpu.current === null || design.accessBits(cpu) === 0) continue;
     const task = world.tasks.get(cpu.current);
     if (!task || !runsAtEl0(cpu, task)) continue;
+    const aarch32 = taskArch(task) === 'aarch32';
+    const entitled = design.entitled(world, task);
+    if (!aarch32 && entitled) continue;
     const found: number[] = [];
-    if (taskArch(task) === 'aarch32') found.push(0);
-    if (!design.entitled(world, task)) found.push(forAnotherMm(grant, task) ? 1 : 2);
+    if (aarch32) found.push(0);
+    if (!entitled) found.push(forAnotherMm(grant, task) ? 1 : 2);
     for (const code of found) {
       const key = task.pid * 4 + code;
       if (seen?.keys.includes(key)) continue;
@@ -72,7 +123,8 @@ export function scanAccess(world: World): void {
       }
       seen.keys.push(key);
       const c = accessCodes[code]!;
-      recordFinding(world, c, cpu.id, task.pid, accessText(world, c, cpu, task, grant));
+      record(world, c, cpu.id, task.pid, accessText(world, c, cpu, task, grant),
+        { kind: 'access', pid: task.pid, mm: task.mm, cpu: cpu.id, access: design.accessName(cpu), grant });
     }
   }
 }

@@ -340,14 +340,14 @@ function parseTokens(tokens: Token[], lineLength: number): Command {
     }
     case 'sysctl': {
       c.oneOf('a sysctl', ['perf_user_access'] as const);
-      const value = Number(c.oneOf('a value', ['0', '1'] as const)) as 0 | 1;
+      const value = Number(c.oneOf('a value', ['0', '1'] as const));
       c.end('');
-      return { kind: 'sysctl', value };
+      return { kind: 'knob', knob: 'perf_user_access', value };
     }
     case 'rdpmc': {
-      const value = Number(c.oneOf('a mode', ['0', '1', '2'] as const)) as 0 | 1 | 2;
+      const value = Number(c.oneOf('a mode', ['0', '1', '2'] as const));
       c.end('');
-      return { kind: 'rdpmc', value };
+      return { kind: 'knob', knob: 'rdpmc', value };
     }
     case 'fault': {
       const name = c.oneOf<FaultName>('a fault', faultNames);

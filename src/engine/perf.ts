@@ -7,12 +7,13 @@
  * out at a context switch (`perf_event_task_sched_in/out`).
  */
 import { maskOf, u64 } from './bits.js';
-import { designOf } from './designs/index.js';
+import type { KernelEvent } from './events.js';
+import { designOf } from './designs/design.js';
 import { sendCpu } from './lifecycle.js';
-import { logEvent } from './log.js';
+import { logEvent, logNote } from './log.js';
 import { engineStats } from './stats.js';
-import { readEventCounter, writeEventCounter } from './pmu.js';
-import { type Counter, type Cpu, type PerfEvent, type Task, type World, counterOf, cycleCounterId } from './world.js';
+import { counterOf, cycleCounterId, readEventCounter, writeEventCounter } from './pmu.js';
+import type { Counter, Cpu, PerfEvent, Task, World } from './world.js';
 
 /** The event's counter width as perf sees it: max_period = 2^w - 1. */
 export function eventWidth(world: World, ev: PerfEvent): 32 | 64 {
@@ -96,13 +97,13 @@ export function counterName(id: number): string {
 export function addEvent(world: World, cpu: Cpu, ev: PerfEvent): boolean {
   const refused = designOf(world).addError(world, cpu, ev);
   if (refused) {
-    logEvent(world, cpu.id, 'hook', `armpmu_add of event ${ownerName(ev)} (${ev.type}${ev.is64 ? ', 64-bit' : ''}): -${refused}, inactive`);
+    logNote(world, cpu.id, 'hook', `armpmu_add of event ${ownerName(ev)} (${ev.type}${ev.is64 ? ', 64-bit' : ''}): -${refused}, inactive`);
     updatePage(world, ev);
     return false;
   }
   const got = allocate(world, cpu, ev);
   if (got === null) {
-    logEvent(world, cpu.id, 'hook', `event ${ownerName(ev)} (${ev.type}) gets no counter: inactive, index 0`);
+    logNote(world, cpu.id, 'hook', `event ${ownerName(ev)} (${ev.type}) gets no counter: inactive, index 0`);
     updatePage(world, ev);
     return false;
   }
@@ -137,7 +138,7 @@ export function removeEvent(world: World, ev: PerfEvent): void {
 /** The events of a task's perf context (task-bound events it owns). */
 export function taskEvents(world: World, task: Task): PerfEvent[] {
   const list: PerfEvent[] = [];
-  for (const id of task.fds.values()) {
+  for (const { event: id } of task.fds) {
     const ev = world.events.get(id);
     if (ev) list.push(ev);
   }
@@ -172,8 +173,16 @@ export function schedIn(world: World, cpu: Cpu, task: Task | null): void {
   if (task) for (const ev of taskEvents(world, task)) addEvent(world, cpu, ev);
 }
 
-/** `armv8pmu_handle_irq`: stop, fold each overflowed event, preset it, publish, start. */
-export function handlePmuIrq(world: World, cpu: Cpu): void {
+/** The log event of one overflow the handler folds (`count` is the event's count after it). */
+export function overflowEvent(counterId: number, ev: PerfEvent, count: bigint): KernelEvent & { kind: 'overflow' } {
+  return { kind: 'overflow', what: 'overflow', counter: counterName(counterId), event: ownerName(ev), count };
+}
+
+/**
+ * `armv8pmu_handle_irq`: stop, fold each overflowed event, preset it, publish, start. `enable`
+ * is `armpmu_enable` (overflow.ts passes one that watches whether it changed anything).
+ */
+export function handlePmuIrq(world: World, cpu: Cpu, enable: (world: World, cpu: Cpu) => void = pmuEnable): void {
   engineStats.pmuInterrupts++;
   sendCpu(cpu, { type: 'cpu.irq' });
   const flagged = [cpu.cycleCounter, ...cpu.counters].filter((c) => c.overflow);
@@ -185,9 +194,9 @@ export function handlePmuIrq(world: World, cpu: Cpu): void {
     updateEvent(world, cpu, ev);
     setPeriod(world, cpu, ev);
     updatePage(world, ev);
-    logEvent(world, cpu.id, 'overflow', `${counterName(c.id)} overflow: event ${ownerName(ev)} count ${ev.count}, preset again`);
+    logEvent(world, cpu.id, overflowEvent(c.id, ev, ev.count));
   }
-  pmuEnable(world, cpu);
+  enable(world, cpu);
   sendCpu(cpu, { type: 'cpu.eret' });
 }
 

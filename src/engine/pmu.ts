@@ -1,11 +1,19 @@
 /**
  * The PMU hardware of one CPU while a task runs: event counters and the cycle counter count,
  * wrap, chain and set overflow flags (PMOVSSET_EL0); an enabled overflow raises the PMU
- * interrupt. Time advances from one wrap to the next, so running 2^40 cycles costs as much as
- * the overflows it causes, not the cycles.
+ * interrupt. `runCycles` advances time from one wrap to the next, so it costs as much as the
+ * overflows it causes: it is the reference, and overflow.ts takes spans with many wraps in
+ * closed form, leaving the same world.
  */
 import { maskOf } from './bits.js';
 import type { Counter, Cpu, PerfEvent, Task, World } from './world.js';
+
+/** The hardware id of the cycle counter: PMSELR_EL0.SEL = 31 selects it. */
+export const cycleCounterId = 31;
+
+export function counterOf(cpu: Cpu, id: number): Counter {
+  return id === cycleCounterId ? cpu.cycleCounter : cpu.counters[id]!;
+}
 
 /** Instructions a task has retired after `cycles` cycles of its life (its fixed rate). */
 export function instructionsAt(task: Task, cycles: bigint): bigint {
@@ -52,6 +60,42 @@ function addEvents(cpu: Cpu, counter: Counter, events: bigint): void {
  * Run `cycles` cycles of `task` at EL0 on `cpu`. `onIrq` is the PMU interrupt handler, called
  * at the instant an interrupt-enabled counter overflows.
  */
+const wrapAt32 = 1n << 32n;
+const wrapAt64 = 1n << 64n;
+
+/**
+ * The common case of `runCycles`, in one step: when no counting counter reaches its wrap in
+ * `cycles` (and no interrupt is pending), add what each counted and return true; otherwise
+ * change nothing and return false. Instructions are worked out once for all counters.
+ */
+export function runWithoutWrap(world: World, cpu: Cpu, task: Task, cycles: bigint): boolean {
+  if (irqPending(cpu)) return false;
+  let instructions = -1n;
+  for (let i = -1; i < cpu.counters.length; i++) {
+    const c = i < 0 ? cpu.cycleCounter : cpu.counters[i]!;
+    if (!c.enabled || c.counts === null || c.counts === 'chain') continue;
+    if (c.counts === 'instructions' && instructions < 0n) {
+      instructions = instructionsAt(task, task.cyclesRun + cycles) - instructionsAt(task, task.cyclesRun);
+    }
+    const events = c.counts === 'cycles' ? cycles : instructions;
+    if (c.value + events >= (c.width === 32 ? wrapAt32 : wrapAt64)) return false;
+  }
+  for (let i = -1; i < cpu.counters.length; i++) {
+    const c = i < 0 ? cpu.cycleCounter : cpu.counters[i]!;
+    if (!c.enabled || c.counts === null || c.counts === 'chain') continue;
+    const events = c.counts === 'cycles' ? cycles : instructions;
+    if (events === 0n) continue;
+    c.value += events;
+    if (c.event !== null) {
+      const ev = world.events.get(c.event);
+      if (ev) ev.trueCount += events;
+    }
+  }
+  task.cyclesRun += cycles;
+  cpu.cycles += cycles;
+  return true;
+}
+
 export function runCycles(world: World, cpu: Cpu, task: Task, cycles: bigint, onIrq: (cpu: Cpu) => void): void {
   let left = cycles;
   while (left > 0n) {

@@ -7,16 +7,16 @@
  */
 import { maskOf, signExtend, u64 } from './bits.js';
 import type { Reg } from './command.js';
-import { designOf } from './designs/index.js';
+import { designOf } from './designs/design.js';
 import { taskArch } from './lifecycle.js';
 import { readStepCycles, readTriesMax } from './limits.js';
-import { logEvent } from './log.js';
-import { recordFinding } from './monitor.js';
-import { counterName, handlePmuIrq, readCount } from './perf.js';
-import { runCycles } from './pmu.js';
+import { emitFact, logEvent, logNote } from './log.js';
+import { advance } from './overflow.js';
+import { readCount } from './perf.js';
+import { counterOf, cycleCounterId } from './pmu.js';
 import { contextSwitch, ensureRunning } from './sched.js';
 import { writePmselr } from './sysreg.js';
-import { type Cpu, type PerfEvent, type Task, type World, counterOf, cycleCounterId } from './world.js';
+import type { Cpu, PerfEvent, Task, World } from './world.js';
 import { enterSyscall, leaveSyscall } from './syscalls.js';
 
 export type ReadResult =
@@ -24,36 +24,21 @@ export type ReadResult =
   | { kind: 'sigill'; tries: number }
   | { kind: 'fallback'; value: bigint; why: string };
 
-function regName(reg: Reg): string {
-  return reg.kind === 'pmccntr' ? 'PMCCNTR_EL0' : reg.kind === 'pmselr' ? 'PMSELR_EL0' : `PMEVCNTR${reg.n}_EL0`;
-}
-
-function trap(world: World, cpu: Cpu, task: Task, reg: Reg, access: string): void {
-  const design = designOf(world);
+function trap(world: World, cpu: Cpu, task: Task, reg: Reg, access: 'read' | 'write'): void {
   task.sigills++;
   const ec = taskArch(task) === 'aarch32' ? '0x03 (CP15 MRC)' : '0x18';
-  logEvent(world, cpu.id, 'sigill', `task ${task.pid} ${access} of ${regName(reg)} trapped (EC ${ec}, access ${design.accessName(cpu)}): SIGILL`);
-  if (design.promises(world, cpu, task, reg)) {
-    recordFinding(world, 'access/denied', cpu.id, task.pid,
-      `task ${task.pid} got SIGILL on ${regName(reg)}, which design ${design.name} promised it could read`);
+  logEvent(world, cpu.id, { kind: 'sigill', what: 'trap', pid: task.pid, access, reg, ec, regs: designOf(world).accessName(cpu) });
+}
+
+/** What an EL0 read of a register sees, with whose value it is: the fact the monitor judges. */
+function registerRead(cpu: Cpu, task: Task, reg: Reg) {
+  if (reg.kind === 'pmselr') {
+    return { kind: 'read', what: 'register', pid: task.pid, reg, value: BigInt(cpu.pmselr), pmselrWriter: cpu.pmselrWriter, owner: null, live: false } as const;
   }
-}
-
-function counterRegOf(world: World, cpu: Cpu, reg: Reg): number | null {
-  if (reg.kind === 'pmccntr') return cycleCounterId;
-  if (reg.kind === 'pmevcntr') return reg.n < world.config.counters ? reg.n : null;
-  return null;
-}
-
-/** A counter read at EL0: a finding when the value belongs to another task's event. */
-function checkCounterLeak(world: World, cpu: Cpu, task: Task, id: number): void {
-  const c = counterOf(cpu, id);
+  const c = counterOf(cpu, reg.kind === 'pmccntr' ? cycleCounterId : reg.n);
   const live = c.event !== null;
   const owner = live || c.value !== 0n ? c.lastOwner : null;
-  if (owner === null || owner.pid === task.pid) return;
-  const whose = owner.pid === null ? `per-CPU event ${owner.label}` : `event ${owner.label} of task ${owner.pid}`;
-  recordFinding(world, 'leak/counter', cpu.id, task.pid,
-    `task ${task.pid} read ${counterName(id)} on CPU ${cpu.id}: ${live ? 'the live count of' : 'a value left by'} ${whose}`);
+  return { kind: 'read', what: 'register', pid: task.pid, reg, value: c.value, pmselrWriter: null, owner, live } as const;
 }
 
 function mayAccess(world: World, cpu: Cpu, reg: Reg): boolean {
@@ -67,19 +52,9 @@ export function mrs(world: World, task: Task, reg: Reg): string[] {
     trap(world, cpu, task, reg, 'read');
     return [`SIGILL`];
   }
-  if (reg.kind === 'pmselr') {
-    if (cpu.pmselrWriter !== null && cpu.pmselrWriter !== task.pid) {
-      recordFinding(world, 'leak/pmselr', cpu.id, task.pid,
-        `task ${task.pid} read PMSELR_EL0 = ${cpu.pmselr} on CPU ${cpu.id}, written by task ${cpu.pmselrWriter}`);
-    }
-    logEvent(world, cpu.id, 'read', `task ${task.pid} reads PMSELR_EL0 = ${cpu.pmselr}`);
-    return [`${cpu.pmselr}`];
-  }
-  const id = counterRegOf(world, cpu, reg)!;
-  const value = counterOf(cpu, id).value;
-  checkCounterLeak(world, cpu, task, id);
-  logEvent(world, cpu.id, 'read', `task ${task.pid} reads ${regName(reg)} = ${value}`);
-  return [`${value}`];
+  const read = registerRead(cpu, task, reg);
+  logEvent(world, cpu.id, read);
+  return [`${read.value}`];
 }
 
 /** `msr pmselr_el0, Xt` at EL0. */
@@ -95,14 +70,14 @@ export function msrPmselr(world: World, task: Task, value: number): string[] {
 }
 
 function elapse(world: World, cpu: Cpu, task: Task): void {
-  runCycles(world, cpu, task, readStepCycles, (c) => handlePmuIrq(world, c));
+  advance(world, cpu, task, readStepCycles);
 }
 
 function fallback(world: World, task: Task, ev: PerfEvent, why: string): ReadResult {
   enterSyscall(world, task, 'read');
   const value = readCount(world, ev);
   leaveSyscall(world, task);
-  logEvent(world, task.cpu, 'read', `task ${task.pid} falls back to read(): ${value} (${why})`);
+  logEvent(world, task.cpu, { kind: 'read', what: 'fallback', pid: task.pid, value, why });
   return { kind: 'fallback', value, why };
 }
 
@@ -113,11 +88,11 @@ function fallback(world: World, task: Task, ev: PerfEvent, why: string): ReadRes
 function preemptReader(world: World, cpu: Cpu, task: Task): void {
   const other = cpu.runqueue[0];
   if (other === undefined) {
-    logEvent(world, cpu.id, 'sched', `task ${task.pid} preempted inside its read, but nothing else is runnable on CPU ${cpu.id}`);
+    logNote(world, cpu.id, 'sched', `task ${task.pid} preempted inside its read, but nothing else is runnable on CPU ${cpu.id}`);
     return;
   }
   contextSwitch(world, cpu, other, { requeuePrev: true, reason: `task ${task.pid} preempted inside its read (fault preempt-in-read)` });
-  runCycles(world, cpu, world.tasks.get(other)!, world.config.cyclesPerTick, (c) => handlePmuIrq(world, c));
+  advance(world, cpu, world.tasks.get(other)!, world.config.cyclesPerTick);
   ensureRunning(world, task, `task ${task.pid} resumes its read`);
 }
 
@@ -141,22 +116,19 @@ export function readSelf(world: World, task: Task, ev: PerfEvent): ReadResult {
       trap(world, cpu, task, reg, 'read');
       return { kind: 'sigill', tries };
     }
-    checkCounterLeak(world, cpu, task, id);
-    const raw = counterOf(cpu, id).value;
+    const read = registerRead(cpu, task, reg);
+    emitFact(world, cpu.id, read);
+    const raw = read.value;
     const truth = ev.trueCount;
     const signed = u64(offset + signExtend(raw, width));
     const zeroExtended = u64(offset + (raw & maskOf(width)));
     elapse(world, cpu, task);
     if (page.lock !== seq) {
-      logEvent(world, cpu.id, 'read', `task ${task.pid} read of fd ${ev.fd}: page lock moved ${seq} -> ${page.lock}, retry`);
+      logEvent(world, cpu.id, { kind: 'read', what: 'retry', pid: task.pid, fd: ev.fd, from: seq, to: page.lock });
       continue;
     }
     const value = zeroExtend ? zeroExtended : signed;
-    logEvent(world, cpu.id, 'read', `task ${task.pid} reads fd ${ev.fd} at EL0: ${value} (${tries} ${tries === 1 ? 'try' : 'tries'})`);
-    if (value !== truth) {
-      recordFinding(world, 'read/wrong-count', cpu.id, task.pid,
-        `task ${task.pid} read ${value} from fd ${ev.fd}, but the event counted ${truth}`);
-    }
+    logEvent(world, cpu.id, { kind: 'read', what: 'value', pid: task.pid, fd: ev.fd, value, tries, truth });
     return { kind: 'value', value, tries, zeroExtended, truth };
   }
   return fallback(world, task, ev, `the page kept changing for ${readTriesMax} tries`);

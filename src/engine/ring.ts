@@ -31,10 +31,14 @@ export function ringEntries<T>(ring: Ring<T>): T[] {
   return ring.start === 0 ? ring.items.slice() : [...ring.items.slice(ring.start), ...ring.items.slice(0, ring.start)];
 }
 
-/** The newest `n`, oldest first. */
+/** The newest `n` (at most all kept), oldest first; costs O(n), not O(capacity). */
 export function ringLast<T>(ring: Ring<T>, n: number): T[] {
-  const all = ringEntries(ring);
-  return all.slice(Math.max(0, all.length - n));
+  const len = ring.items.length;
+  const k = Math.max(0, Math.min(n, len));
+  const out = new Array<T>(k);
+  // The newest entry sits just before `start` (or at the end while the ring is not full).
+  for (let i = 0; i < k; i++) out[i] = ring.items[(ring.start + len - k + i) % len]!;
+  return out;
 }
 
 /** The entries pushed since the ring's total was `totalBefore` (those still kept). */
@@ -44,4 +48,14 @@ export function ringSince<T>(ring: Ring<T>, totalBefore: number): T[] {
 
 export function copyRing<T>(ring: Ring<T>): Ring<T> {
   return { capacity: ring.capacity, items: ring.items.slice(), start: ring.start, total: ring.total };
+}
+
+/**
+ * Count `total` pushes of which only the newest are given (oldest first): all of them, or at
+ * least `capacity`, so the ring ends as if every one had been pushed.
+ */
+export function ringPushNewest<T>(ring: Ring<T>, total: number, newest: T[]): void {
+  if (newest.length < Math.min(total, ring.capacity)) throw new Error('engine bug: too few of the newest items for the ring');
+  ring.total += total - newest.length;
+  for (const item of newest) ringPush(ring, item);
 }

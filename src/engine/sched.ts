@@ -5,7 +5,7 @@
  * `__switch_mm`, where the v4 design hooks in; the idle task keeps the last mm, lazy TLB), then
  * perf schedules the incoming task's events in and re-enables the PMU (`armpmu_enable`).
  */
-import { designOf } from './designs/index.js';
+import { designOf } from './designs/design.js';
 import { cpuMode, sendCpu, sendTask, taskHas, taskState } from './lifecycle.js';
 import { logEvent } from './log.js';
 import { pmuEnable, schedIn, schedOut } from './perf.js';
@@ -49,8 +49,11 @@ export function contextSwitch(world: World, cpu: Cpu, nextPid: number | null, op
   }
   cpu.current = next?.pid ?? null;
   cpu.sliceLeft = world.config.sliceTicks;
-  logEvent(world, cpu.id, 'switch',
-    `switch ${prev ? `${prev.pid} (${prev.name})` : 'idle'} -> ${next ? `${next.pid} (${next.name}, mm ${next.mm})` : 'idle'}: ${opts.reason}`);
+  logEvent(world, cpu.id, {
+    kind: 'switch', what: 'switch', reason: opts.reason,
+    from: prev ? { pid: prev.pid, name: prev.name } : null,
+    to: next ? { pid: next.pid, name: next.name, mm: next.mm } : null,
+  });
   schedIn(world, cpu, next ?? null);
   pmuEnable(world, cpu);
   const mode = cpuMode(cpu);

@@ -3,7 +3,8 @@
  * `pmuplay 1 seed=… cpus=… …` names the format version and the world's configuration, so a
  * recording replays into the same world. A script is checked whole before any line runs.
  */
-import { type Command, type DesignName, designNames } from './command.js';
+import type { Command } from './command.js';
+import { type DesignName, designNames } from './designs/index.js';
 import { countersMax, cpusMax } from './limits.js';
 import { parseCommand, parseUint } from './parse.js';
 import { type Config, defaultConfig } from './world.js';

@@ -6,7 +6,8 @@ import type { Command } from './command.js';
 import { stateHash, stateParts } from './hash.js';
 import { formatCommand } from './format.js';
 import { parseCommand } from './parse.js';
-import { formatHeader } from './script.js';
+import { type ScriptLine, formatHeader } from './script.js';
+import type { Timeline } from './timeline.js';
 import { type StepResult, applyCommand } from './step.js';
 import { type Config, type World, createWorld, defaultConfig } from './world.js';
 
@@ -55,4 +56,24 @@ export function recordCommands(config: Config, commands: Command[], every: numbe
   }
   if (since > 0) lines.push(checkpointLine(world));
   return lines.join('\n') + '\n';
+}
+
+/** One line of a script as played: the line, and what the step did. */
+export interface ScriptStep {
+  line: ScriptLine;
+  result: StepResult;
+}
+
+/**
+ * The one way a script is played (headless runs, `--policy all`): each line applied through
+ * the session's timeline in order, until one is rejected. `skip` leaves lines out (a forced
+ * design steps over the script's own `policy` lines).
+ */
+export function* playScript(timeline: Timeline, lines: readonly ScriptLine[], skip?: (c: Command) => boolean): Generator<ScriptStep> {
+  for (const line of lines) {
+    if (skip?.(line.command)) continue;
+    const result = timeline.apply(line.command);
+    yield { line, result };
+    if (!result.ok) return;
+  }
 }

@@ -16,6 +16,7 @@ function copyCpu(cpu: Cpu): Cpu {
   return {
     ...cpu,
     runqueue: cpu.runqueue.slice(),
+    design: { ...cpu.design },
     cycleCounter: copyCounter(cpu.cycleCounter),
     counters: cpu.counters.map(copyCounter),
     pendingIpis: cpu.pendingIpis.slice(),
@@ -24,11 +25,11 @@ function copyCpu(cpu: Cpu): Cpu {
 }
 
 function copyTask(task: Task): Task {
-  return { ...task, fds: new Map(task.fds) };
+  return { ...task, fds: task.fds.slice() };
 }
 
 function copyMm(mm: Mm): Mm {
-  return { ...mm, mappings: mm.mappings.slice(), cpumask: mm.cpumask.slice() };
+  return { ...mm, mappings: mm.mappings.slice(), cpumask: mm.cpumask.slice(), design: { ...mm.design } };
 }
 
 function copyEvent(ev: PerfEvent): PerfEvent {
@@ -53,6 +54,7 @@ export function copyWorld(world: World): World {
     cpuFds: new Map(world.cpuFds),
     calls: copyMap(world.calls, (c) => ({ ...c, waitingOn: c.waitingOn.slice() })),
     faults: new Set(world.faults),
+    knobs: { ...world.knobs },
     log: copyRing(world.log),
     findings: copyRing(world.findings),
     findingCounts: new Map(world.findingCounts),

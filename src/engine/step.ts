@@ -6,21 +6,21 @@
  */
 import { type Command, type DesignName, findingCodes } from './command.js';
 import { designOf } from './designs/index.js';
+import { type KnobName, knobs } from './knobs.js';
 import { hex } from './bits.js';
 import { describePart, stateHash, stateParts } from './hash.js';
 import { deliverOne } from './ipi.js';
-import { cpuMode } from './lifecycle.js';
-import { logEvent } from './log.js';
+import { logNote } from './log.js';
 import { scanAccess } from './monitor.js';
-import { handlePmuIrq } from './perf.js';
-import { runCycles } from './pmu.js';
+import { type SpanContext, runCpus } from './overflow.js';
 import { type ReadResult, mrs, msrPmselr, readSelf } from './read-protocol.js';
 import { type Rejection, eventOf, validate } from './validate.js';
 import { ensureRunning, schedulerTick } from './sched.js';
+import { runTicks } from './tick-batch.js';
 import { closeCpuEvent, closeTaskEvent, execTask, exitTask, mmapEvent, munmapEvent, openCpuEvent, openTaskEvent, settleKernel } from './syscalls.js';
 import { forceSwitch, migrate, sleep, spawn, thread, wake } from './tasks.js';
 import { userenrName } from './sysreg.js';
-import type { World } from './world.js';
+import { type Finding, type LogEntry, type World, bootKnobs } from './world.js';
 import { ringLast } from './ring.js';
 
 /** An `expect` or `checkpoint` outcome. */
@@ -29,16 +29,14 @@ export interface Check {
   text: string;
 }
 
-export type StepResult = { ok: true; lines: string[]; check?: Check } | { ok: false; rejection: Rejection };
-
-/** Run every CPU that has a task at EL0 for `cycles` cycles. */
-function runAll(world: World, cycles: bigint): void {
-  for (const cpu of world.cpus) {
-    const task = cpu.current === null ? undefined : world.tasks.get(cpu.current);
-    if (!task || cpuMode(cpu) !== 'el0') continue;
-    runCycles(world, cpu, task, cycles, (c) => handlePmuIrq(world, c));
-  }
-}
+/**
+ * What a step did, as data: the command's own output (`lines`: a pid, an fd, a value), every
+ * kernel event it caused and the findings among them, oldest first. A step that logs more
+ * than the log keeps (limits.ts) returns the newest, and says how many it dropped.
+ */
+export type StepResult =
+  | { ok: true; lines: string[]; events: LogEntry[]; findings: Finding[]; dropped: number; check?: Check }
+  | { ok: false; rejection: Rejection };
 
 function settle(world: World): string[] {
   const lines: string[] = [];
@@ -51,16 +49,17 @@ function settle(world: World): string[] {
   return lines;
 }
 
+/** One scheduler tick: every CPU runs its task for cycles-per-tick cycles, then slices run down. */
+function oneTick(world: World, ctx?: SpanContext): string[] {
+  world.tick++;
+  runCpus(world, world.config.cyclesPerTick, ctx);
+  for (const cpu of world.cpus) schedulerTick(world, cpu);
+  return settle(world);
+}
+
 function tick(world: World, n: number): string[] {
-  const lines: string[] = [];
-  for (let i = 0; i < n; i++) {
-    // `tick N` is N steps, so it leaves the same world as N single ticks.
-    if (i > 0) world.step++;
-    world.tick++;
-    runAll(world, world.config.cyclesPerTick);
-    for (const cpu of world.cpus) schedulerTick(world, cpu);
-    lines.push(...settle(world));
-  }
+  // `tick N` is N steps, so it leaves the same world as N single ticks (runTicks counts them).
+  const lines = runTicks(world, n, (ctx) => oneTick(world, ctx));
   return [`tick ${world.tick}`, ...lines];
 }
 
@@ -83,8 +82,23 @@ function setPolicy(world: World, name: string): string[] {
   const design = name as DesignName;
   if (design === world.config.design) return [`design ${name}`];
   world.config = { ...world.config, design };
-  logEvent(world, null, 'info', `design ${name}: ${designOf(world).summary}`);
+  // No task or event exists yet (validate.ts): only the CPUs and the knobs hold design state.
+  const d = designOf(world);
+  for (const cpu of world.cpus) cpu.design = { ...d.cpuState };
+  const kept = world.knobs;
+  world.knobs = bootKnobs(d, world.config);
+  for (const k of d.knobs) if (kept[k] !== undefined) world.knobs[k] = kept[k];
+  logNote(world, null, 'info', `design ${name}: ${designOf(world).summary}`);
   return [`design ${name}`];
+}
+
+/** `sysctl perf_user_access V`, `rdpmc V`: one path for every knob; the design reacts. */
+function setKnob(world: World, name: KnobName, value: number): string[] {
+  const was = world.knobs[name]!;
+  world.knobs[name] = value;
+  logNote(world, null, 'info', `${knobs[name].title} ${was} -> ${value}`);
+  designOf(world).knobChanged?.(world, name, value, was);
+  return [`${knobs[name].title} = ${value}`];
 }
 
 function setFault(world: World, name: Command & { kind: 'fault' }): string[] {
@@ -101,7 +115,7 @@ function setFault(world: World, name: Command & { kind: 'fault' }): string[] {
       }
     }
   }
-  logEvent(world, null, 'info', `fault ${name.name} ${name.on ? 'on' : 'off'}`);
+  logNote(world, null, 'info', `fault ${name.name} ${name.on ? 'on' : 'off'}`);
   return [`fault ${name.name} ${name.on ? 'on' : 'off'}`];
 }
 
@@ -188,7 +202,7 @@ function apply(world: World, c: Command): { lines: string[]; check?: Check } {
     case 'tick':
       return { lines: tick(world, c.n) };
     case 'run':
-      runAll(world, c.cycles);
+      runCpus(world, c.cycles);
       return { lines: [`ran ${c.cycles} cycles`] };
     case 'ipi': {
       world.ipiMode = c.mode;
@@ -206,18 +220,14 @@ function apply(world: World, c: Command): { lines: string[]; check?: Check } {
     }
     case 'policy':
       return { lines: setPolicy(world, c.name) };
-    case 'sysctl': {
-      return { lines: designOf(world).setSysctl!(world, c.value) };
-    }
-    case 'rdpmc': {
-      return { lines: designOf(world).setRdpmc!(world, c.value) };
-    }
+    case 'knob':
+      return { lines: setKnob(world, c.knob, c.value) };
     case 'fault':
       return { lines: setFault(world, c) };
     case 'check':
       return { lines: findingsSummary(world) };
     case 'say':
-      logEvent(world, null, 'say', c.text);
+      logNote(world, null, 'say', c.text);
       return { lines: [c.text] };
     case 'pause':
       return { lines: [] };
@@ -251,9 +261,18 @@ export function isObserving(c: Command): boolean {
 export function applyCommand(world: World, c: Command): StepResult {
   const refused = validate(world, c);
   if (refused) return { ok: false, rejection: refused };
+  const logBefore = world.log.total;
+  const findingsBefore = world.findings.total;
   const looks = observing.has(c.kind);
   if (!looks) world.step++;
   const { lines, check } = apply(world, c);
   const settled = c.kind === 'tick' || looks ? [] : settle(world);
-  return check ? { ok: true, lines: [...lines, ...settled], check } : { ok: true, lines: [...lines, ...settled] };
+  const logged = world.log.total - logBefore;
+  const events = ringLast(world.log, logged);
+  const result: StepResult = {
+    ok: true, lines: settled.length === 0 ? lines : [...lines, ...settled], events,
+    findings: ringLast(world.findings, world.findings.total - findingsBefore), dropped: logged - events.length,
+  };
+  if (check) result.check = check;
+  return result;
 }

@@ -7,10 +7,10 @@
  * the task until the last one is taken, then finishes.
  */
 import type { EventType } from './command.js';
-import { designOf } from './designs/index.js';
+import { designOf } from './designs/design.js';
 import { blockOnIpis, waitsForIpis } from './ipi.js';
 import { cpuMode, mmContext, sendCpu, sendMm, sendTask, taskState } from './lifecycle.js';
-import { logEvent } from './log.js';
+import { logEvent, logNote } from './log.js';
 import { addEvent, pmuEnable, removeEvent } from './perf.js';
 import { detach, enqueue, ensureRunning, loadMm, switchAway } from './sched.js';
 import { reapMmIfUnused, reapTask } from './reap.js';
@@ -42,9 +42,9 @@ export function leaveSyscall(world: World, task: Task): void {
   sendCpu(world.cpus[task.cpu]!, { type: 'cpu.sysret' });
 }
 
-function lowestFreeFd(fds: Map<number, number>): number {
+function lowestFreeFd(taken: number[]): number {
   let fd = firstFd;
-  while (fds.has(fd)) fd++;
+  while (taken.includes(fd)) fd++;
   return fd;
 }
 
@@ -61,22 +61,22 @@ export function newEvent(world: World, owner: number | null, boundCpu: number | 
 export function openTaskEvent(world: World, pid: number, type: EventType, user: boolean, is64: boolean): string[] {
   const task = world.tasks.get(pid)!;
   enterSyscall(world, task, 'perf_event_open');
-  const fd = lowestFreeFd(task.fds);
+  const fd = lowestFreeFd(task.fds.map((e) => e.fd));
   const ev = newEvent(world, task.pid, null, fd, type, user, is64);
   const errno = designOf(world).open(world, ev);
   if (errno) {
     world.nextEvent--;
     leaveSyscall(world, task);
-    logEvent(world, task.cpu, 'syscall', `perf_event_open by task ${pid} returns -${errno}`);
+    logEvent(world, task.cpu, { kind: 'syscall', what: 'open', pid, cpuBound: null, type, fd, readable: false, errno });
     return [`open: -${errno}`];
   }
   world.events.set(ev.id, ev);
-  task.fds.set(fd, ev.id);
+  task.fds.push({ fd, event: ev.id });
   const cpu = world.cpus[task.cpu]!;
   const counting = addEvent(world, cpu, ev);
   pmuEnable(world, cpu);
   leaveSyscall(world, task);
-  logEvent(world, task.cpu, 'syscall', `perf_event_open(${type}) by task ${pid} = fd ${fd}${ev.readable ? ', user-readable' : ''}`);
+  logEvent(world, task.cpu, { kind: 'syscall', what: 'open', pid, cpuBound: null, type, fd, readable: ev.readable, errno: null });
   // The open succeeds even when the add fails: perf_install_in_context does not return it.
   return [counting ? `fd ${fd}` : `fd ${fd} (not counting yet: no counter for it on CPU ${cpu.id})`];
 }
@@ -91,8 +91,8 @@ function freeEvent(world: World, ev: PerfEvent): void {
   const where = ev.activeCpu ?? (owner && world.cpus[owner.cpu]!.current === owner.pid ? owner.cpu : null);
   removeEvent(world, ev);
   world.events.delete(ev.id);
-  if (ev.owner !== null) owner?.fds.delete(ev.fd);
-  else world.cpuFds.delete(ev.fd);
+  if (ev.owner === null) world.cpuFds.delete(ev.fd);
+  else if (owner) owner.fds = owner.fds.filter((e) => e.fd !== ev.fd);
   if (ev.boundCpu !== null) {
     const bound = world.cpus[ev.boundCpu]!;
     bound.boundEvents = bound.boundEvents.filter((id) => id !== ev.id);
@@ -103,7 +103,7 @@ function freeEvent(world: World, ev: PerfEvent): void {
 /** `perf_event_open(attr, -1, cpu, ...)` by a system-wide tool outside the model. */
 export function openCpuEvent(world: World, cpuId: number, type: EventType, user: boolean, is64: boolean): string[] {
   const cpu = world.cpus[cpuId]!;
-  const fd = lowestFreeFd(world.cpuFds);
+  const fd = lowestFreeFd([...world.cpuFds.keys()]);
   const ev = newEvent(world, null, cpu.id, fd, type, user, is64);
   const errno = designOf(world).open(world, ev);
   if (errno) {
@@ -115,7 +115,7 @@ export function openCpuEvent(world: World, cpuId: number, type: EventType, user:
   cpu.boundEvents.push(ev.id);
   addEvent(world, cpu, ev);
   pmuEnable(world, cpu);
-  logEvent(world, cpu.id, 'syscall', `perf_event_open(${type}, cpu ${cpuId}) = fd ${fd} (per-CPU)`);
+  logEvent(world, cpu.id, { kind: 'syscall', what: 'open', pid: null, cpuBound: cpuId, type, fd, readable: ev.readable, errno: null });
   return [`cpu fd ${fd}`];
 }
 
@@ -137,7 +137,7 @@ export function closeTaskEvent(world: World, pid: number, fd: number): string[] 
     line = `fd ${fd} closed`;
   }
   leaveSyscall(world, task);
-  logEvent(world, task.cpu, 'syscall', `close by task ${pid}: ${line}`);
+  logNote(world, task.cpu, 'syscall', `close by task ${pid}: ${line}`);
   return [line];
 }
 
@@ -145,7 +145,7 @@ export function closeTaskEvent(world: World, pid: number, fd: number): string[] 
 function endOrPark(world: World, task: Task, resume: Resume): string[] {
   if (cpuMode(world.cpus[task.cpu]!) === 'halted') {
     parkInKernel(world, task);
-    logEvent(world, task.cpu, 'oops', `task ${task.pid} never returns from ${resume.op}: its CPU halted under it`);
+    logNote(world, task.cpu, 'oops', `task ${task.pid} never returns from ${resume.op}: its CPU halted under it`);
     return [`CPU ${task.cpu} halted inside ${resume.op}: task ${task.pid} is stuck in the kernel`];
   }
   if (waitsForIpis(world, task.pid)) {
@@ -169,7 +169,7 @@ function finish(world: World, task: Task, resume: Resume): string[] {
       sendTask(task, { type: 'task.exec', arch: resume.arch });
       designOf(world).reconsider(world, world.cpus[task.cpu]!);
       leaveSyscall(world, task);
-      logEvent(world, task.cpu, 'syscall', `task ${task.pid} now runs an ${resume.arch === 'aarch32' ? 'AArch32' : 'AArch64'} program in mm ${task.mm}`);
+      logNote(world, task.cpu, 'syscall', `task ${task.pid} now runs an ${resume.arch === 'aarch32' ? 'AArch32' : 'AArch64'} program in mm ${task.mm}`);
       return [`task ${task.pid} runs ${resume.arch} in mm ${task.mm}`];
     }
     case 'exit': {
@@ -188,22 +188,22 @@ function unlockMm(world: World, mm: Mm): void {
   if (next === null) return;
   const waiter = world.tasks.get(next)!;
   sendTask(waiter, { type: 'task.unblock' });
-  logEvent(world, waiter.cpu, 'sched', `task ${waiter.pid} gets mmap_lock of mm ${mm.id} and wakes`);
+  logNote(world, waiter.cpu, 'sched', `task ${waiter.pid} gets mmap_lock of mm ${mm.id} and wakes`);
   enqueue(world, waiter, `task ${waiter.pid} woken by up_write`);
 }
 
 /** The mapping work itself, with the lock held (or skipped by the fault). */
 function mapLocked(world: World, task: Task, op: Deferred, unlock: boolean): string[] {
-  const ev = world.events.get(task.fds.get(op.fd) ?? -1);
+  const ev = eventOf(world, task.pid, op.fd);
   const mm = world.mms.get(task.mm)!;
   const design = designOf(world);
   if (ev && op.op === 'mmap') {
     ev.mappedIn = mm.id;
     mm.mappings.push(ev.id);
-    logEvent(world, task.cpu, 'syscall', `mmap by task ${task.pid}: user page of fd ${op.fd} mapped in mm ${mm.id}`);
+    logNote(world, task.cpu, 'syscall', `mmap by task ${task.pid}: user page of fd ${op.fd} mapped in mm ${mm.id}`);
     design.mapped(world, ev, mm, task);
   } else if (ev && op.op === 'munmap') {
-    logEvent(world, task.cpu, 'syscall', `munmap by task ${task.pid}: user page of fd ${op.fd} unmapped from mm ${mm.id}`);
+    logNote(world, task.cpu, 'syscall', `munmap by task ${task.pid}: user page of fd ${op.fd} unmapped from mm ${mm.id}`);
     unmapOne(world, mm, ev, task);
   }
   return endOrPark(world, task, { op: op.op, fd: op.fd, unlock });
@@ -221,7 +221,7 @@ function unmapOne(world: World, mm: Mm, ev: PerfEvent, caller: Task): void {
 function withMmapLock(world: World, task: Task, op: Deferred): string[] {
   const mm = world.mms.get(task.mm)!;
   if (world.faults.has('mmap-lock-skip')) {
-    logEvent(world, task.cpu, 'syscall', `${op.op} by task ${task.pid} skips mmap_lock (fault mmap-lock-skip)`);
+    logNote(world, task.cpu, 'syscall', `${op.op} by task ${task.pid} skips mmap_lock (fault mmap-lock-skip)`);
     return mapLocked(world, task, op, false);
   }
   const holder = mmContext(mm).lockHolder;
@@ -258,13 +258,13 @@ function dropMmUser(world: World, mm: Mm, caller: Task): void {
     if (ev) unmapOne(world, mm, ev, caller);
   }
   sendMm(mm, { type: 'mm.release' });
-  logEvent(world, caller.cpu, 'info', `mm ${mm.id} has no users left: released`);
+  logNote(world, caller.cpu, 'info', `mm ${mm.id} has no users left: released`);
   reapMmIfUnused(world, mm);
 }
 
 /** `perf_event_exit_task`: the task's events stop; a mapped one lives on until munmap. */
 function exitTaskEvents(world: World, task: Task): void {
-  for (const id of [...task.fds.values()]) {
+  for (const { event: id } of task.fds.slice()) {
     const ev = world.events.get(id);
     if (!ev) continue;
     if (ev.mappedIn !== null) {
@@ -289,7 +289,7 @@ function killThread(world: World, victim: Task, killer: Task): void {
   sendTask(victim, { type: 'task.exit' });
   world.mms.get(victim.mm)!.users--;
   reapTask(world, victim);
-  logEvent(world, victim.cpu, 'sched', `task ${victim.pid} killed: its process called exec`);
+  logNote(world, victim.cpu, 'sched', `task ${victim.pid} killed: its process called exec`);
 }
 
 export function execTask(world: World, pid: number, arch: 'aarch64' | 'aarch32'): string[] {
@@ -326,7 +326,7 @@ export function settleKernel(world: World): string[] {
     if (!task?.deferred || taskState(task) !== 'running') continue;
     const op = task.deferred;
     task.deferred = null;
-    logEvent(world, cpu.id, 'syscall', `task ${task.pid} resumes ${op.op} with mmap_lock held`);
+    logNote(world, cpu.id, 'syscall', `task ${task.pid} resumes ${op.op} with mmap_lock held`);
     lines.push(...mapLocked(world, task, op, true));
   }
   return lines;

@@ -4,14 +4,15 @@
  * new task starts at once on an idle CPU; otherwise it waits on a run queue.
  */
 import { cpuMode, initialMmLife, initialTaskLife, sendTask, taskArch, taskState } from './lifecycle.js';
+import { designOf } from './designs/design.js';
 import { ipcQuartersMax } from './limits.js';
-import { logEvent } from './log.js';
+import { logNote } from './log.js';
 import { nextInt } from './prng.js';
 import { contextSwitch, detach, enqueue, ensureRunning } from './sched.js';
 import type { Cpu, Mm, Task, World } from './world.js';
 
 export function createMm(world: World): Mm {
-  const mm: Mm = { id: world.nextMm++, life: initialMmLife(), users: 0, mappings: [], cpumask: [] };
+  const mm: Mm = { id: world.nextMm++, life: initialMmLife(), users: 0, mappings: [], cpumask: [], design: { ...designOf(world).mmState } };
   world.mms.set(mm.id, mm);
   return mm;
 }
@@ -31,7 +32,7 @@ function newTask(world: World, name: string, mm: Mm, arch: 'aarch64' | 'aarch32'
     mm: mm.id,
     life: initialTaskLife(arch),
     cpu: cpu.id,
-    fds: new Map(),
+    fds: [],
     ipcQuarters: nextInt(world.prng, 1, ipcQuartersMax),
     cyclesRun: 0n,
     resume: null,
@@ -47,7 +48,7 @@ export function spawn(world: World, name: string, aarch32: boolean, cpuId: numbe
   const cpu = cpuId === null ? pickCpu(world) : world.cpus[cpuId]!;
   const mm = createMm(world);
   const task = newTask(world, name, mm, aarch32 ? 'aarch32' : 'aarch64', cpu);
-  logEvent(world, cpu.id, 'sched', `spawn ${name}: task ${task.pid}, ${aarch32 ? 'AArch32' : 'AArch64'}, mm ${mm.id}, IPC ${task.ipcQuarters / 4}`);
+  logNote(world, cpu.id, 'sched', `spawn ${name}: task ${task.pid}, ${aarch32 ? 'AArch32' : 'AArch64'}, mm ${mm.id}, IPC ${task.ipcQuarters / 4}`);
   enqueue(world, task, `new task ${task.pid} starts`);
   return [`pid ${task.pid}`];
 }
@@ -58,7 +59,7 @@ export function thread(world: World, pid: number, cpuId: number | null): string[
   ensureRunning(world, parent, `clone by task ${pid}`);
   const mm = world.mms.get(parent.mm)!;
   const task = newTask(world, parent.name, mm, taskArch(parent), cpu);
-  logEvent(world, cpu.id, 'sched', `clone(CLONE_VM) by task ${pid}: thread ${task.pid} in mm ${mm.id}`);
+  logNote(world, cpu.id, 'sched', `clone(CLONE_VM) by task ${pid}: thread ${task.pid} in mm ${mm.id}`);
   enqueue(world, task, `new thread ${task.pid} starts`);
   return [`pid ${task.pid}`];
 }
@@ -70,7 +71,7 @@ export function migrate(world: World, pid: number, cpuId: number): string[] {
   const from = task.cpu;
   detach(world, task, `task ${pid} migrates to CPU ${cpuId}`);
   task.cpu = target.id;
-  logEvent(world, target.id, 'sched', `task ${pid} migrated from CPU ${from}`);
+  logNote(world, target.id, 'sched', `task ${pid} migrated from CPU ${from}`);
   if (taskState(task) === 'runnable') enqueue(world, task, `task ${pid} arrives from CPU ${from}`);
   return [`task ${pid} on CPU ${cpuId}`];
 }

@@ -81,3 +81,23 @@ describe('recordings', () => {
     expect(last.ok && last.check?.text).toMatch(/differs in CPU 1's counters \(values, owners, overflow flags\)$/);
   });
 });
+
+describe('a long session', () => {
+  it('keeps a run of ticks as one entry and steps back anywhere in it', () => {
+    const t = new Timeline(config, 16, 4);
+    t.apply({ kind: 'spawn', name: 'a', aarch32: false, cpu: 0 });
+    for (let i = 0; i < 1000; i++) t.apply({ kind: 'tick', n: 1 });
+    expect(t.position).toBe(1001);
+    expect(t.history().filter((c) => c.kind === 'tick')).toHaveLength(1000);
+    expect(t.snapshotCount).toBeLessThanOrEqual(5);
+    const twin = new Timeline(config);
+    twin.apply({ kind: 'spawn', name: 'a', aarch32: false, cpu: 0 });
+    for (let i = 0; i < 337; i++) twin.apply({ kind: 'tick', n: 1 });
+    t.apply({ kind: 'back', n: 663 });
+    expect(t.position).toBe(338);
+    expect(stateHash(t.world)).toBe(stateHash(twin.world));
+    t.apply({ kind: 'tick', n: 1 });
+    twin.apply({ kind: 'tick', n: 1 });
+    expect(stateHash(t.world)).toBe(stateHash(twin.world));
+  });
+});

@@ -5,9 +5,10 @@
  * one of the reasons below) and a sentence a person understands; the world is left as it was.
  * Nothing here changes the world.
  */
-import { type Command, designNames } from './command.js';
-import { designs } from './designs/index.js';
-import { cpuMode, taskHas, taskState } from './lifecycle.js';
+import type { Command } from './command.js';
+import { designNames, designs } from './designs/index.js';
+import { cpuMode, taskCan, taskHas, taskState } from './lifecycle.js';
+import { type KnobName, knobs } from './knobs.js';
 import { eventsMax, firstPid, tasksMax } from './limits.js';
 import { cpuBusy } from './sched.js';
 import type { PerfEvent, Task, World } from './world.js';
@@ -34,7 +35,6 @@ export const rejectionReasons = {
   'not-mapped': '`munmap` of an event not mapped in the task\'s mm',
   'no-such-counter': 'the PMU has no event counter with that number',
   unknown: 'no design has that name',
-  'not-built': 'the design is named but not built',
   'mid-session': 'the design can change only before the first spawn, open, IPI or grant',
   'not-in-design': 'the current design has no such knob',
   'no-timeline': '`back` outside a session with a history',
@@ -104,7 +104,7 @@ function actingTask(world: World, verb: string, pid: number): Rejection | null {
 
 /** The event on a task's fd (for a task already checked). */
 export function eventOf(world: World, pid: number, fd: number): PerfEvent | undefined {
-  const id = world.tasks.get(pid)?.fds.get(fd);
+  const id = world.tasks.get(pid)?.fds.find((e) => e.fd === fd)?.event;
   return id === undefined ? undefined : world.events.get(id);
 }
 
@@ -159,7 +159,8 @@ function wake(world: World, pid: number): Rejection | null {
   const r = liveTask(world, 'wake', pid);
   if (r) return r;
   const task = world.tasks.get(pid)!;
-  if (taskState(task) !== 'blocked.sleep') return rejection('wake', 'not-asleep', `task ${pid} is not asleep (it is ${taskState(task)})`);
+  // The task machine says whether `wake` applies; the rejection says what the task is instead.
+  if (!taskCan(task, { type: 'task.wake' })) return rejection('wake', 'not-asleep', `task ${pid} is not asleep (it is ${taskState(task)})`);
   if (cpuMode(world.cpus[task.cpu]!) === 'halted') return rejection('wake', 'cpu-halted', `task ${pid} is on CPU ${task.cpu}, halted after an oops`);
   return null;
 }
@@ -171,7 +172,7 @@ function forceSwitch(world: World, cpuId: number, pid: number): Rejection | null
   const cpu = world.cpus[cpuId]!;
   if (task.cpu !== cpuId) return rejection('switch', 'other-cpu', `task ${pid} is on CPU ${task.cpu}; migrate it to CPU ${cpuId} first`);
   if (cpu.current === pid) return null; // already there: a no-op
-  if (taskState(task) !== 'runnable') return rejection('switch', 'not-runnable', `task ${pid} is not runnable (it is ${taskState(task)})`);
+  if (!taskCan(task, { type: 'task.run' })) return rejection('switch', 'not-runnable', `task ${pid} is not runnable (it is ${taskState(task)})`);
   const busy = cpuBusy(world, cpu);
   if (busy) return rejection('switch', 'cpu-busy', `CPU ${cpuId} is in the kernel for task ${busy.pid}, waiting for IPIs`);
   return null;
@@ -179,8 +180,6 @@ function forceSwitch(world: World, cpuId: number, pid: number): Rejection | null
 
 function policy(world: World, name: string): Rejection | null {
   if (!(designNames as readonly string[]).includes(name)) return rejection('policy', 'unknown', `unknown design '${name}' (known: ${designNames.join(', ')})`);
-  const built = Object.keys(designs);
-  if (!built.includes(name)) return rejection('policy', 'not-built', `design '${name}' is not built yet (built: ${built.join(', ')})`);
   if (name === world.config.design) return null;
   // Ever, not now: once every task has exited and every event is closed, the registers, grants,
   // masks and pending IPIs the old design left are still there. A knob (`rdpmc`, `sysctl`)
@@ -193,13 +192,12 @@ function policy(world: World, name: string): Rejection | null {
 }
 
 /** A run-time knob (`sysctl perf_user_access`, `rdpmc`) the current design may not have. */
-function knob(world: World, verb: 'sysctl' | 'rdpmc'): Rejection | null {
-  const has = (d: (typeof designs)[keyof typeof designs]) => (verb === 'sysctl' ? d.setSysctl : d.setRdpmc) !== undefined;
+function knob(world: World, name: KnobName): Rejection | null {
   const design = designs[world.config.design];
-  if (has(design)) return null;
-  const names = Object.values(designs).filter(has).map((d) => d.name);
-  const what = verb === 'sysctl' ? 'kernel.perf_user_access sysctl' : 'rdpmc mode';
-  return rejection(verb, 'not-in-design', `design ${design.name} has no ${what}; ${names.join(' and ')} ${names.length === 1 ? 'has' : 'have'} it`);
+  if (design.knobs.includes(name)) return null;
+  const verb = knobs[name].command(0).split(' ')[0]!;
+  const names = Object.values(designs).filter((d) => d.knobs.includes(name)).map((d) => d.name);
+  return rejection(verb, 'not-in-design', `design ${design.name} has no ${knobs[name].what}; ${names.join(' and ')} ${names.length === 1 ? 'has' : 'have'} it`);
 }
 
 /** Everything that would make `c` fail in this world, before any of it runs. */
@@ -254,9 +252,8 @@ export function validate(world: World, c: Command): Rejection | null {
       return noCpu(world, 'expect', c.cpu);
     case 'policy':
       return policy(world, c.name);
-    case 'sysctl':
-    case 'rdpmc':
-      return knob(world, c.kind);
+    case 'knob':
+      return knob(world, c.knob);
     case 'back':
       return rejection('back', 'no-timeline', 'stepping back needs a session history (the playground, or pmuplay run)');
     case 'tick':

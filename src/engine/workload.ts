@@ -44,7 +44,7 @@ function next(world: World, p: PrngState, opts: WorkloadOptions): Command[] {
   }
   const pid = pick(p, pids);
   const task = world.tasks.get(pid)!;
-  const fds = [...task.fds.keys()];
+  const fds = task.fds.map((e) => e.fd);
   const fd = fds.length > 0 ? pick(p, fds) : 3;
   const cpu = nextInt(p, 0, opts.config.cpus - 1);
   const event: EventType = nextInt(p, 0, 1) === 0 ? 'cycles' : 'instructions';

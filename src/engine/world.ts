@@ -7,6 +7,12 @@
  * copies it in microseconds.
  */
 import type { DesignName, EventType, FaultName, FindingCode } from './command.js';
+import type { Finding, Grant, LogEntry } from './events.js';
+
+export type { Finding, Grant, LogEntry, LogKind } from './events.js';
+import { type Design, type DesignState, designOf } from './designs/design.js';
+import './designs/index.js';
+import { type KnobName, knobs } from './knobs.js';
 import { type CpuLife, type MmLife, type TaskLife, initialCpuLife } from './lifecycle.js';
 import { countersDefault, cpusDefault, cyclesPerTickDefault, findingsKeptMax, firstPid, logLinesMax, sliceTicksDefault } from './limits.js';
 import { type PrngState, seedPrng } from './prng.js';
@@ -39,9 +45,6 @@ export const defaultConfig: Config = {
   rdpmc: 1,
 };
 
-/** The hardware id of the cycle counter: PMSELR_EL0.SEL = 31 selects it. */
-export const cycleCounterId = 31;
-
 /** The task an event counts for (null: a per-CPU event), and its `pid:fd` label. */
 export interface CounterOwner {
   pid: number | null;
@@ -68,14 +71,6 @@ export interface Counter {
   lastOwner: CounterOwner | null;
 }
 
-/** Why a CPU's PMUSERENR_EL0 allows EL0 access: which mm the kernel meant it for, and how. */
-export interface Grant {
-  seq: number;
-  forMm: number | null;
-  forPid: number | null;
-  by: string;
-}
-
 export type IpiFn = 'refresh_pmuserenr' | 'clear_pmuserenr' | 'refresh_pce';
 
 export interface Ipi {
@@ -85,6 +80,8 @@ export interface Ipi {
   arg: number | null;
   /** The sending CPU; null when the sender is outside the model (a sysctl write). */
   from: number | null;
+  /** The task on whose behalf the call was made (a syscall's caller), if any. */
+  caller: number | null;
 }
 
 /** One on_each_cpu / on_each_cpu_mask call still waiting for remote CPUs. */
@@ -104,10 +101,8 @@ export interface Cpu {
   sliceLeft: number;
   cycles: bigint;
   pmuserenr: number;
-  /** PMUACR_EL1 (PMUv3.9): with PMUSERENR.UEN, bit n opens PMEVCNTR<n>, bit 31 PMCCNTR. */
-  pmuacr: number;
-  /** x86's CR4.PCE, for the x86 design: RDPMC allowed at user level. */
-  cr4Pce: boolean;
+  /** What the design keeps per CPU (x86's CR4.PCE, hardened's PMUACR_EL1): its own fields. */
+  design: DesignState;
   grant: Grant | null;
   /** PMSELR_EL0.SEL and the pid that wrote it (null: the kernel, or reset). */
   pmselr: number;
@@ -134,8 +129,8 @@ export interface Task {
   mm: number;
   life: TaskLife;
   cpu: number;
-  /** fd -> perf event id (per task here; see the README's limits). */
-  fds: Map<number, number>;
+  /** Open perf event fds and the events they name (per task here; see the README's limits); never changed in place. */
+  fds: { fd: number; event: number }[];
   /** Instructions per 4 cycles: the program's fixed rate. */
   ipcQuarters: number;
   cyclesRun: bigint;
@@ -152,6 +147,8 @@ export interface Mm {
   mappings: number[];
   /** mm_cpumask(): only filled in where the architecture maintains it. */
   cpumask: number[];
+  /** What the design keeps per mm (v4's `pmu_direct_access`, x86's `perf_rdpmc_allowed`). */
+  design: DesignState;
 }
 
 export interface UserPage {
@@ -187,25 +184,6 @@ export interface PerfEvent {
   fdOpen: boolean;
 }
 
-export type LogKind =
-  | 'switch' | 'sysreg' | 'ipi' | 'hook' | 'overflow' | 'sigill' | 'finding' | 'syscall'
-  | 'sched' | 'read' | 'say' | 'info' | 'oops' | 'expect';
-
-export interface LogEntry {
-  step: number;
-  cpu: number | null;
-  kind: LogKind;
-  text: string;
-}
-
-export interface Finding {
-  step: number;
-  code: FindingCode;
-  cpu: number | null;
-  pid: number | null;
-  text: string;
-}
-
 export interface World {
   config: Config;
   step: number;
@@ -225,8 +203,8 @@ export interface World {
   ipiMode: 'auto' | 'manual';
   calls: Map<number, IpiCall>;
   faults: Set<FaultName>;
-  sysctlPerfUserAccess: 0 | 1;
-  rdpmc: 0 | 1 | 2;
+  /** The design's run-time knobs (knobs.ts), set at boot from the config. */
+  knobs: Partial<Record<KnobName, number>>;
   log: Ring<LogEntry>;
   findings: Ring<Finding>;
   findingCounts: Map<FindingCode, number>;
@@ -238,7 +216,15 @@ function newCounter(id: number, width: 32 | 64): Counter {
   return { id, value: 0n, width, counts: null, enabled: false, irq: false, overflow: false, event: null, lastOwner: null };
 }
 
+/** The design's knobs at their boot values. */
+export function bootKnobs(design: Design, config: Config): Partial<Record<KnobName, number>> {
+  const out: Partial<Record<KnobName, number>> = {};
+  for (const k of design.knobs) out[k] = knobs[k].boot(config);
+  return out;
+}
+
 export function createWorld(config: Config = defaultConfig): World {
+  const design = designOf({ config });
   const cpus: Cpu[] = [];
   for (let id = 0; id < config.cpus; id++) {
     cpus.push({
@@ -250,8 +236,7 @@ export function createWorld(config: Config = defaultConfig): World {
       sliceLeft: config.sliceTicks,
       cycles: 0n,
       pmuserenr: 0, // Linux clears it at boot
-      pmuacr: 0,
-      cr4Pce: false,
+      design: { ...design.cpuState },
       grant: null,
       pmselr: 0,
       pmselrWriter: null,
@@ -280,15 +265,10 @@ export function createWorld(config: Config = defaultConfig): World {
     ipiMode: 'auto',
     calls: new Map(),
     faults: new Set(),
-    sysctlPerfUserAccess: config.perfUserAccess,
-    rdpmc: config.rdpmc,
+    knobs: bootKnobs(design, config),
     log: newRing(logLinesMax),
     findings: newRing(findingsKeptMax),
     findingCounts: new Map(),
     reported: new Map(),
   };
-}
-
-export function counterOf(cpu: Cpu, id: number): Counter {
-  return id === cycleCounterId ? cpu.cycleCounter : cpu.counters[id]!;
 }

@@ -40,7 +40,7 @@ describe('taskMachine', () => {
 });
 
 describe('mmMachine', () => {
-  it('hands mmap_lock to the first waiter, and counts direct access', () => {
+  it('hands mmap_lock to the first waiter', () => {
     const a = createActor(mmMachine).start();
     a.send({ type: 'mm.lock', pid: 100 });
     a.send({ type: 'mm.lock.wait', pid: 101 });
@@ -50,10 +50,6 @@ describe('mmMachine', () => {
     expect(a.getSnapshot()).toBe(refused);
     a.send({ type: 'mm.unlock' });
     expect(a.getSnapshot().context).toMatchObject({ lockHolder: 101, lockWaiters: [102] });
-    a.send({ type: 'mm.access.inc' });
-    a.send({ type: 'mm.access.inc' });
-    a.send({ type: 'mm.access.dec' });
-    expect(a.getSnapshot().context.directAccess).toBe(1);
     a.send({ type: 'mm.release' });
     expect(a.getSnapshot().value).toBe('dead');
   });

@@ -1,22 +1,18 @@
 /**
  * The lifecycle of one address space (`struct mm_struct`): live while some task uses it,
- * dead after the last user leaves (`mmput()` -> `exit_mmap()`). While live it holds the
- * per-mm fields the kernel designs keep — arm64 v4/v5's `context.pmu_direct_access`, x86's
- * `context.perf_rdpmc_allowed`, one counter here called `directAccess` — and who holds
+ * dead after the last user leaves (`mmput()` -> `exit_mmap()`). While live it holds who holds
  * `mmap_lock` for write, with the tasks queued behind it (`down_write()` / `up_write()`).
+ * The per-mm fields a kernel design keeps are the design's own state (`mm.design`).
  */
 import { assign, setup } from 'xstate';
 
 export type MmEvent =
-  | { type: 'mm.access.inc' }
-  | { type: 'mm.access.dec' }
   | { type: 'mm.lock'; pid: number }
   | { type: 'mm.lock.wait'; pid: number }
   | { type: 'mm.unlock' }
   | { type: 'mm.release' };
 
 export interface MmContext {
-  directAccess: number;
   lockHolder: number | null;
   lockWaiters: number[];
 }
@@ -27,8 +23,6 @@ export const mmMachine = setup({
     lockFree: ({ context }) => context.lockHolder === null,
   },
   actions: {
-    inc: assign({ directAccess: ({ context }) => context.directAccess + 1 }),
-    dec: assign({ directAccess: ({ context }) => context.directAccess - 1 }),
     take: assign({ lockHolder: ({ event }) => (event.type === 'mm.lock' ? event.pid : null) }),
     queue: assign({
       lockWaiters: ({ context, event }) =>
@@ -42,13 +36,11 @@ export const mmMachine = setup({
   },
 }).createMachine({
   id: 'mm',
-  context: { directAccess: 0, lockHolder: null, lockWaiters: [] },
+  context: { lockHolder: null, lockWaiters: [] },
   initial: 'live',
   states: {
     live: {
       on: {
-        'mm.access.inc': { actions: 'inc' },
-        'mm.access.dec': { actions: 'dec' },
         'mm.lock': { guard: 'lockFree', actions: 'take' },
         'mm.lock.wait': { actions: 'queue' },
         'mm.unlock': { actions: 'handOver' },

@@ -32,10 +32,19 @@ export function ReplayApp({ player, name, color, demo, size }: ReplayProps) {
 
   // In a demo a caption holds the screen for a few more beats, so the room can read it.
   const hold = useRef(0);
+  // The timer's view of `running`, changed at once: a tick already queued when the player
+  // pauses (a `pause` line, a key) must not play on past it.
+  const live = useRef(running);
+  live.current = running;
+  const stop = () => {
+    live.current = false;
+    setRunning(false);
+  };
   useEffect(() => {
     if (!running) return;
     const speed = paces[pace]!;
     const timer = setInterval(() => {
+      if (!live.current) return;
       if (hold.current > 0) {
         hold.current--;
         return;
@@ -51,7 +60,7 @@ export function ReplayApp({ player, name, color, demo, size }: ReplayProps) {
       } while (speed === Infinity && performance.now() < until && !player.atEnd && !paused);
       if (demo && said) hold.current = 3;
       if (paused) setNote('paused: space to go on');
-      if (paused || player.atEnd || player.divergence) setRunning(false);
+      if (paused || player.atEnd || player.divergence) stop();
       repaint();
     }, speed === Infinity ? 33 : 1000 / speed);
     return () => clearInterval(timer);
@@ -74,15 +83,15 @@ export function ReplayApp({ player, name, color, demo, size }: ReplayProps) {
         setRunning((r) => !r && !player.atEnd);
         return;
       case 'step':
-        setRunning(false);
+        stop();
         player.step();
         break;
       case 'back':
-        setRunning(false);
+        stop();
         if (!player.back()) setNote('at the start of the recording');
         break;
       case 'next-finding':
-        setRunning(false);
+        stop();
         if (!player.nextFinding()) setNote('no finding after this point');
         break;
       case 'faster':

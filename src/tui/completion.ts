@@ -2,7 +2,8 @@
  * Tab completion on the command line: command words, then what each position of the command
  * takes — pids of live tasks, fds of that pid, CPUs, event names, keywords.
  */
-import { commandWords, designNames, faultNames, findingCodes } from '../engine/command.js';
+import { commandWords, faultNames, findingCodes } from '../engine/command.js';
+import { designNames } from '../engine/designs/index.js';
 import { taskState } from '../engine/lifecycle.js';
 import type { World } from '../engine/world.js';
 
@@ -45,7 +46,7 @@ function candidates(world: World, words: string[], index: number): string[] {
   if (slot === 'pid') return [...world.tasks.values()].filter((t) => taskState(t) !== 'exited').map((t) => String(t.pid));
   if (slot === 'fd') {
     const task = world.tasks.get(Number(words[1]));
-    return task ? [...task.fds.keys()].map(String) : [];
+    return task ? task.fds.map((e) => String(e.fd)) : [];
   }
   if (words[0] === 'open' && index === 1) return ['cpu', ...[...world.tasks.keys()].map(String)];
   return [...slot];

@@ -72,10 +72,9 @@ export class Player {
 
   /** Play until a new finding appears (true) or the end (false). */
   nextFinding(): boolean {
-    const before = this.timeline.world.findings.total;
     while (!this.atEnd) {
-      this.step();
-      if (this.timeline.world.findings.total > before) return true;
+      const r = this.step()?.result;
+      if (r?.ok && r.findings.length > 0) return true;
     }
     return false;
   }

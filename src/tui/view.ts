@@ -7,6 +7,7 @@ import { cpuMode, mmContext, taskArch, taskState } from '../engine/lifecycle.js'
 import { ownerName } from '../engine/perf.js';
 import type { Counter, Cpu, LogKind, World } from '../engine/world.js';
 import { ringLast } from '../engine/ring.js';
+import { eventText } from '../engine/events.js';
 
 export interface CounterView {
   /** `CC` for the cycle counter, `E0`… for event counters. */
@@ -123,10 +124,10 @@ function cpuView(world: World, cpu: Cpu): CpuView {
     mode: modeName(cpu),
     task: task ? `${task.pid} ${task.name} ${taskArch(task) === 'aarch32' ? 'A32' : 'A64'}` : '-',
     mm: cpu.activeMm === null ? '-' : `mm${cpu.activeMm}`,
-    accessLabel: design.name === 'x86' ? 'CR4' : 'USERENR',
+    accessLabel: design.accessLabel,
     access: design.accessName(cpu),
     granted,
-    grantedFor: granted && g ? `${g.forPid !== null ? `pid ${g.forPid}` : `mm${g.forMm}`} (${g.by})` : '',
+    grantedFor: granted && g ? `${g.forPid !== null ? `pid ${g.forPid}` : `mm${g.forMm}`} (${g.by.fn})` : '',
     pmselr: cpu.pmselrWriter === null ? `${cpu.pmselr}` : `${cpu.pmselr} by ${cpu.pmselrWriter}`,
     ipis: cpu.pendingIpis.length === 0 ? '-' : cpu.pendingIpis.map((i) => `${i.fn}(${i.arg === null ? 'NULL' : `mm${i.arg}`})`).join(' '),
     counters,
@@ -143,7 +144,7 @@ export function viewOf(world: World, logLines: number): WorldView {
   const tasks: TaskRow[] = [];
   for (const t of world.tasks.values()) {
     const events: string[] = [];
-    for (const [fd, id] of t.fds) {
+    for (const { fd, event: id } of t.fds) {
       const ev = world.events.get(id);
       if (!ev) continue;
       events.push(`${fd}:${ev.type === 'cycles' ? 'cyc' : 'ins'}${ev.readable ? '+u' : ''}${ev.mappedIn !== null ? '+m' : ''}${ev.counter === null ? '' : '*'}`);
@@ -153,13 +154,14 @@ export function viewOf(world: World, logLines: number): WorldView {
   const mms: string[] = [];
   for (const mm of world.mms.values()) {
     const ctx = mmContext(mm);
-    mms.push(`mm${mm.id}: ${mm.users} users, access ${ctx.directAccess}${ctx.lockHolder === null ? '' : `, mmap_lock ${ctx.lockHolder}`}${mm.cpumask.length ? `, cpumask ${mm.cpumask.join(',')}` : ''}`);
+    const kept = Object.entries(mm.design).map(([k, v]) => `, ${k} ${v}`).join('');
+    mms.push(`mm${mm.id}: ${mm.users} users${kept}${ctx.lockHolder === null ? '' : `, mmap_lock ${ctx.lockHolder}`}${mm.cpumask.length ? `, cpumask ${mm.cpumask.join(',')}` : ''}`);
   }
   let findings = 0;
   for (const n of world.findingCounts.values()) findings += n;
   return {
     design: design.name,
-    sysctl: design.setSysctl ? `perf_user_access=${world.sysctlPerfUserAccess}` : design.setRdpmc ? `rdpmc=${world.rdpmc}` : null,
+    sysctl: design.knobs.length === 0 ? null : design.knobs.map((k) => `${k}=${world.knobs[k]}`).join(' '),
     tick: world.tick,
     step: world.step,
     seed: world.config.seed,
@@ -167,6 +169,6 @@ export function viewOf(world: World, logLines: number): WorldView {
     cpus: world.cpus.map((c) => cpuView(world, c)),
     tasks,
     mms,
-    log: ringLast(world.log, logLines),
+    log: ringLast(world.log, logLines).map((e) => ({ step: e.step, cpu: e.cpu, kind: e.kind, text: eventText(e) })),
   };
 }

@@ -6,16 +6,34 @@
  * page (`arch_perf_update_userpage`, `event_idx`), and in which EL0 register accesses the
  * hardware then allows. `entitled` and `promises` are the design's intent, which the monitor
  * holds the registers to.
+ *
+ * A design owns its state: it declares what it keeps per CPU (`cpu.design`), per mm
+ * (`mm.design`) and which knobs it has (`world.knobs`), as plain data with initial values, and
+ * one generic path sets them up. Mechanisms find the design through `designOf(world)`, from
+ * the table the registry (index.ts) installs, so no mechanism imports the designs.
  */
 import type { DesignName, Reg } from '../command.js';
-import { USERENR_CR, USERENR_EN, USERENR_ER } from '../sysreg.js';
-import { type Cpu, type Ipi, type Mm, type PerfEvent, type Task, type World, cycleCounterId } from '../world.js';
+import type { KnobName } from '../knobs.js';
+import { USERENR_CR, USERENR_EN, USERENR_ER } from '../userenr.js';
+import { cycleCounterId } from '../pmu.js';
+import type { Cpu, Ipi, Mm, PerfEvent, Task, World } from '../world.js';
 
 export type Errno = 'EINVAL' | 'EOPNOTSUPP' | 'EAGAIN';
 
+/** The plain state a design keeps: field names as the kernel spells them, initial values. */
+export type DesignState = Record<string, number>;
+
 export interface Design {
-  name: DesignName;
+  name: string;
   summary: string;
+  /** Per-CPU state (x86's CR4.PCE, hardened's PMUACR_EL1), per-mm state (the per-mm count). */
+  cpuState: DesignState;
+  mmState: DesignState;
+  /** Run-time knobs the design has; `knobChanged` runs after one is set. */
+  knobs: readonly KnobName[];
+  knobChanged?(world: World, knob: KnobName, value: number, was: number): void;
+  /** What the access register is called in a CPU pane. */
+  accessLabel: string;
   /** Decide the event's flags (`readable`); an errno refuses the open. */
   open(world: World, ev: PerfEvent): Errno | null;
   /** May this event use a chained pair of 32-bit counters? */
@@ -47,9 +65,24 @@ export interface Design {
   accessBits(cpu: Cpu): number;
   /** The access register as a person reads it: `CR|ER`, `PCE`, `UEN P0,C`. */
   accessName(cpu: Cpu): string;
-  /** `sysctl kernel.perf_user_access` and x86's sysfs `rdpmc`, where the design has them. */
-  setSysctl?(world: World, value: 0 | 1): string[];
-  setRdpmc?(world: World, value: 0 | 1 | 2): string[];
+}
+
+const installed = new Map<string, Design>();
+
+/** The registry (index.ts) puts the designs here; nothing else should. */
+export function installDesigns(list: readonly Design[]): void {
+  for (const d of list) installed.set(d.name, d);
+}
+
+/** The design the world runs. */
+export function designOf(world: { config: { design: DesignName } }): Design {
+  const d = installed.get(world.config.design);
+  if (!d) throw new Error(`engine bug: design ${world.config.design} is not installed (import designs/index.ts)`);
+  return d;
+}
+
+export function installedDesigns(): Design[] {
+  return [...installed.values()];
 }
 
 /** Does the mm map the user page of an event the design lets userspace read? */
@@ -83,7 +116,7 @@ export function regCounterId(reg: Reg): number | null {
 export function nrUser(world: World, task: Task | undefined): number {
   if (!task) return 0;
   let n = 0;
-  for (const id of task.fds.values()) if (world.events.get(id)?.readable) n++;
+  for (const { event } of task.fds) if (world.events.get(event)?.readable) n++;
   return n;
 }
 
@@ -101,8 +134,12 @@ export function currentTask(world: World, cpu: Cpu): Task | undefined {
   return cpu.current === null ? undefined : world.tasks.get(cpu.current);
 }
 
-/** Hooks a design without mmap hooks or IPIs leaves empty. */
+/** Hooks and state a design without mmap hooks, IPIs or knobs leaves empty. */
 export const noHooks = {
+  cpuState: {},
+  mmState: {},
+  knobs: [] as readonly KnobName[],
+  accessLabel: 'USERENR',
   mapped() {},
   unmapped() {},
   switchMm() {},

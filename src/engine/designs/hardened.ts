@@ -10,20 +10,21 @@
 import type { Reg } from '../command.js';
 import { taskArch } from '../lifecycle.js';
 import { onEachCpu } from '../ipi.js';
-import { logEvent } from '../log.js';
-import { USERENR_UEN, userenrName, writePmselr, writePmuserenr } from '../sysreg.js';
+import { USERENR_UEN, regrant, userenrName, writePmselr, writePmuserenr } from '../sysreg.js';
+import type { GrantReason } from '../sysreg.js';
+import { type Cause, viaIpi } from '../events.js';
 import type { Cpu, Task, World } from '../world.js';
 import { type Design, armMayAccess, currentTask, noHooks, nrUser, regCounterId, zeroUnusedCounters } from './design.js';
 import { upstreamEvents } from './upstream.js';
 
 function hardenedEntitled(world: World, task: Task): boolean {
-  return world.sysctlPerfUserAccess === 1 && taskArch(task) === 'aarch64' && nrUser(world, task) > 0;
+  return world.knobs.perf_user_access === 1 && taskArch(task) === 'aarch64' && nrUser(world, task) > 0;
 }
 
 /** PMUACR_EL1 bits for the counters the task's own active events occupy on this CPU. */
 function ownCounters(world: World, cpu: Cpu, task: Task): number {
   let mask = 0;
-  for (const id of task.fds.values()) {
+  for (const { event: id } of task.fds) {
     const ev = world.events.get(id);
     if (!ev?.readable || ev.activeCpu !== cpu.id || ev.counter === null) continue;
     mask |= 1 << ev.counter;
@@ -31,13 +32,22 @@ function ownCounters(world: World, cpu: Cpu, task: Task): number {
   return mask >>> 0;
 }
 
-function decide(world: World, cpu: Cpu, by: string): void {
+/** PMUSERENR_EL0 = UEN with PMUACR_EL1 opening the given counters. */
+function writeUen(world: World, cpu: Cpu, pmuacr: number, why: GrantReason): void {
+  const same = cpu.pmuserenr === USERENR_UEN && cpu.design.pmuacr === pmuacr;
+  cpu.pmuserenr = USERENR_UEN;
+  cpu.design.pmuacr = pmuacr;
+  regrant(world, cpu, true, same, why, `PMUSERENR_EL0 = ${userenrName(USERENR_UEN, pmuacr)}`);
+}
+
+function decide(world: World, cpu: Cpu, by: Cause): void {
   const task = currentTask(world, cpu);
   const before = cpu.grant?.forPid ?? null;
   if (task && hardenedEntitled(world, task)) {
     zeroUnusedCounters(cpu);
-    writePmuserenr(world, cpu, USERENR_UEN, { forMm: task.mm, forPid: task.pid, by }, ownCounters(world, cpu, task));
+    writeUen(world, cpu, ownCounters(world, cpu, task), { forMm: task.mm, forPid: task.pid, by });
   } else {
+    cpu.design.pmuacr = 0;
     writePmuserenr(world, cpu, 0, { forMm: null, forPid: null, by });
   }
   const after = cpu.grant?.forPid ?? null;
@@ -51,10 +61,10 @@ export const hardened: Design = {
   name: 'hardened',
   summary: 'our proposal: upstream + decide on every PMU enable and exec, no AArch32, per-counter PMUACR, PMSELR zeroed',
   ...upstreamEvents,
-  reconsider: (world, cpu) => decide(world, cpu, 'hardened: armpmu_enable or exec'),
+  reconsider: (world, cpu) => decide(world, cpu, { fn: 'hardened: armpmu_enable or exec' }),
   // Decided in reconsider, which armpmu_enable runs right after start().
   pmuStart: () => {},
-  runIpi: (world, cpu) => decide(world, cpu, 'IPI: perf_user_access changed'),
+  runIpi: (world, cpu, ipi) => decide(world, cpu, viaIpi('IPI: perf_user_access changed', ipi)),
   entitled: hardenedEntitled,
   // Only the counters of the task's own events on this CPU are promised.
   promises: (world, cpu, task, reg: Reg) => {
@@ -64,15 +74,14 @@ export const hardened: Design = {
   mayAccess: (_world, cpu, reg) => {
     if (armMayAccess(cpu.pmuserenr, reg)) return true;
     const id = regCounterId(reg);
-    return id !== null && (cpu.pmuserenr & USERENR_UEN) !== 0 && (cpu.pmuacr & (1 << id)) !== 0;
+    return id !== null && (cpu.pmuserenr & USERENR_UEN) !== 0 && (cpu.design.pmuacr! & (1 << id)) !== 0;
   },
   accessBits: (cpu) => cpu.pmuserenr,
-  accessName: (cpu) => userenrName(cpu.pmuserenr, cpu.pmuacr),
+  accessName: (cpu) => userenrName(cpu.pmuserenr, cpu.design.pmuacr),
+  cpuState: { pmuacr: 0 },
+  knobs: ['perf_user_access'],
   // Unlike upstream, a change either way re-decides every CPU at once (by IPI).
-  setSysctl: (world, value) => {
-    world.sysctlPerfUserAccess = value;
-    logEvent(world, null, 'info', `sysctl kernel.perf_user_access = ${value}`);
+  knobChanged: (world) => {
     onEachCpu(world, null, null, 'refresh_pmuserenr', null, null);
-    return [`kernel.perf_user_access = ${value}`];
   },
 };

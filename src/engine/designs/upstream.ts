@@ -9,9 +9,10 @@
  */
 import type { Reg } from '../command.js';
 import { onEachCpu } from '../ipi.js';
-import { logEvent } from '../log.js';
 import { USERENR_CR, USERENR_ER, userenrName, writePmuserenr } from '../sysreg.js';
-import type { Cpu, PerfEvent, Task, World } from '../world.js';
+import type { KnobName } from '../knobs.js';
+import type { Cpu, Ipi, PerfEvent, Task, World } from '../world.js';
+import { viaIpi } from '../events.js';
 import { type Design, type Errno, armIndex, armMayAccess, currentTask, isCounter, noHooks, nrUser, zeroUnusedCounters } from './design.js';
 
 /** `__armv8_pmuv3_map_event`: the checks on a user-access request. */
@@ -33,34 +34,30 @@ export function upstreamAddError(world: World, cpu: Cpu, ev: PerfEvent): Errno |
 /** `armv8pmu_enable_user_access` / `armv8pmu_disable_user_access`, as start() chooses. */
 function upstreamStart(world: World, cpu: Cpu): void {
   const task = currentTask(world, cpu);
-  if (world.sysctlPerfUserAccess === 1 && task && nrUser(world, task) > 0) {
+  if (world.knobs.perf_user_access === 1 && task && nrUser(world, task) > 0) {
     zeroUnusedCounters(cpu);
-    writePmuserenr(world, cpu, USERENR_ER | USERENR_CR, { forMm: task.mm, forPid: task.pid, by: `armv8pmu_start: task ${task.pid} has nr_user ${nrUser(world, task)}` });
+    writePmuserenr(world, cpu, USERENR_ER | USERENR_CR, { forMm: task.mm, forPid: task.pid, by: { fn: `armv8pmu_start: task ${task.pid} has nr_user ${nrUser(world, task)}` } });
   } else {
-    writePmuserenr(world, cpu, 0, { forMm: null, forPid: null, by: 'armv8pmu_start' });
+    writePmuserenr(world, cpu, 0, { forMm: null, forPid: null, by: { fn: 'armv8pmu_start' } });
   }
 }
 
 /** `perf_user_access` handler: 0 clears every CPU by IPI; 1 waits for the next start(). */
-export function setPerfUserAccess(world: World, value: 0 | 1): string[] {
-  const was = world.sysctlPerfUserAccess;
-  world.sysctlPerfUserAccess = value;
-  logEvent(world, null, 'info', `sysctl kernel.perf_user_access ${was} -> ${value}`);
+function perfUserAccessChanged(world: World, _knob: KnobName, value: number): void {
   if (value === 0) onEachCpu(world, null, null, 'clear_pmuserenr', null, null);
-  return [`kernel.perf_user_access = ${value}`];
 }
 
-function clearOnIpi(world: World, cpu: Cpu): void {
-  writePmuserenr(world, cpu, 0, { forMm: null, forPid: null, by: 'IPI armv8pmu_disable_user_access' });
+function clearOnIpi(world: World, cpu: Cpu, ipi: Ipi): void {
+  writePmuserenr(world, cpu, 0, { forMm: null, forPid: null, by: viaIpi('IPI armv8pmu_disable_user_access', ipi) });
 }
 
 export function upstreamIndex(world: World, ev: PerfEvent): number {
-  if (world.sysctlPerfUserAccess === 0 || !ev.readable) return 0;
+  if (world.knobs.perf_user_access === 0 || !ev.readable) return 0;
   return armIndex(ev);
 }
 
 export function upstreamEntitled(world: World, task: Task): boolean {
-  return world.sysctlPerfUserAccess === 1 && nrUser(world, task) > 0;
+  return world.knobs.perf_user_access === 1 && nrUser(world, task) > 0;
 }
 
 /** Upstream's event rules, which hardened keeps: open checks, no chaining for user-readable
@@ -81,11 +78,12 @@ export const upstream: Design = {
   summary: 'Linux 5.17-6.1: perf_user_access sysctl, config1 opt-in, access set in armv8pmu_start',
   ...upstreamEvents,
   pmuStart: upstreamStart,
-  runIpi: (world, cpu) => clearOnIpi(world, cpu),
+  runIpi: (world, cpu, ipi) => clearOnIpi(world, cpu, ipi),
   entitled: upstreamEntitled,
   promises: (world, _cpu, task, reg: Reg) => isCounter(reg) && upstreamEntitled(world, task),
   mayAccess: (_world, cpu, reg) => armMayAccess(cpu.pmuserenr, reg),
   accessBits: (cpu) => cpu.pmuserenr,
   accessName: (cpu) => userenrName(cpu.pmuserenr),
-  setSysctl: setPerfUserAccess,
+  knobs: ['perf_user_access'],
+  knobChanged: perfUserAccessChanged,
 };

@@ -6,10 +6,11 @@
  * `perf_switch_user_access(mm)` from `__switch_mm` sets ER|CR when the mm's count is non-zero.
  * No PMSELR_EL0 handling, no AArch32 check.
  */
-import { mmContext, sendCpu, sendMm } from '../lifecycle.js';
+import { type Cause, viaIpi } from '../events.js';
+import { mmContext } from '../lifecycle.js';
 import { logEvent } from '../log.js';
-import { recordFinding } from '../monitor.js';
-import { forgetCpu, onEachCpu } from '../ipi.js';
+import { onEachCpu } from '../ipi.js';
+import { cpuOops } from '../oops.js';
 import { needsChain } from '../perf.js';
 import { USERENR_CR, USERENR_ER, userenrName, writePmuserenr } from '../sysreg.js';
 import type { Reg } from '../command.js';
@@ -17,22 +18,17 @@ import type { Cpu, Mm, PerfEvent, Task, World } from '../world.js';
 import { type Design, armIndex, armMayAccess, isCounter, mmMapsReadable } from './design.js';
 
 /** `perf_switch_user_access(mm)`: the bits follow the count of whatever mm it is given. */
-export function switchUserAccess(world: World, cpu: Cpu, mm: Mm, by: string): void {
-  const on = mmContext(mm).directAccess > 0;
+export function switchUserAccess(world: World, cpu: Cpu, mm: Mm, by: Cause): void {
+  const on = mm.design.pmu_direct_access! > 0;
   writePmuserenr(world, cpu, on ? USERENR_ER | USERENR_CR : 0, { forMm: mm.id, forPid: null, by });
-}
-
-/** A NULL dereference in an IPI handler: the CPU oopses and stops. */
-export function oops(world: World, cpu: Cpu, fn: string): void {
-  logEvent(world, cpu.id, 'oops', `Unable to handle kernel NULL pointer dereference in ${fn}: CPU ${cpu.id} halted`);
-  recordFinding(world, 'oops/null-deref', cpu.id, cpu.current, `${fn}(NULL) dereferenced its argument on CPU ${cpu.id}`);
-  sendCpu(cpu, { type: 'cpu.oops' });
-  cpu.pendingIpis = [];
-  forgetCpu(world, cpu.id);
 }
 
 /** What v4 and v5 share: per-mm count, switch_mm hook, every counter behind ER|CR. */
 export const perMmBase = {
+  cpuState: {},
+  mmState: { pmu_direct_access: 0 },
+  knobs: [] as const,
+  accessLabel: 'USERENR',
   open(world: World, ev: PerfEvent) {
     // The patch flags every event user-readable except chained 64-bit ones.
     ev.readable = !needsChain(world, ev);
@@ -44,25 +40,21 @@ export const perMmBase = {
   mapped(world: World, ev: PerfEvent, mm: Mm, task: Task): void {
     if (!ev.readable) return;
     // lockdep_assert_held_write(&mm->mmap_lock)
-    if (mmContext(mm).lockHolder !== task.pid) {
-      recordFinding(world, 'lockdep/mmap-lock', task.cpu, task.pid,
-        `armv8pmu_event_mapped: mmap_lock of mm ${mm.id} not held for write by task ${task.pid}`);
-    }
-    sendMm(mm, { type: 'mm.access.inc' });
-    const count = mmContext(mm).directAccess;
-    logEvent(world, task.cpu, 'hook', `armv8pmu_event_mapped: mm ${mm.id} pmu_direct_access ${count - 1} -> ${count}`);
+    const holder = mmContext(mm).lockHolder;
+    if (holder !== task.pid) logEvent(world, task.cpu, { kind: 'hook', what: 'lock-not-held', fn: 'armv8pmu_event_mapped', mm: mm.id, pid: task.pid, holder });
+    const count = ++mm.design.pmu_direct_access!;
+    logEvent(world, task.cpu, { kind: 'hook', what: 'count', fn: 'armv8pmu_event_mapped', mm: mm.id, field: 'pmu_direct_access', from: count - 1, to: count });
     if (count === 1) onEachCpu(world, task.cpu, null, 'refresh_pmuserenr', mm.id, task);
   },
   /** `armv8pmu_event_unmapped`: true when this was the 1 -> 0 edge. */
   dropAccess(world: World, ev: PerfEvent, mm: Mm, caller: Task): boolean {
     if (!ev.readable) return false;
-    sendMm(mm, { type: 'mm.access.dec' });
-    const count = mmContext(mm).directAccess;
-    logEvent(world, caller.cpu, 'hook', `armv8pmu_event_unmapped: mm ${mm.id} pmu_direct_access ${count + 1} -> ${count}`);
+    const count = --mm.design.pmu_direct_access!;
+    logEvent(world, caller.cpu, { kind: 'hook', what: 'count', fn: 'armv8pmu_event_unmapped', mm: mm.id, field: 'pmu_direct_access', from: count + 1, to: count });
     return count === 0;
   },
   switchMm(world: World, cpu: Cpu, mm: Mm) {
-    switchUserAccess(world, cpu, mm, `switch_mm to mm ${mm.id}`);
+    switchUserAccess(world, cpu, mm, { fn: `switch_mm to mm ${mm.id}` });
   },
   reconsider() {},
   pmuStart() {},
@@ -86,9 +78,9 @@ export const v4: Design = {
     }
   },
   runIpi(world, cpu, ipi) {
-    if (ipi.arg === null) return oops(world, cpu, 'refresh_pmuserenr');
+    if (ipi.arg === null) return cpuOops(world, cpu, 'refresh_pmuserenr', ipi);
     const mm = world.mms.get(ipi.arg);
-    if (mm) switchUserAccess(world, cpu, mm, `${ipi.from === cpu.id ? 'local call' : 'IPI'} refresh_pmuserenr(mm ${mm.id})`);
+    if (mm) switchUserAccess(world, cpu, mm, viaIpi(`${ipi.from === cpu.id ? 'local call' : 'IPI'} refresh_pmuserenr(mm ${mm.id})`, ipi));
   },
   promises: (world, _cpu, task, reg) => isCounter(reg) && perMmBase.entitled(world, task),
 };

@@ -3,7 +3,8 @@
  * only on a CPU whose `current->active_mm == mm`, and both the mapped and the unmapped IPIs go
  * to every CPU the PMU supports (here: every CPU), carrying the mm, never to `mm_cpumask`.
  */
-import { logEvent } from '../log.js';
+import { viaIpi } from '../events.js';
+import { logNote } from '../log.js';
 import { onEachCpu } from '../ipi.js';
 import type { Design } from './design.js';
 import { isCounter } from './design.js';
@@ -20,10 +21,10 @@ export const v5: Design = {
     const mm = ipi.arg === null ? undefined : world.mms.get(ipi.arg);
     if (!mm) return;
     if (cpu.activeMm !== mm.id) {
-      logEvent(world, cpu.id, 'hook', `refresh_pmuserenr(mm ${mm.id}): active_mm is ${cpu.activeMm === null ? 'none' : `mm ${cpu.activeMm}`}, nothing to do`);
+      logNote(world, cpu.id, 'hook', `refresh_pmuserenr(mm ${mm.id}): active_mm is ${cpu.activeMm === null ? 'none' : `mm ${cpu.activeMm}`}, nothing to do`);
       return;
     }
-    switchUserAccess(world, cpu, mm, `${ipi.from === cpu.id ? 'local call' : 'IPI'} refresh_pmuserenr(mm ${mm.id})`);
+    switchUserAccess(world, cpu, mm, viaIpi(`${ipi.from === cpu.id ? 'local call' : 'IPI'} refresh_pmuserenr(mm ${mm.id})`, ipi));
   },
   promises: (world, _cpu, task, reg) => isCounter(reg) && perMmBase.entitled(world, task),
 };

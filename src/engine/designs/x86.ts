@@ -9,62 +9,73 @@
  * (`perf_clear_dirty_counters`).
  */
 import type { Reg } from '../command.js';
-import { mmContext, sendMm } from '../lifecycle.js';
+import { mmContext } from '../lifecycle.js';
 import { logEvent } from '../log.js';
-import { recordFinding } from '../monitor.js';
 import { onEachCpu } from '../ipi.js';
 import { needsChain } from '../perf.js';
-import { writePce } from '../sysreg.js';
+import { regrant } from '../sysreg.js';
 import type { Cpu, Mm, World } from '../world.js';
+import type { GrantReason } from '../sysreg.js';
+import { type Cause, viaIpi } from '../events.js';
 import { type Design, armIndex, isCounter, mmMapsReadable, zeroUnusedCounters } from './design.js';
 
+/** Set or clear CR4.PCE, x86's counterpart of PMUSERENR_EL0, kept per CPU as the design's own. */
+function writePce(world: World, cpu: Cpu, on: boolean, why: GrantReason): void {
+  const same = cpu.design.cr4_pce === +on;
+  cpu.design.cr4_pce = +on;
+  regrant(world, cpu, on, same, why, `CR4.PCE = ${on ? 1 : 0}`);
+}
+
 /** `cr4_update_pce_mm(mm)`. */
-function updatePce(world: World, cpu: Cpu, mm: Mm | undefined, by: string): void {
-  const allowed = world.rdpmc === 2 || (world.rdpmc === 1 && mm !== undefined && mmContext(mm).directAccess > 0);
+function updatePce(world: World, cpu: Cpu, mm: Mm | undefined, by: Cause): void {
+  const rdpmc = world.knobs.rdpmc;
+  const allowed = rdpmc === 2 || (rdpmc === 1 && mm !== undefined && mm.design.perf_rdpmc_allowed! > 0);
   if (allowed) zeroUnusedCounters(cpu);
   writePce(world, cpu, allowed, { forMm: mm?.id ?? null, forPid: null, by });
 }
 
 function entitled(world: World, mmId: number): boolean {
-  return world.rdpmc === 2 || (world.rdpmc === 1 && mmMapsReadable(world, world.mms.get(mmId)));
+  const rdpmc = world.knobs.rdpmc;
+  return rdpmc === 2 || (rdpmc === 1 && mmMapsReadable(world, world.mms.get(mmId)));
 }
 
 export const x86: Design = {
   name: 'x86',
   summary: 'x86: CR4.PCE, per-mm perf_rdpmc_allowed, IPIs to a maintained mm_cpumask, rdpmc 0|1|2',
+  cpuState: { cr4_pce: 0 },
+  mmState: { perf_rdpmc_allowed: 0 },
+  knobs: ['rdpmc'],
+  accessLabel: 'CR4',
   open(world, ev) {
     // x86_pmu_event_init: PERF_X86_EVENT_RDPMC_ALLOWED unless rdpmc is 0.
-    ev.readable = world.rdpmc !== 0 && !needsChain(world, ev);
+    ev.readable = world.knobs.rdpmc !== 0 && !needsChain(world, ev);
     return null;
   },
   mayChain: () => true,
   addError: () => null,
   mapped(world, ev, mm, task) {
     if (!ev.readable) return;
-    if (mmContext(mm).lockHolder !== task.pid) {
-      recordFinding(world, 'lockdep/mmap-lock', task.cpu, task.pid, `x86_pmu_event_mapped: mmap_lock of mm ${mm.id} not held for write by task ${task.pid}`);
-    }
-    sendMm(mm, { type: 'mm.access.inc' });
-    const count = mmContext(mm).directAccess;
-    logEvent(world, task.cpu, 'hook', `x86_pmu_event_mapped: mm ${mm.id} perf_rdpmc_allowed ${count - 1} -> ${count}`);
+    const holder = mmContext(mm).lockHolder;
+    if (holder !== task.pid) logEvent(world, task.cpu, { kind: 'hook', what: 'lock-not-held', fn: 'x86_pmu_event_mapped', mm: mm.id, pid: task.pid, holder });
+    const count = ++mm.design.perf_rdpmc_allowed!;
+    logEvent(world, task.cpu, { kind: 'hook', what: 'count', fn: 'x86_pmu_event_mapped', mm: mm.id, field: 'perf_rdpmc_allowed', from: count - 1, to: count });
     if (count === 1) onEachCpu(world, task.cpu, [...mm.cpumask], 'refresh_pce', null, task);
   },
   unmapped(world, ev, mm, caller) {
     if (!ev.readable) return;
-    sendMm(mm, { type: 'mm.access.dec' });
-    const count = mmContext(mm).directAccess;
-    logEvent(world, caller.cpu, 'hook', `x86_pmu_event_unmapped: mm ${mm.id} perf_rdpmc_allowed ${count + 1} -> ${count}`);
+    const count = --mm.design.perf_rdpmc_allowed!;
+    logEvent(world, caller.cpu, { kind: 'hook', what: 'count', fn: 'x86_pmu_event_unmapped', mm: mm.id, field: 'perf_rdpmc_allowed', from: count + 1, to: count });
     if (count === 0) onEachCpu(world, caller.cpu, [...mm.cpumask], 'refresh_pce', null, caller);
   },
   switchMm(world, cpu, mm) {
-    updatePce(world, cpu, mm, `switch_mm to mm ${mm.id}`);
+    updatePce(world, cpu, mm, { fn: `switch_mm to mm ${mm.id}` });
   },
   reconsider() {},
   pmuStart() {},
   runIpi(world, cpu, ipi) {
     // cr4_update_pce(info) ignores info and looks at the mm this CPU has loaded.
     const loaded = cpu.activeMm === null ? undefined : world.mms.get(cpu.activeMm);
-    updatePce(world, cpu, loaded, `${ipi.from === cpu.id ? 'local call' : 'IPI'} cr4_update_pce (loaded mm ${cpu.activeMm ?? 'none'})`);
+    updatePce(world, cpu, loaded, viaIpi(`${ipi.from === cpu.id ? 'local call' : 'IPI'} cr4_update_pce (loaded mm ${cpu.activeMm ?? 'none'})`, ipi));
   },
   eventIndex: (_world, ev) => (ev.readable ? armIndex(ev) : 0),
   capUserRdpmc: (_world, ev) => ev.readable,
@@ -72,14 +83,10 @@ export const x86: Design = {
   entitled: (world, task) => entitled(world, task.mm),
   promises: (world, _cpu, task, reg: Reg) => isCounter(reg) && entitled(world, task.mm),
   maintainsCpumask: () => true,
-  mayAccess: (_world, cpu, reg) => cpu.cr4Pce && isCounter(reg),
-  accessBits: (cpu) => (cpu.cr4Pce ? 1 : 0),
-  accessName: (cpu) => (cpu.cr4Pce ? 'PCE' : 'PCE=0'),
-  setRdpmc(world, value) {
-    const was = world.rdpmc;
-    world.rdpmc = value;
-    logEvent(world, null, 'info', `sysfs rdpmc ${was} -> ${value}`);
+  mayAccess: (_world, cpu, reg) => cpu.design.cr4_pce === 1 && isCounter(reg),
+  accessBits: (cpu) => cpu.design.cr4_pce!,
+  accessName: (cpu) => (cpu.design.cr4_pce ? 'PCE' : 'PCE=0'),
+  knobChanged(world, _knob, value, was) {
     if (value !== was) onEachCpu(world, null, null, 'refresh_pce', null, null);
-    return [`rdpmc = ${value}`];
   },
 };
