@@ -97,6 +97,8 @@ function changed(v: unknown): unknown {
  */
 function change(world: World, path: Path, grow: boolean): void {
   let parent: unknown = world;
+  // Below a shared object everything is shared too: it is replaced whole, never changed.
+  let shared = false;
   for (let i = 0; i < path.length; i++) {
     const step = path[i]!;
     const last = i === path.length - 1;
@@ -105,7 +107,8 @@ function change(world: World, path: Path, grow: boolean): void {
       return;
     }
     let next = child(parent, step);
-    if (isObject(next) && (Object.isFrozen(next) || sharedByContract.includes(pattern(path.slice(0, i + 1))))) {
+    shared ||= isObject(next) && (Object.isFrozen(next) || sharedByContract.includes(pattern(path.slice(0, i + 1))));
+    if (shared && isObject(next)) {
       next = shallowCopy(next);
       setChild(parent, step, next);
     }
