@@ -2,7 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Command } from './command.js';
 import { faultNames, findingCodes } from './command.js';
+import { formatCommand } from './format.js';
 import { stateHash } from './hash.js';
+import { assertInvariants } from './invariants.js';
 import { cpuMode, taskState } from './lifecycle.js';
 import { playLines } from './session.js';
 import { applyCommand } from './step.js';
@@ -71,11 +73,15 @@ describe('the engine on any command sequence', () => {
         const world = createWorld({ ...defaultConfig, seed, longCounters, counters: 4 });
         // A populated world: processes, threads, events, mappings.
         playLines(world, 'spawn a on 0\nthread 100 on 1\nspawn b on 2\nthread 102 on 3\nspawn c aarch32\nopen 100 cycles\nopen 101 instructions\nopen 102 cycles\nmmap 100 3');
+        assertInvariants(world, () => 'after the setup');
+        const done: string[] = [];
         for (const c of commands) {
           const before = stateHash(world);
           const r = applyCommand(world, c);
           if (!r.ok) expect(stateHash(world), `${c.kind} rejected (${r.rejection.message}) but changed the world`).toBe(before);
           reached[r.ok ? 'ok' : 'rejected']++;
+          done.push(formatCommand(c));
+          assertInvariants(world, () => `after '${formatCommand(c)}' in:\n${done.join('\n')}\n`);
           for (const t of world.tasks.values()) {
             const s = taskState(t);
             if (s === 'blocked.ipi') reached.parked++;

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { formatCommand } from './format.js';
 import { stateHash } from './hash.js';
+import { assertInvariants } from './invariants.js';
 import { nextU32, seedPrng } from './prng.js';
 import { playLines } from './session.js';
 import { applyCommand } from './step.js';
@@ -27,7 +29,10 @@ describe('determinism', () => {
         const commands = generateWorkload({ seed: wl, commands: 150, tasks: 6, config });
         const a = createWorld(config);
         const b = createWorld(config);
-        for (const c of commands) applyCommand(a, c);
+        for (const c of commands) {
+          applyCommand(a, c);
+          assertInvariants(a, () => `after ${formatCommand(c)}`);
+        }
         for (const c of commands) applyCommand(b, c);
         expect(stateHash(a)).toBe(stateHash(b));
       }),
@@ -57,6 +62,7 @@ describe('rejections', () => {
           const before = stateHash(world);
           const logBefore = world.log.total;
           const r = applyCommand(world, c);
+          assertInvariants(world, () => `after ${formatCommand(c)}`);
           if (!r.ok) {
             rejected++;
             expect(stateHash(world)).toBe(before);
@@ -103,6 +109,7 @@ describe('the read protocol', () => {
           const step = nextU32(p) % 4;
           const line = step === 0 ? 'tick' : step === 1 ? `run ${near}` : step === 2 ? `migrate ${pid} ${nextU32(p) % 3}` : 'tick 2';
           playLines(world, `${line}\nread ${pid} ${fd}`);
+          assertInvariants(world, () => `after ${line} and read ${pid} ${fd}`);
         }
         for (const e of ringEntries(world.log)) {
           if (e.what === 'retry') retries++;

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { formatCommand } from './format.js';
 import { stateHash } from './hash.js';
+import { assertInvariants } from './invariants.js';
 import { copyWorld } from './snapshot.js';
 import { applyCommand } from './step.js';
 import { generateWorkload } from './workload.js';
@@ -20,9 +22,11 @@ describe('world snapshots', () => {
         const atSnapshot = stateHash(world);
         const twin = copyWorld(snap);
         expect(stateHash(twin)).toBe(stateHash(world));
+        assertInvariants(twin, () => 'after the copy');
         for (const c of commands.slice(cut)) {
           applyCommand(world, c);
           applyCommand(twin, c);
+          assertInvariants(twin, () => `after ${formatCommand(c)}`);
         }
         expect(stateHash(twin)).toBe(stateHash(world));
         expect(ringEntries(twin.log).at(-1)).toEqual(ringEntries(world.log).at(-1));

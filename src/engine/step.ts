@@ -105,9 +105,10 @@ function setFault(world: World, name: Command & { kind: 'fault' }): string[] {
   if (name.on) world.faults.add(name.name);
   else world.faults.delete(name.name);
   if (name.name === 'cpumask-maintained') {
-    // Switching maintenance on fills the masks as a maintaining arch would have them.
+    // The masks become what they are under the design now: filled from the loaded mms where
+    // it maintains them (x86 always does, and ignores the fault), else empty.
     for (const mm of world.mms.values()) mm.cpumask = [];
-    if (name.on) {
+    if (designOf(world).maintainsCpumask(world)) {
       for (const cpu of world.cpus) {
         const mm = cpu.activeMm === null ? undefined : world.mms.get(cpu.activeMm);
         if (mm) mm.cpumask = [...mm.cpumask, cpu.id];

@@ -311,7 +311,8 @@ export function execTask(world: World, pid: number, arch: 'aarch64' | 'aarch32')
 export function settleKernel(world: World): string[] {
   const lines: string[] = [];
   for (const cpu of world.cpus) {
-    const task = cpu.current === null ? undefined : world.tasks.get(cpu.current);
+    // A halted CPU runs nothing more: a syscall parked on it never returns.
+    const task = cpu.current === null || cpuMode(cpu) === 'halted' ? undefined : world.tasks.get(cpu.current);
     if (!task) continue;
     if (task.resume && taskState(task) === 'blocked.ipi' && !waitsForIpis(world, task.pid)) {
       const resume = task.resume;

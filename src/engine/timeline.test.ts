@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { stateHash } from './hash.js';
+import { assertInvariants } from './invariants.js';
 import { parseScript } from './script.js';
 import { recordCommands } from './session.js';
 import { Timeline } from './timeline.js';
@@ -20,6 +21,7 @@ describe('the timeline', () => {
         const back = Math.min(n, t.position);
         expect(t.apply({ kind: 'back', n: back }).ok).toBe(true);
         expect(t.position).toBe(accepted.length - back);
+        assertInvariants(t.world, () => `after back ${back}`);
         for (const c of accepted.slice(accepted.length - back)) t.apply(c);
         expect(stateHash(t.world)).toBe(end);
       }),

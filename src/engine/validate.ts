@@ -11,7 +11,7 @@ import { cpuMode, taskCan, taskHas, taskState } from './lifecycle.js';
 import { type KnobName, knobs } from './knobs.js';
 import { eventsMax, firstPid, tasksMax } from './limits.js';
 import { cpuBusy } from './sched.js';
-import type { PerfEvent, World } from './world.js';
+import type { PerfEvent, Task, World } from './world.js';
 
 /** Why a command can be refused: one documented union. */
 export const rejectionReasons = {
@@ -35,7 +35,7 @@ export const rejectionReasons = {
   'not-mapped': '`munmap` of an event not mapped in the task\'s mm',
   'no-such-counter': 'the PMU has no event counter with that number',
   unknown: 'no design has that name',
-  'mid-session': 'the design can change only before the first spawn or open',
+  'mid-session': 'the design can change only before the first spawn, open, IPI or grant',
   'not-in-design': 'the current design has no such knob',
   'no-timeline': '`back` outside a session with a history',
   'at-start': '`back` at the start of the session',
@@ -78,12 +78,23 @@ const blockedWhy: Record<string, string> = {
   syscall: 'is stuck in the kernel',
 };
 
+/**
+ * A lock waiter woken by up_write() is runnable but still inside mmap or munmap, holding
+ * mmap_lock: it can do nothing else until that syscall ends (settleKernel ends it when the task
+ * runs). Letting it act would leave the lock held by a task that exited, or queue the task
+ * behind its own lock.
+ */
+function finishing(task: Task): boolean {
+  return task.deferred !== null;
+}
+
 /** A task that can perform a command now: alive, free to act, its CPU up and free to switch. */
 function actingTask(world: World, verb: string, pid: number): Rejection | null {
   const dead = liveTask(world, verb, pid);
   if (dead) return dead;
   const task = world.tasks.get(pid)!;
   if (!taskHas(task, 'may-act')) return rejection(verb, 'blocked', `task ${pid} (${task.name}) ${blockedWhy[taskState(task)] ?? `is ${taskState(task)}`}`);
+  if (finishing(task)) return rejection(verb, 'blocked', `task ${pid} (${task.name}) was handed mmap_lock and has yet to finish its ${task.deferred!.op} (it does when it runs: tick, or switch to it)`);
   const cpu = world.cpus[task.cpu]!;
   if (cpuMode(cpu) === 'halted') return rejection(verb, 'cpu-halted', `task ${pid} is on CPU ${cpu.id}, halted after an oops`);
   const busy = cpu.current === pid ? null : cpuBusy(world, cpu);
@@ -137,7 +148,7 @@ function exec(world: World, verb: string, pid: number): Rejection | null {
   if (r) return r;
   const mm = world.tasks.get(pid)!.mm;
   for (const t of world.tasks.values()) {
-    if (t.mm === mm && t.pid !== pid && taskHas(t, 'in-kernel')) {
+    if (t.mm === mm && t.pid !== pid && (taskHas(t, 'in-kernel') || finishing(t))) {
       return rejection(verb, 'sibling-in-kernel', `task ${t.pid} of the same process is inside a syscall; let it finish first`);
     }
   }
@@ -170,8 +181,12 @@ function forceSwitch(world: World, cpuId: number, pid: number): Rejection | null
 function policy(world: World, name: string): Rejection | null {
   if (!(designNames as readonly string[]).includes(name)) return rejection('policy', 'unknown', `unknown design '${name}' (known: ${designNames.join(', ')})`);
   if (name === world.config.design) return null;
-  if (world.tasks.size > 0 || world.events.size > 0) {
-    return rejection('policy', 'mid-session', `the design can change only before the first spawn or open: a running world would keep half of ${world.config.design}'s state`);
+  // Ever, not now: once every task has exited and every event is closed, the registers, grants,
+  // masks and pending IPIs the old design left are still there. A knob (`rdpmc`, `sysctl`)
+  // that sent IPIs or granted access counts too.
+  const acted = world.nextPid !== firstPid || world.nextEvent !== 1 || world.nextCall !== 1 || world.grantSeq !== 0;
+  if (acted) {
+    return rejection('policy', 'mid-session', `the design can change only before the first spawn, open, IPI or grant: the world would keep half of ${world.config.design}'s state`);
   }
   return null;
 }
