@@ -21,8 +21,7 @@
  */
 import { maskOf, u64 } from './bits.js';
 import { cpuMode } from './lifecycle.js';
-import type { KernelEvent } from './events.js';
-import { eventWidth, handlePmuIrq, overflowEvent, pmuEnable, updatePage } from './perf.js';
+import { eventWidth, handlePmuIrq, overflowEntry, pmuEnable, updatePage } from './perf.js';
 import { ringPushNewest } from './ring.js';
 import { cycleCounterId, irqPending, runCycles, runWithoutWrap } from './pmu.js';
 import { engineStats } from './stats.js';
@@ -210,7 +209,8 @@ function orbitOf(unit: Unit, start: bigint): Orbit {
 export interface Wrap {
   cycle: bigint;
   order: number;
-  event: () => KernelEvent & { kind: 'overflow' };
+  /** Its log entry, built only for the lines the log keeps. */
+  entry: (step: number, cpu: number) => LogEntry;
 }
 
 /** What a closed-form span did on one CPU, for the log: its wraps, newest first on demand. */
@@ -242,7 +242,7 @@ function* newestOf(plan: Plan, kept: bigint): Generator<Wrap> {
   const stop = plan.wraps > kept ? plan.wraps - kept : 0n;
   for (let k = plan.wraps - 1n; k >= stop; k--) {
     const at = k;
-    yield { cycle: plan.orbit.cycle(at), order: plan.unit.order, event: () => overflowEvent(plan.unit.irqCounter.id, plan.unit.ev, countAfter(plan, at)) };
+    yield { cycle: plan.orbit.cycle(at), order: plan.unit.order, entry: (step, cpu) => overflowEntry(plan.unit.irqCounter.id, plan.unit.ev, countAfter(plan, at), step, cpu) };
   }
 }
 
@@ -412,6 +412,12 @@ export interface SpanContext {
   settled: Set<number>;
   /** Check every real interrupt (the tick batcher wants to know), not only before many. */
   verify: boolean;
+  /**
+   * How many of this span's newest log lines can still be seen: the log keeps its last
+   * `capacity` lines, and the CPUs after this one in the same command are known to log at
+   * least `capacity - keep` more, so older lines of this span need not be built at all.
+   */
+  keep?: number;
 }
 
 /** The real handler, noting whether its `armpmu_enable` changed anything. */
@@ -426,15 +432,16 @@ function genuineIrq(world: World, cpu: Cpu, ctx: SpanContext, verify: boolean): 
 }
 
 /** Write a span's wraps to the log as the handler would have, one line per wrap. */
-function logWraps(world: World, span: SpanWraps, step: number): void {
+function logWraps(world: World, span: SpanWraps, step: number, keep = world.log.capacity): void {
   if (span.total === 0) return;
   const kept: LogEntry[] = [];
   const it = span.newest();
-  for (let r = it.next(); !r.done && kept.length < world.log.capacity; r = it.next()) {
-    kept.push({ ...r.value.event(), step, cpu: span.cpu });
+  const build = Math.max(0, Math.min(world.log.capacity, keep));
+  for (let r = it.next(); !r.done && kept.length < build; r = it.next()) {
+    kept.push(r.value.entry(step, span.cpu));
   }
   // The monitor judges no overflow, so the lines it never sees built need no `observe`.
-  ringPushNewest(world.log, span.total, kept.reverse());
+  ringPushNewest(world.log, span.total, kept.reverse(), build < world.log.capacity);
 }
 
 /**
@@ -455,7 +462,7 @@ export function advance(world: World, cpu: Cpu, task: Task, cycles: bigint, cont
     if (units === null) return runCycles(world, cpu, task, left, (c) => handlePmuIrq(world, c));
     const first = ctx.settled.has(cpu.id) ? null : firstWrap(task, units);
     if (first === null || first > left) {
-      logWraps(world, closedSpan(world, cpu, task, units, left), world.step);
+      logWraps(world, closedSpan(world, cpu, task, units, left), world.step, ctx.keep);
       return;
     }
     // A few wraps left: the loop takes them cheaper than working out their orbits one by one.
@@ -476,9 +483,38 @@ export function taskAtEl0(world: World, cpu: Cpu): Task | undefined {
 
 /** Run every CPU that has a task at EL0 for `cycles` cycles, CPU by CPU. */
 export function runCpus(world: World, cycles: bigint, ctx?: SpanContext): void {
-  for (const cpu of world.cpus) {
-    const task = taskAtEl0(world, cpu);
-    if (task) advance(world, cpu, task, cycles, ctx);
+  const tasks = world.cpus.map((cpu) => taskAtEl0(world, cpu));
+  // When the CPUs after one will log more than the log keeps, the older lines of its span
+  // are never seen: a lower bound on what each CPU logs (its wraps) spares building them.
+  const later = linesAfter(world, tasks, cycles);
+  world.cpus.forEach((cpu, i) => {
+    const task = tasks[i];
+    if (!task) return;
+    const keep = later === null ? undefined : world.log.capacity - later[i]!;
+    advance(world, cpu, task, cycles, keep === undefined ? ctx : { ...(ctx ?? { settled: new Set<number>(), verify: false }), keep });
+  });
+}
+
+/** Per CPU, how many overflow lines the CPUs after it will log at least; null when few wrap. */
+function linesAfter(world: World, tasks: (Task | undefined)[], cycles: bigint): number[] | null {
+  if (!overflowOptions.closedForm) return null;
+  let bound = 0n;
+  world.cpus.forEach((cpu, i) => {
+    const task = tasks[i];
+    if (task) bound += loopStepsMax(cpu, task, cycles);
+  });
+  if (bound <= BigInt(world.log.capacity)) return null;
+  const wraps = world.cpus.map((cpu, i) => {
+    const task = tasks[i];
+    const units = task ? unitsOf(world, cpu, task) : null;
+    return task && units ? wrapsWithin(task, units, cycles) : 0n;
+  });
+  const out: number[] = [];
+  let after = 0n;
+  for (let i = wraps.length - 1; i >= 0; i--) {
+    out[i] = Number(after > BigInt(world.log.capacity) ? BigInt(world.log.capacity) : after);
+    after += wraps[i]!;
   }
+  return out;
 }
 

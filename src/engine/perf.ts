@@ -7,7 +7,7 @@
  * out at a context switch (`perf_event_task_sched_in/out`).
  */
 import { maskOf, u64 } from './bits.js';
-import type { KernelEvent } from './events.js';
+import type { KernelEvent, LogEntry } from './events.js';
 import { designOf } from './designs/design.js';
 import { sendCpu } from './lifecycle.js';
 import { logEvent, logNote } from './log.js';
@@ -176,6 +176,11 @@ export function schedIn(world: World, cpu: Cpu, task: Task | null): void {
 /** The log event of one overflow the handler folds (`count` is the event's count after it). */
 export function overflowEvent(counterId: number, ev: PerfEvent, count: bigint): KernelEvent & { kind: 'overflow' } {
   return { kind: 'overflow', what: 'overflow', counter: counterName(counterId), event: ownerName(ev), count };
+}
+
+/** The same as a log entry, stamped: for overflows worked out in closed form. */
+export function overflowEntry(counterId: number, ev: PerfEvent, count: bigint, step: number, cpu: number): LogEntry {
+  return { kind: 'overflow', what: 'overflow', counter: counterName(counterId), event: ownerName(ev), count, step, cpu };
 }
 
 /**

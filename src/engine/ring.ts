@@ -54,8 +54,9 @@ export function copyRing<T>(ring: Ring<T>): Ring<T> {
  * Count `total` pushes of which only the newest are given (oldest first): all of them, or at
  * least `capacity`, so the ring ends as if every one had been pushed.
  */
-export function ringPushNewest<T>(ring: Ring<T>, total: number, newest: T[]): void {
-  if (newest.length < Math.min(total, ring.capacity)) throw new Error('engine bug: too few of the newest items for the ring');
+export function ringPushNewest<T>(ring: Ring<T>, total: number, newest: T[], laterPushesCover = false): void {
+  // Fewer than the ring holds only when the caller knows later pushes will overwrite the rest.
+  if (!laterPushesCover && newest.length < Math.min(total, ring.capacity)) throw new Error('engine bug: too few of the newest items for the ring');
   ring.total += total - newest.length;
   for (const item of newest) ringPush(ring, item);
 }

@@ -132,7 +132,7 @@ function logTicks(world: World, spans: SpanWraps[], firstStep: number, perTick: 
   const kept: LogEntry[] = [];
   const it = mergeNewest(spans.map((s) => stamped(s, perTick)), (a, b) => a.tick > b.tick || (a.tick === b.tick && a.cpu > b.cpu));
   for (let r = it.next(); !r.done && kept.length < world.log.capacity; r = it.next()) {
-    kept.push({ ...r.value.wrap.event(), step: firstStep + Number(r.value.tick) - 1, cpu: r.value.cpu });
+    kept.push(r.value.wrap.entry(firstStep + Number(r.value.tick) - 1, r.value.cpu));
   }
   ringPushNewest(world.log, total, kept.reverse());
 }
