@@ -85,10 +85,23 @@ export class Timeline {
     return r;
   }
 
+  /**
+   * The run holding position `p` (0-based, within the branch) and where that run starts,
+   * found from the end: stepping back looks near the end, so this costs the distance, not the
+   * session.
+   */
+  private runAt(p: number): { i: number; start: number } {
+    let start = this.length;
+    let i = this.runs.length;
+    while (i > 0 && start > p) start -= this.counts[--i]!;
+    return { i, start };
+  }
+
   /** Apply the commands of the branch from position `from` up to `to` (both within it). */
   private replay(from: number, to: number): void {
-    let at = 0;
-    for (let i = 0; i < this.runs.length && at < to; i++) {
+    if (from >= to) return;
+    let { i, start: at } = this.runAt(from);
+    for (; i < this.runs.length && at < to; i++) {
       const end = at + this.counts[i]!;
       for (let p = Math.max(at, from); p < Math.min(end, to); p++) applyCommand(this.world, this.runs[i]!);
       at = end;
@@ -97,15 +110,13 @@ export class Timeline {
 
   /** Cut the branch to its first `n` commands. */
   private truncate(n: number): void {
-    let at = 0;
-    let i = 0;
-    for (; i < this.runs.length && at + this.counts[i]! <= n; i++) at += this.counts[i]!;
-    if (i < this.runs.length && at < n) {
-      this.counts[i] = n - at;
-      i++;
+    if (n < this.length) {
+      const { i, start } = this.runAt(n);
+      const keep = start < n ? i + 1 : i;
+      if (start < n) this.counts[i] = n - start;
+      this.runs.length = keep;
+      this.counts.length = keep;
     }
-    this.runs.length = i;
-    this.counts.length = i;
     this.length = n;
   }
 
