@@ -339,9 +339,8 @@ function apply(world: World, plan: Plan, start: bigint, end: bigint, lowFlag: bo
     value = unit.preset + (endEvents - orbit.after(wraps - 1n));
     ev.count = countAfter(plan, wraps - 1n);
     ev.prevCount = unit.presetPrev;
-    // One update of the page per wrap: updatePage makes the last (the lock moves 2 each).
-    ev.page.lock += 2 * (Number(wraps) - 1);
-    updatePage(world, ev);
+    // One update of the page per wrap, the last one's contents (the lock moves 2 each).
+    updatePage(world, ev, Number(wraps));
   }
   ev.trueCount += endEvents - eventsAt(start, unit.q);
   if (unit.high) {

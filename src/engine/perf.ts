@@ -75,14 +75,17 @@ export function updateEvent(world: World, cpu: Cpu, ev: PerfEvent): void {
 }
 
 /** `perf_event_update_userpage`: the page's lock moves by two (odd while the kernel writes). */
-export function updatePage(world: World, ev: PerfEvent): void {
+export function updatePage(world: World, ev: PerfEvent, lockMoves = 1): void {
   const design = designOf(world);
-  const page = ev.page;
-  page.lock += 2;
-  page.index = design.eventIndex(world, ev);
-  page.offset = page.index === 0 ? ev.count : u64(ev.count - ev.prevCount);
-  page.capUserRdpmc = design.capUserRdpmc(world, ev);
-  page.pmcWidth = design.pmcWidth(world, ev);
+  const index = design.eventIndex(world, ev);
+  // A new page each time, never one changed in place: a world copy shares the old one.
+  ev.page = {
+    lock: ev.page.lock + 2 * lockMoves,
+    index,
+    offset: index === 0 ? ev.count : u64(ev.count - ev.prevCount),
+    capUserRdpmc: design.capUserRdpmc(world, ev),
+    pmcWidth: design.pmcWidth(world, ev),
+  };
 }
 
 function ownerName(ev: PerfEvent): string {

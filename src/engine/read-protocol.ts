@@ -123,8 +123,9 @@ export function readSelf(world: World, task: Task, ev: PerfEvent): ReadResult {
     const signed = u64(offset + signExtend(raw, width));
     const zeroExtended = u64(offset + (raw & maskOf(width)));
     elapse(world, cpu, task);
-    if (page.lock !== seq) {
-      logEvent(world, cpu.id, { kind: 'read', what: 'retry', pid: task.pid, fd: ev.fd, from: seq, to: page.lock });
+    // The kernel publishes a new page (perf.ts): look at the one the event has now.
+    if (ev.page.lock !== seq) {
+      logEvent(world, cpu.id, { kind: 'read', what: 'retry', pid: task.pid, fd: ev.fd, from: seq, to: ev.page.lock });
       continue;
     }
     const value = zeroExtend ? zeroExtended : signed;

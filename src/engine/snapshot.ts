@@ -2,7 +2,8 @@
  * Copying a whole world, for time travel (snapshots a session steps back to) and for anything
  * that branches. The world is plain data, so a copy is a walk over it: every object the engine
  * changes in place is copied; what it only ever replaces — lifecycle states (interned, frozen),
- * the config, grants, IPIs, counter owners, a task's parked syscall, log entries and findings —
+ * the config, grants, IPIs, counter owners, a task's parked syscall, fd entries, user pages,
+ * log entries and findings —
  * is shared. A test changes every field of a copy and checks the original did not move.
  */
 import { copyRing } from './ring.js';
@@ -33,7 +34,7 @@ function copyMm(mm: Mm): Mm {
 }
 
 function copyEvent(ev: PerfEvent): PerfEvent {
-  return { ...ev, page: { ...ev.page } };
+  return { ...ev };
 }
 
 function copyMap<K, V>(m: Map<K, V>, copy: (v: V) => V): Map<K, V> {
