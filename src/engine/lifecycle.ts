@@ -7,7 +7,7 @@
  * definition of the lifecycles; nothing here knows their transitions.
  */
 import { type AnyStateMachine, type EventObject, createActor, initialTransition, transition } from 'xstate';
-import { type CpuEvent, type CpuMode, type CpuTag, cpuMachine, cpuModeOf } from '../machines/cpu-machine.js';
+import { type CpuEvent, type CpuMode, cpuMachine, cpuModeOf } from '../machines/cpu-machine.js';
 import { type MmContext, type MmEvent, mmMachine } from '../machines/mm-machine.js';
 import { type TaskArch, type TaskEvent, type TaskState, type TaskTag, taskMachine, taskStateOf } from '../machines/task-machine.js';
 import { engineStats } from './stats.js';
@@ -160,10 +160,6 @@ export function taskCan(task: Task, event: TaskEvent): boolean {
 
 export function cpuMode(cpu: Cpu): CpuMode {
   return cpus.flat(cpu.life) as CpuMode;
-}
-
-export function cpuHas(cpu: Cpu, tag: CpuTag): boolean {
-  return cpus.hasTag(cpu.life, tag);
 }
 
 export function mmContext(mm: Mm): MmContext {

@@ -41,11 +41,6 @@ export function ringLast<T>(ring: Ring<T>, n: number): T[] {
   return out;
 }
 
-/** The entries pushed since the ring's total was `totalBefore` (those still kept). */
-export function ringSince<T>(ring: Ring<T>, totalBefore: number): T[] {
-  return ringLast(ring, ring.total - totalBefore);
-}
-
 export function copyRing<T>(ring: Ring<T>): Ring<T> {
   return { capacity: ring.capacity, items: ring.items.slice(), start: ring.start, total: ring.total };
 }

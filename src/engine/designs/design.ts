@@ -81,9 +81,6 @@ export function designOf(world: { config: { design: DesignName } }): Design {
   return d;
 }
 
-export function installedDesigns(): Design[] {
-  return [...installed.values()];
-}
 
 /** Does the mm map the user page of an event the design lets userspace read? */
 export function mmMapsReadable(world: World, mm: Mm | undefined): boolean {
