@@ -14,6 +14,8 @@ export interface Cause {
   fn: string;
   /** When the write ran in a cross-CPU call: which, from where, on whose behalf. */
   ipi?: { fn: string; arg: number | null; from: number | null; call: number; caller: number | null };
+  /** When it ran in a context switch (`switch_mm`): from which task to which, and why. */
+  switch?: { from: number | null; to: number; reason: string };
 }
 
 /** The cause of a write made by a cross-CPU call's function (on this CPU or another). */

@@ -10,6 +10,7 @@ import { cpuMode, sendCpu, sendTask, taskHas, taskState } from './lifecycle.js';
 import { logEvent } from './log.js';
 import { pmuEnable, schedIn, schedOut } from './perf.js';
 import { reapMmIfUnused } from './reap.js';
+import type { Cause } from './events.js';
 import type { Cpu, Mm, Task, World } from './world.js';
 
 export interface SwitchOptions {
@@ -19,7 +20,7 @@ export interface SwitchOptions {
 }
 
 /** Load `mm` on the CPU: `switch_mm`, keeping mm_cpumask where the architecture does. */
-export function loadMm(world: World, cpu: Cpu, mm: Mm): void {
+export function loadMm(world: World, cpu: Cpu, mm: Mm, why: Cause['switch'] | null): void {
   const design = designOf(world);
   if (design.maintainsCpumask(world)) {
     const old = cpu.activeMm === null ? undefined : world.mms.get(cpu.activeMm);
@@ -28,7 +29,9 @@ export function loadMm(world: World, cpu: Cpu, mm: Mm): void {
   }
   const previous = cpu.activeMm;
   cpu.activeMm = mm.id;
-  design.switchMm(world, cpu, mm);
+  const cause: Cause = { fn: why ? `switch_mm to mm ${mm.id}` : `exec_mmap: activate_mm to mm ${mm.id}` };
+  if (why) cause.switch = why;
+  design.switchMm(world, cpu, mm, cause);
   if (previous !== null) reapMmIfUnused(world, world.mms.get(previous));
 }
 
@@ -45,7 +48,7 @@ export function contextSwitch(world: World, cpu: Cpu, nextPid: number | null, op
   if (next) {
     cpu.runqueue = cpu.runqueue.filter((pid) => pid !== next.pid);
     const mm = world.mms.get(next.mm)!;
-    if (mm.id !== cpu.activeMm) loadMm(world, cpu, mm);
+    if (mm.id !== cpu.activeMm) loadMm(world, cpu, mm, { from: prev?.pid ?? null, to: next.pid, reason: opts.reason });
   }
   cpu.current = next?.pid ?? null;
   cpu.sliceLeft = world.config.sliceTicks;

@@ -302,7 +302,7 @@ export function execTask(world: World, pid: number, arch: 'aarch64' | 'aarch32')
   mm.users = 1;
   task.mm = mm.id;
   // exec_mmap -> activate_mm: the new mm is loaded, then the old one is put.
-  loadMm(world, world.cpus[task.cpu]!, mm);
+  loadMm(world, world.cpus[task.cpu]!, mm, null);
   dropMmUser(world, old, task);
   return endOrPark(world, task, { op: 'exec', arch });
 }

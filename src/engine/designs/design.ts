@@ -13,6 +13,7 @@
  * the table the registry (index.ts) installs, so no mechanism imports the designs.
  */
 import type { DesignName, Reg } from '../command.js';
+import type { Cause } from '../events.js';
 import type { KnobName } from '../knobs.js';
 import { USERENR_CR, USERENR_EN, USERENR_ER } from '../userenr.js';
 import { cycleCounterId } from '../pmu.js';
@@ -42,8 +43,8 @@ export interface Design {
   addError(world: World, cpu: Cpu, ev: PerfEvent): Errno | null;
   mapped(world: World, ev: PerfEvent, mm: Mm, task: Task): void;
   unmapped(world: World, ev: PerfEvent, mm: Mm, caller: Task): void;
-  /** Called from `__switch_mm` when the CPU loads another mm. */
-  switchMm(world: World, cpu: Cpu, mm: Mm): void;
+  /** Called from `__switch_mm` when the CPU loads another mm; `cause` says which switch (or exec). */
+  switchMm(world: World, cpu: Cpu, mm: Mm, cause: Cause): void;
   /** Something access may depend on changed — `armpmu_enable` ran (after a context switch, an
    * event added or removed, an overflow), counters in use or not, or the task exec'd. */
   reconsider(world: World, cpu: Cpu): void;

@@ -53,8 +53,8 @@ export const perMmBase = {
     logEvent(world, caller.cpu, { kind: 'hook', what: 'count', fn: 'armv8pmu_event_unmapped', mm: mm.id, field: 'pmu_direct_access', from: count + 1, to: count });
     return count === 0;
   },
-  switchMm(world: World, cpu: Cpu, mm: Mm) {
-    switchUserAccess(world, cpu, mm, { fn: `switch_mm to mm ${mm.id}` });
+  switchMm(world: World, cpu: Cpu, mm: Mm, cause: Cause) {
+    switchUserAccess(world, cpu, mm, cause);
   },
   reconsider() {},
   pmuStart() {},

@@ -67,8 +67,8 @@ export const x86: Design = {
     logEvent(world, caller.cpu, { kind: 'hook', what: 'count', fn: 'x86_pmu_event_unmapped', mm: mm.id, field: 'perf_rdpmc_allowed', from: count + 1, to: count });
     if (count === 0) onEachCpu(world, caller.cpu, [...mm.cpumask], 'refresh_pce', null, caller);
   },
-  switchMm(world, cpu, mm) {
-    updatePce(world, cpu, mm, { fn: `switch_mm to mm ${mm.id}` });
+  switchMm(world, cpu, mm, cause) {
+    updatePce(world, cpu, mm, cause);
   },
   reconsider() {},
   pmuStart() {},
