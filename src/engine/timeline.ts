@@ -12,7 +12,8 @@ import { copyWorld } from './snapshot.js';
 import { type StepResult, applyCommand, isObserving } from './step.js';
 import { type Config, type World, createWorld } from './world.js';
 
-export const snapshotEveryDefault = 256;
+/** A world copy costs about as much as a few commands: one every 128 keeps `back 1` short. */
+export const snapshotEveryDefault = 128;
 export const snapshotsKeptDefault = 64;
 
 function sameTick(a: Command, b: Command): boolean {
