@@ -1,9 +1,11 @@
 /**
- * Playing a recording line by line over a Timeline: step, step back, jump to the next finding,
- * and keep the first checkpoint that did not match. Pure: no terminal, no timers.
+ * Playing a recording line by line over a Timeline — through `playScript`, the one way a
+ * script is played — with step, step back, jump to the next finding, and the first checkpoint
+ * that did not match kept. Pure: no terminal, no timers.
  */
-import type { Check, StepResult } from '../engine/step.js';
-import { type Script, type ScriptLine, resolveConfig } from '../engine/script.js';
+import { type ScriptStep, playScript } from '../engine/session.js';
+import type { Check } from '../engine/step.js';
+import { type Script, resolveConfig } from '../engine/script.js';
 import { Timeline } from '../engine/timeline.js';
 import type { Config } from '../engine/world.js';
 
@@ -17,6 +19,8 @@ export class Player {
   lastCheck: { line: number; check: Check } | null = null;
   /** Before each played line: where the script and the timeline stood. */
   private trail: { next: number; position: number }[] = [];
+  /** The script from `next` on, as it plays; made again after a step back. */
+  private steps: Generator<ScriptStep> | null = null;
 
   constructor(
     overrides: Partial<Config>,
@@ -38,11 +42,13 @@ export class Player {
     return this.script.lines[Math.min(this.next, this.total - 1)]?.line ?? 0;
   }
 
-  step(): { line: ScriptLine; result: StepResult } | null {
+  step(): ScriptStep | null {
     if (this.atEnd) return null;
-    const line = this.script.lines[this.next]!;
     this.trail.push({ next: this.next, position: this.timeline.position });
-    const result = this.timeline.apply(line.command);
+    this.steps ??= playScript(this.timeline, this.script.lines.slice(this.next));
+    const played = this.steps.next();
+    if (played.done) return null;
+    const { line, result } = played.value;
     this.next++;
     if (!result.ok) this.rejected = { line: line.line, text: result.rejection.message };
     else {
@@ -67,6 +73,7 @@ export class Player {
     this.timeline.back(now - entry.position);
     this.next = entry.next;
     this.rejected = null;
+    this.steps = null;
     return true;
   }
 
