@@ -82,13 +82,13 @@ function setPolicy(world: World, name: string): string[] {
   const design = name as DesignName;
   if (design === world.config.design) return [`design ${name}`];
   world.config = { ...world.config, design };
-  // No task or event exists yet (validate.ts): only the CPUs and the knobs hold design state.
+  // Nothing has happened yet (validate.ts): only the CPUs and the knobs hold design state.
   const d = designOf(world);
   for (const cpu of world.cpus) cpu.design = { ...d.cpuState };
   const kept = world.knobs;
   world.knobs = bootKnobs(d, world.config);
   for (const k of d.knobs) if (kept[k] !== undefined) world.knobs[k] = kept[k];
-  logNote(world, null, 'info', `design ${name}: ${designOf(world).summary}`);
+  logNote(world, null, 'info', `design ${name}: ${d.summary}`);
   return [`design ${name}`];
 }
 
