@@ -60,7 +60,7 @@ describe('recording a session', () => {
     const path = join(dir, 'saved.pmu');
     writeFileSync(path, 'the old file\n');
     const t = new Timeline(defaultConfig);
-    for (let i = 0; i < 2 * checkpointEvery + 3; i++) t.apply({ kind: 'tick', n: 1 });
+    for (let i = 0; i < 2 * checkpointEvery + 3; i++) t.apply({ kind: 'spawn', name: `t${i}`, aarch32: false, cpu: null });
     expect(saveSession(path, defaultConfig, t.history())).toBe(null);
     const text = readFileSync(path, 'utf8');
     expect(text.match(/^checkpoint /gm)).toHaveLength(3);

@@ -13,8 +13,19 @@ export const cpusDefault = 4;
 export const cyclesPerTickDefault = 1_000_000n;
 /** Ticks a task runs before the scheduler tick may switch to the next on the queue. */
 export const sliceTicksDefault = 4;
-/** `tick N` in one command: larger runs are split by the caller, so one step stays short. */
-export const ticksPerCommandMax = 1_000_000;
+/**
+ * Work one command may ask for, in CPU-ticks (ticks times CPUs): a busy world (every CPU
+ * switching, IPIs, counters) costs up to about 2.6 µs a CPU-tick here, so no command runs
+ * much past a second. `tick N` may ask for at most `ticksPerCommand(cpus)` ticks; more is a
+ * rejection that says so, and the playground and the recorder split long runs into lines.
+ */
+export const cpuTicksPerCommandMax = 400_000;
+/** The most ticks one `tick N` may ask for on `cpus` CPUs. */
+export function ticksPerCommand(cpus: number): number {
+  return Math.floor(cpuTicksPerCommandMax / cpus);
+}
+/** `back N` counts steps; a session may hold billions of them. */
+export const backStepsMax = Number.MAX_SAFE_INTEGER;
 /** Tasks alive at once; pids are never reused. */
 export const tasksMax = 4096;
 /** Events open at once across the machine. */

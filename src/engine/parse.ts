@@ -15,7 +15,7 @@ import {
   faultNames,
   findingCodes,
 } from './command.js';
-import { countersMax, nameLengthMax, sayLengthMax, ticksPerCommandMax } from './limits.js';
+import { backStepsMax, countersMax, cpuTicksPerCommandMax, nameLengthMax, sayLengthMax } from './limits.js';
 
 export interface ParseError {
   /** 1-based column of the offending token (or of the end of the line). */
@@ -313,7 +313,7 @@ function parseTokens(tokens: Token[], lineLength: number): Command {
       return { kind: 'switch', cpu, pid };
     }
     case 'tick': {
-      const n = c.peek() === undefined ? 1 : c.uint('a number of ticks', ticksPerCommandMax);
+      const n = c.peek() === undefined ? 1 : c.uint('a number of ticks', cpuTicksPerCommandMax);
       c.end('');
       if (n === 0) throw new Fail({ column: tokens[1]!.column, message: 'tick: expected at least 1 tick' });
       return { kind: 'tick', n };
@@ -381,9 +381,9 @@ function parseTokens(tokens: Token[], lineLength: number): Command {
       return { kind: 'checkpoint', hash: t.text, parts };
     }
     case 'back': {
-      const n = c.peek() === undefined ? 1 : c.uint('a number of commands', ticksPerCommandMax);
+      const n = c.peek() === undefined ? 1 : c.uint('a number of steps', backStepsMax);
       c.end('');
-      if (n === 0) throw new Fail({ column: tokens[1]!.column, message: 'back: expected at least 1 command' });
+      if (n === 0) throw new Fail({ column: tokens[1]!.column, message: 'back: expected at least 1 step' });
       return { kind: 'back', n };
     }
     default: {

@@ -1,13 +1,20 @@
 /**
- * A session's history: the world, the commands that changed it (the current branch), and
- * snapshots (world copies, copy.ts) taken every `every` commands, so `back N` restores the
- * nearest snapshot at or before the target and replays from there. At most `keep` snapshots
- * besides the first are held: when there are more, every other one in the older half goes, so
- * old history keeps landmarks that grow sparser with age and `back` far into a long session
- * replays a stretch proportional to the distance, never the whole session. The commands are
- * kept as runs, so a run mode's millions of `tick`s cost one entry: memory stays flat.
+ * A session's history: the world, the steps that changed it (the current branch), and
+ * snapshots (world copies, snapshot.ts) taken at least every `every` steps, so `back N`
+ * restores the nearest snapshot at or before the target and replays from there.
+ *
+ * Positions count steps, as `world.step` does: a `tick N` is N steps, any other command that
+ * changes the world is one, and narration and checks are none. So `back N` means the same
+ * live and in a file: N steps back, into the middle of a `tick N` if need be.
+ *
+ * At most `keep` snapshots besides the first are held: when there are more, every other one
+ * in the older half goes, so old history keeps landmarks that grow sparser with age. Ticks are
+ * kept as runs (a count), so a run mode's millions of ticks cost one entry: memory stays
+ * flat. A far `back` can be long work; `backWork` does it a piece at a time and changes
+ * nothing until it finishes, so the caller can show progress or give up.
  */
 import type { Command } from './command.js';
+import { ticksPerCommand } from './limits.js';
 import { copyWorld } from './snapshot.js';
 import { type StepResult, applyCommand, isObserving } from './step.js';
 import { type Config, type World, createWorld } from './world.js';
@@ -16,16 +23,43 @@ import { type Config, type World, createWorld } from './world.js';
 export const snapshotEveryDefault = 128;
 export const snapshotsKeptDefault = 64;
 
-function sameTick(a: Command, b: Command): boolean {
-  return a.kind === 'tick' && b.kind === 'tick' && a.n === b.n;
+/** The one entry a tick is kept as: runs of it hold a count. */
+const oneTick: Command = Object.freeze({ kind: 'tick', n: 1 });
+
+/** A clock in milliseconds (the caller's: the engine reads no time of its own). */
+export type Clock = () => number;
+
+/**
+ * Long work done a piece at a time: `runUntil` works until the clock passes `deadline` (at
+ * least one piece) and says whether it finished. A tick run is cut into pieces sized from how
+ * long the last ones took; `tick a` then `tick b` is the same as `tick a+b`, so where the cuts
+ * fall changes nothing.
+ */
+export interface Work {
+  runUntil(now: Clock, deadline: number): boolean;
+  readonly done: number;
+  readonly total: number;
+}
+
+/** How many ticks the next piece should be, from the time the last ones took. */
+export class PieceSizer {
+  size = 16;
+
+  constructor(private readonly most: number) {}
+
+  /** `ticks` took `ms`; `left` ms remain before the deadline. */
+  took(ticks: number, ms: number, left: number): void {
+    const perTick = ms / ticks;
+    const fit = perTick > 0 ? Math.floor(left / 2 / perTick) : this.size * 2;
+    this.size = Math.max(1, Math.min(this.most, fit, this.size * 4));
+  }
 }
 
 export class Timeline {
   world: World;
   /**
-   * Commands that changed the world, in order, on the current branch, as runs: `counts[i]`
-   * times `runs[i]` in a row (only `tick`s are ever gathered). Two flat arrays, no object per
-   * entry: a long session's history costs a pointer and a number a command.
+   * The branch's steps, as runs: `counts[i]` times `runs[i]` in a row (only ticks are ever
+   * gathered; any other command is a run of one). Two flat arrays, no object per entry.
    */
   private runs: Command[] = [];
   private counts: number[] = [];
@@ -42,21 +76,28 @@ export class Timeline {
     this.first = copyWorld(this.world);
   }
 
-  /** How many world-changing commands the current branch holds. */
+  /** How many steps the current branch holds (the world's step, counted from the start). */
   get position(): number {
     return this.length;
   }
 
-  /** The world-changing commands of the current branch, oldest first. */
+  /** The most ticks one command may take in this world. */
+  get ticksPerCommand(): number {
+    return ticksPerCommand(this.config.cpus);
+  }
+
+  /** The branch as commands a file can hold, oldest first: tick runs as `tick N` lines. */
   history(): Command[] {
     const out: Command[] = [];
+    const most = this.ticksPerCommand;
     this.runs.forEach((c, i) => {
-      for (let k = 0; k < this.counts[i]!; k++) out.push(c);
+      if (c !== oneTick) out.push(c);
+      else for (let left = this.counts[i]!; left > 0; left -= most) out.push({ kind: 'tick', n: Math.min(left, most) });
     });
     return out;
   }
 
-  /** The newest world-changing command of the branch. */
+  /** The newest world-changing command of the branch (a tick run as one tick). */
   lastCommand(): Command | undefined {
     return this.runs[this.runs.length - 1];
   }
@@ -68,22 +109,27 @@ export class Timeline {
   apply(c: Command): StepResult {
     if (c.kind === 'back') return this.back(c.n);
     const r = applyCommand(this.world, c);
-    if (!r.ok || isObserving(c)) return r;
+    if (r.ok && !isObserving(c)) this.record(c);
+    return r;
+  }
+
+  private record(c: Command): void {
+    const steps = c.kind === 'tick' ? c.n : 1;
     const last = this.runs.length - 1;
-    if (last >= 0 && sameTick(this.runs[last]!, c)) this.counts[last]!++;
+    if (c.kind === 'tick' && last >= 0 && this.runs[last] === oneTick) this.counts[last]! += steps;
     else {
-      this.runs.push(c);
-      this.counts.push(1);
+      this.runs.push(c.kind === 'tick' ? oneTick : c);
+      this.counts.push(steps);
     }
-    this.length++;
-    if (this.every > 0 && this.length % this.every === 0) {
+    const before = this.length;
+    this.length += steps;
+    if (this.every > 0 && Math.floor(this.length / this.every) > Math.floor(before / this.every)) {
       this.snapshots.push({ at: this.length, snap: copyWorld(this.world) });
       if (this.snapshots.length > this.keep) {
         const half = this.snapshots.length >> 1;
         this.snapshots = this.snapshots.filter((_, i) => i >= half || i % 2 === 1);
       }
     }
-    return r;
   }
 
   /**
@@ -98,18 +144,27 @@ export class Timeline {
     return { i, start };
   }
 
-  /** Apply the commands of the branch from position `from` up to `to` (both within it). */
-  private replay(from: number, to: number): void {
+  /**
+   * Apply the branch's steps from position `from` up to `to` to `world`, yielding the position
+   * reached after each piece: one command, or at most `piece()` ticks.
+   */
+  private *replaying(world: World, from: number, to: number, piece: () => number): Generator<number> {
     if (from >= to) return;
     let { i, start: at } = this.runAt(from);
     for (; i < this.runs.length && at < to; i++) {
-      const end = at + this.counts[i]!;
-      for (let p = Math.max(at, from); p < Math.min(end, to); p++) applyCommand(this.world, this.runs[i]!);
-      at = end;
+      const end = Math.min(at + this.counts[i]!, to);
+      let p = Math.max(at, from);
+      while (p < end) {
+        const n = this.runs[i] === oneTick ? Math.min(end - p, piece()) : 1;
+        applyCommand(world, n === 1 ? this.runs[i]! : { kind: 'tick', n });
+        p += n;
+        yield p;
+      }
+      at += this.counts[i]!;
     }
   }
 
-  /** Cut the branch to its first `n` commands. */
+  /** Cut the branch to its first `n` steps. */
   private truncate(n: number): void {
     if (n < this.length) {
       const { i, start } = this.runAt(n);
@@ -119,20 +174,74 @@ export class Timeline {
       this.counts.length = keep;
     }
     this.length = n;
+    while (this.snapshots.length > 0 && this.snapshots[this.snapshots.length - 1]!.at > n) this.snapshots.pop();
   }
 
-  /** Step back `n` commands: restore the nearest snapshot, replay forward, drop the rest. */
+  /** Step back `n` steps, at once. */
   back(n: number): StepResult {
+    const work = this.backWork(n);
+    if ('rejection' in work) return work;
+    work.runUntil(() => 0, Infinity);
+    return work.result!;
+  }
+
+  /**
+   * Step back `n` steps as work done in pieces: restore the nearest snapshot into a copy,
+   * replay forward to the target, and only then make it the world and drop the steps after
+   * it. Until then the timeline is as it was; a caller that gives up just drops the work.
+   */
+  backWork(n: number): BackWork | Extract<StepResult, { ok: false }> {
     if (this.length === 0) {
       return { ok: false, rejection: { code: 'back/at-start', message: 'back: this is the start of the session, there is nothing to step back over' } };
     }
     const target = Math.max(0, this.length - n);
-    while (this.snapshots.length > 0 && this.snapshots[this.snapshots.length - 1]!.at > target) this.snapshots.pop();
-    const base = this.snapshots[this.snapshots.length - 1];
-    this.world = copyWorld(base ? base.snap : this.first);
-    this.replay(base ? base.at : 0, target);
-    const went = this.length - target;
-    this.truncate(target);
-    return { ok: true, events: [], findings: [], dropped: 0, lines: [`back ${went} to step ${this.world.step}${went < n ? ' (the start of the session)' : ''}; a new command starts a new branch`] };
+    let base: { at: number; snap: World } | undefined;
+    for (let k = this.snapshots.length - 1; k >= 0 && !base; k--) if (this.snapshots[k]!.at <= target) base = this.snapshots[k];
+    const from = base ? base.at : 0;
+    const world = copyWorld(base ? base.snap : this.first);
+    const sizer = new PieceSizer(this.ticksPerCommand);
+    const length = this.length;
+    const steps = this.replaying(world, from, target, () => sizer.size);
+    const finish = (): StepResult => {
+      if (this.length !== length) throw new Error('engine bug: the timeline changed while a back was under way');
+      this.world = world;
+      const went = this.length - target;
+      this.truncate(target);
+      return { ok: true, events: [], findings: [], dropped: 0, lines: [`back ${went} step${went === 1 ? '' : 's'} to step ${world.step}${went < n ? ' (the start of the session)' : ''}; a new command starts a new branch`] };
+    };
+    return new BackWork(steps, from, target, sizer, finish);
+  }
+}
+
+/** A `back` under way (Timeline.backWork). */
+export class BackWork implements Work {
+  result: StepResult | null = null;
+  readonly total: number;
+  done = 0;
+
+  constructor(
+    private readonly steps: Generator<number>,
+    private readonly from: number,
+    target: number,
+    private readonly sizer: PieceSizer,
+    private readonly finish: () => StepResult,
+  ) {
+    this.total = target - from;
+  }
+
+  runUntil(now: Clock, deadline: number): boolean {
+    if (this.result) return true;
+    for (;;) {
+      const t0 = now();
+      const before = this.done;
+      const next = this.steps.next();
+      if (next.done) break;
+      this.done = next.value - this.from;
+      const t1 = now();
+      this.sizer.took(this.done - before, t1 - t0, deadline - t1);
+      if (t1 >= deadline) return false;
+    }
+    this.result = this.finish();
+    return true;
   }
 }

@@ -9,7 +9,7 @@ import type { Command } from './command.js';
 import { designNames, designs } from './designs/index.js';
 import { cpuMode, taskCan, taskHas, taskState } from './lifecycle.js';
 import { type KnobName, knobs } from './knobs.js';
-import { eventsMax, firstPid, tasksMax } from './limits.js';
+import { cpuTicksPerCommandMax, eventsMax, firstPid, tasksMax, ticksPerCommand } from './limits.js';
 import { cpuBusy } from './sched.js';
 import type { PerfEvent, Task, World } from './world.js';
 
@@ -39,6 +39,7 @@ export const rejectionReasons = {
   'not-in-design': 'the current design has no such knob',
   'no-timeline': '`back` outside a session with a history',
   'at-start': '`back` at the start of the session',
+  'too-long': '`tick N` asks for more work than one command may do (limits.ts)',
 } as const;
 
 export type RejectionReason = keyof typeof rejectionReasons;
@@ -50,6 +51,12 @@ export interface Rejection {
 
 export function rejection(verb: string, reason: RejectionReason, message: string): Rejection {
   return { code: `${verb}/${reason}`, message: `${verb}: ${message}` };
+}
+
+function ticks(world: World, n: number): Rejection | null {
+  const most = ticksPerCommand(world.cpus.length);
+  if (n <= most) return null;
+  return rejection('tick', 'too-long', `at most ${most} ticks in one command with ${world.cpus.length} CPUs (${cpuTicksPerCommandMax} CPU-ticks keep a command under about a second); split it over several tick lines`);
 }
 
 function noCpu(world: World, verb: string, id: number): Rejection | null {
@@ -257,6 +264,7 @@ export function validate(world: World, c: Command): Rejection | null {
     case 'back':
       return rejection('back', 'no-timeline', 'stepping back needs a session history (the playground, or pmuplay run)');
     case 'tick':
+      return ticks(world, c.n);
     case 'run':
     case 'ipi':
     case 'fault':
