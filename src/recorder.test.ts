@@ -34,7 +34,7 @@ describe('recording a session', () => {
     expect(readFileSync(path, 'utf8').trim().split('\n')).toHaveLength(1 + typed.length);
     for (let i = 0; i < 120; i++) {
       t.apply({ kind: 'tick', n: 1 });
-      rec.tick();
+      rec.tick(1, t.world);
       if (i % 7 === 6) rec.flushTicks(t.world);
     }
     rec.close(t.world);

@@ -5,10 +5,12 @@
 import type { Command } from './command.js';
 import { stateHash, stateParts } from './hash.js';
 import { formatCommand } from './format.js';
+import { ticksPerCommand } from './limits.js';
 import { parseCommand } from './parse.js';
 import { type ScriptLine, formatHeader } from './script.js';
 import type { Timeline } from './timeline.js';
 import { type StepResult, applyCommand } from './step.js';
+import { PieceSizer, PiecesWork, finish } from './work.js';
 import { type Config, type World, createWorld, defaultConfig } from './world.js';
 
 export interface Played {
@@ -43,19 +45,45 @@ export function checkpointLine(world: World): string {
  * and a `checkpoint` after every `every` commands and at the end.
  */
 export function recordCommands(config: Config, commands: Command[], every: number): string {
-  const world = createWorld(config);
-  const lines = [formatHeader(config)];
-  let since = 0;
-  for (const c of commands) {
-    if (!applyCommand(world, c).ok) continue;
-    lines.push(formatCommand(c));
-    if (++since === every) {
-      lines.push(checkpointLine(world));
-      since = 0;
+  return finish(recordingWork(config, commands, every));
+}
+
+/** `recordCommands` as work done in pieces (a `save` of a long session takes a while). */
+export function recordingWork(config: Config, commands: Command[], every: number): PiecesWork<string> {
+  const sizer = new PieceSizer(ticksPerCommand(config.cpus));
+  const steps = commands.reduce((sum, c) => sum + (c.kind === 'tick' ? c.n : 1), 0);
+  function* pieces(): Generator<number, string> {
+    const world = createWorld(config);
+    const lines = [formatHeader(config)];
+    let since = 0;
+    let done = 0;
+    for (const c of commands) {
+      let ok = true;
+      if (c.kind === 'tick') {
+        for (let left = c.n; left > 0 && ok; ) {
+          const k = Math.min(left, sizer.size);
+          ok = applyCommand(world, { kind: 'tick', n: k }).ok;
+          left -= k;
+          done += k;
+          if (left > 0) yield done;
+        }
+      } else {
+        ok = applyCommand(world, c).ok;
+        done++;
+      }
+      if (ok) {
+        lines.push(formatCommand(c));
+        if (++since === every) {
+          lines.push(checkpointLine(world));
+          since = 0;
+        }
+      }
+      yield done;
     }
+    if (since > 0) lines.push(checkpointLine(world));
+    return lines.join('\n') + '\n';
   }
-  if (since > 0) lines.push(checkpointLine(world));
-  return lines.join('\n') + '\n';
+  return new PiecesWork(pieces(), steps, sizer);
 }
 
 /** One line of a script as played: the line, and what the step did. */

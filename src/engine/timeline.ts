@@ -10,13 +10,17 @@
  * At most `keep` snapshots besides the first are held: when there are more, every other one
  * in the older half goes, so old history keeps landmarks that grow sparser with age. Ticks are
  * kept as runs (a count), so a run mode's millions of ticks cost one entry: memory stays
- * flat. A far `back` can be long work; `backWork` does it a piece at a time and changes
- * nothing until it finishes, so the caller can show progress or give up.
+ * flat. A long `tick N` and a far `back` can be long work: `tickWork` and `backWork` do them
+ * a piece at a time (work.ts), so a caller can show progress or give up; a `back` changes
+ * nothing until it finishes.
  */
 import type { Command } from './command.js';
-import { ticksPerCommand } from './limits.js';
+import type { Finding, LogEntry } from './events.js';
+import { findingsKeptMax, logLinesMax, ticksPerCommand } from './limits.js';
 import { copyWorld } from './snapshot.js';
 import { type StepResult, applyCommand, isObserving } from './step.js';
+import { validate } from './validate.js';
+import { PieceSizer, PiecesWork, finish } from './work.js';
 import { type Config, type World, createWorld } from './world.js';
 
 /** A world copy costs about as much as a few commands: one every 128 keeps `back 1` short. */
@@ -25,35 +29,6 @@ export const snapshotsKeptDefault = 64;
 
 /** The one entry a tick is kept as: runs of it hold a count. */
 const oneTick: Command = Object.freeze({ kind: 'tick', n: 1 });
-
-/** A clock in milliseconds (the caller's: the engine reads no time of its own). */
-export type Clock = () => number;
-
-/**
- * Long work done a piece at a time: `runUntil` works until the clock passes `deadline` (at
- * least one piece) and says whether it finished. A tick run is cut into pieces sized from how
- * long the last ones took; `tick a` then `tick b` is the same as `tick a+b`, so where the cuts
- * fall changes nothing.
- */
-export interface Work {
-  runUntil(now: Clock, deadline: number): boolean;
-  readonly done: number;
-  readonly total: number;
-}
-
-/** How many ticks the next piece should be, from the time the last ones took. */
-export class PieceSizer {
-  size = 16;
-
-  constructor(private readonly most: number) {}
-
-  /** `ticks` took `ms`; `left` ms remain before the deadline. */
-  took(ticks: number, ms: number, left: number): void {
-    const perTick = ms / ticks;
-    const fit = perTick > 0 ? Math.floor(left / 2 / perTick) : this.size * 2;
-    this.size = Math.max(1, Math.min(this.most, fit, this.size * 4));
-  }
-}
 
 export class Timeline {
   world: World;
@@ -164,6 +139,40 @@ export class Timeline {
     }
   }
 
+  /**
+   * `tick n` as work done in pieces. Each piece is a `tick k` on the branch as it ends, so
+   * giving up keeps the ticks done; `onPiece` hears of each (the recorder).
+   */
+  tickWork(n: number, onPiece?: (ticks: number) => void): PiecesWork<StepResult> | Extract<StepResult, { ok: false }> {
+    const refused = validate(this.world, { kind: 'tick', n });
+    if (refused) return { ok: false, rejection: refused };
+    const sizer = new PieceSizer(this.ticksPerCommand);
+    return new PiecesWork(this.tickPieces(n, sizer, onPiece), n, sizer);
+  }
+
+  private *tickPieces(n: number, sizer: PieceSizer, onPiece?: (ticks: number) => void): Generator<number, StepResult> {
+    const events: LogEntry[] = [];
+    const findings: Finding[] = [];
+    let dropped = 0;
+    let lines: string[] = [];
+    for (let done = 0; done < n; ) {
+      const k = Math.min(n - done, sizer.size);
+      const r = this.apply({ kind: 'tick', n: k });
+      if (!r.ok) return r;
+      onPiece?.(k);
+      done += k;
+      // What the whole tick did, as one result: the newest events and findings, and the
+      // lines of the last piece (the tick it ended at, and what settled).
+      events.push(...r.events);
+      findings.push(...r.findings);
+      dropped += r.dropped + Math.max(0, events.length - logLinesMax);
+      if (events.length > logLinesMax) events.splice(0, events.length - logLinesMax);
+      lines = r.lines;
+      yield done;
+    }
+    return { ok: true, lines, events, findings: findings.slice(-findingsKeptMax), dropped };
+  }
+
   /** Cut the branch to its first `n` steps. */
   private truncate(n: number): void {
     if (n < this.length) {
@@ -180,9 +189,7 @@ export class Timeline {
   /** Step back `n` steps, at once. */
   back(n: number): StepResult {
     const work = this.backWork(n);
-    if ('rejection' in work) return work;
-    work.runUntil(() => 0, Infinity);
-    return work.result!;
+    return 'rejection' in work ? work : finish(work);
   }
 
   /**
@@ -190,7 +197,7 @@ export class Timeline {
    * replay forward to the target, and only then make it the world and drop the steps after
    * it. Until then the timeline is as it was; a caller that gives up just drops the work.
    */
-  backWork(n: number): BackWork | Extract<StepResult, { ok: false }> {
+  backWork(n: number): PiecesWork<StepResult> | Extract<StepResult, { ok: false }> {
     if (this.length === 0) {
       return { ok: false, rejection: { code: 'back/at-start', message: 'back: this is the start of the session, there is nothing to step back over' } };
     }
@@ -200,48 +207,16 @@ export class Timeline {
     const from = base ? base.at : 0;
     const world = copyWorld(base ? base.snap : this.first);
     const sizer = new PieceSizer(this.ticksPerCommand);
+    return new PiecesWork(this.backPieces(world, from, target, n, sizer), target - from, sizer);
+  }
+
+  private *backPieces(world: World, from: number, target: number, n: number, sizer: PieceSizer): Generator<number, StepResult> {
     const length = this.length;
-    const steps = this.replaying(world, from, target, () => sizer.size);
-    const finish = (): StepResult => {
-      if (this.length !== length) throw new Error('engine bug: the timeline changed while a back was under way');
-      this.world = world;
-      const went = this.length - target;
-      this.truncate(target);
-      return { ok: true, events: [], findings: [], dropped: 0, lines: [`back ${went} step${went === 1 ? '' : 's'} to step ${world.step}${went < n ? ' (the start of the session)' : ''}; a new command starts a new branch`] };
-    };
-    return new BackWork(steps, from, target, sizer, finish);
-  }
-}
-
-/** A `back` under way (Timeline.backWork). */
-export class BackWork implements Work {
-  result: StepResult | null = null;
-  readonly total: number;
-  done = 0;
-
-  constructor(
-    private readonly steps: Generator<number>,
-    private readonly from: number,
-    target: number,
-    private readonly sizer: PieceSizer,
-    private readonly finish: () => StepResult,
-  ) {
-    this.total = target - from;
-  }
-
-  runUntil(now: Clock, deadline: number): boolean {
-    if (this.result) return true;
-    for (;;) {
-      const t0 = now();
-      const before = this.done;
-      const next = this.steps.next();
-      if (next.done) break;
-      this.done = next.value - this.from;
-      const t1 = now();
-      this.sizer.took(this.done - before, t1 - t0, deadline - t1);
-      if (t1 >= deadline) return false;
-    }
-    this.result = this.finish();
-    return true;
+    for (const at of this.replaying(world, from, target, () => sizer.size)) yield at - from;
+    if (this.length !== length) throw new Error('engine bug: the timeline changed while a back was under way');
+    this.world = world;
+    const went = this.length - target;
+    this.truncate(target);
+    return { ok: true, events: [], findings: [], dropped: 0, lines: [`back ${went} step${went === 1 ? '' : 's'} to step ${world.step}${went < n ? ' (the start of the session)' : ''}; a new command starts a new branch`] };
   }
 }

@@ -7,7 +7,7 @@ import { useApp, useInput } from 'ink';
 import { useEffect, useReducer, useRef, useState } from 'react';
 import { type KeyInfo, keyAction } from './keys.js';
 import type { Player } from './player.js';
-import { paceName, paces } from './App.js';
+import { paceName, paces } from './playground.js';
 import { Screen } from './Screen.js';
 import { useTerminalSize } from './use-terminal-size.js';
 import { viewOf } from './view.js';

@@ -5,6 +5,7 @@ import { type Config, defaultConfig } from '../engine/world.js';
 import { Timeline } from '../engine/timeline.js';
 import { play, playLines } from '../engine/session.js';
 import { App } from './App.js';
+import { Playground } from './playground.js';
 import { Screen, type UiView } from './Screen.js';
 import { starterLines } from './starter.js';
 import { viewOf } from './view.js';
@@ -84,10 +85,10 @@ describe('the app', () => {
     const timeline = new Timeline(defaultConfig);
     playLines(timeline.world, starter);
     const world = timeline.world;
-    const app = render(<App timeline={timeline} color={false} caption={null} size={{ width: 100, height: 30 }} />);
+    const app = render(<App playground={new Playground(timeline, () => performance.now())} color={false} size={{ width: 100, height: 30 }} />);
     // Ink reads input asynchronously: wait for each effect instead of sleeping a fixed time.
     const until = async (ok: () => boolean) => {
-      for (let i = 0; i < 100 && !ok(); i++) await new Promise((r) => setTimeout(r, 20));
+      for (let i = 0; i < 1000 && !ok(); i++) await new Promise((r) => setTimeout(r, 20));
       return ok();
     };
     await until(() => app.lastFrame() !== undefined);

@@ -96,3 +96,22 @@ export function keyAction(mode: Mode, input: string, key: KeyInfo): KeyAction {
   const text = [...input].filter((ch) => ch >= ' ' && ch !== '\x7f').join('');
   return text ? { type: 'insert', text } : { type: 'none' };
 }
+
+/**
+ * One input event as the keys it holds. Ink splits escape sequences (arrows, Meta+key) into
+ * events of their own, but hands a run of plain bytes over as one string: keys typed faster
+ * than it reads (`...`, `+++`, a key repeat over ssh), a paste, Ctrl-U then text. Each byte of
+ * such a run is a key, spelled as Ink spells a key pressed alone.
+ */
+export function keysOf(input: string, key: KeyInfo): { input: string; key: KeyInfo }[] {
+  const chars = [...input];
+  if (chars.length <= 1 || input.startsWith('\x1b')) return [{ input, key }];
+  return chars.map((ch) => {
+    if (ch === '\r' || ch === '\n') return { input: '', key: { return: true } };
+    if (ch === '\t') return { input: '', key: { tab: true } };
+    if (ch === '\x7f' || ch === '\b') return { input: '', key: { delete: true } };
+    const code = ch.charCodeAt(0);
+    if (code >= 1 && code <= 26) return { input: String.fromCharCode(code + 96), key: { ctrl: true } };
+    return { input: ch, key: {} };
+  });
+}

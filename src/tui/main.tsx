@@ -8,9 +8,10 @@ import { parseCommand } from '../engine/parse.js';
 import type { Script } from '../engine/script.js';
 import { Timeline } from '../engine/timeline.js';
 import type { Config } from '../engine/world.js';
-import { type Recorder, saveSession } from '../recorder.js';
+import { type Recorder, saveRecording } from '../recorder.js';
 import { App } from './App.js';
 import { Player } from './player.js';
+import { Playground, type SaveFile } from './playground.js';
 import { ReplayApp } from './ReplayApp.js';
 import { starterCaption, starterLines } from './starter.js';
 
@@ -26,10 +27,13 @@ async function onTerminal(app: () => ReactElement, onExit: () => void): Promise<
     process.stdout.write(leaveAlt);
   };
   process.on('exit', restore);
-  for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
+  // The keys Ctrl-C and q quit through the app; these are the signals (kill -INT too). The
+  // event loop is never held longer than a slice, so they are answered at once.
+  const signals = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 } as const;
+  for (const [signal, number] of Object.entries(signals)) {
     process.on(signal, () => {
       restore();
-      process.exit(128 + (signal === 'SIGTERM' ? 15 : 1));
+      process.exit(128 + number);
     });
   }
   process.on('uncaughtException', (e) => {
@@ -46,17 +50,21 @@ async function onTerminal(app: () => ReactElement, onExit: () => void): Promise<
 
 const color = () => !process.env['NO_COLOR'];
 
-/** The playground on the starter world; every accepted command goes to `recorder` too. */
+/** The playground on the starter world; every step goes to `recorder` too. */
 export async function startTui(config: Config, recorder: Recorder | null): Promise<number> {
   const timeline = new Timeline(config);
   for (const line of starterLines) {
     const r = parseCommand(line);
     if (r.ok && r.command && timeline.apply(r.command).ok) recorder?.command(line, timeline.world);
   }
-  const save = (path: string, commands: Parameters<typeof saveSession>[2]) => saveSession(path, config, commands);
+  const save: SaveFile = (path, text, overwrite) => saveRecording(path, text, overwrite);
+  const playground = new Playground(timeline, () => performance.now(), recorder ?? undefined, save, starterCaption);
   return onTerminal(
-    () => <App timeline={timeline} recorder={recorder ?? undefined} save={save} color={color()} caption={starterCaption} />,
-    () => recorder?.close(timeline.world),
+    () => <App playground={playground} color={color()} />,
+    () => {
+      playground.close();
+      recorder?.close(timeline.world);
+    },
   );
 }
 

@@ -1,0 +1,201 @@
+import fc from 'fast-check';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { stateHash } from '../engine/hash.js';
+import { parseCommand } from '../engine/parse.js';
+import { Timeline } from '../engine/timeline.js';
+import { defaultConfig } from '../engine/world.js';
+import { runFiles } from '../headless.js';
+import { Recorder, saveRecording } from '../recorder.js';
+import type { KeyInfo } from './keys.js';
+import { Playground } from './playground.js';
+import { starterLines } from './starter.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'pmuplay-pg-'));
+
+/** A clock that moves `perRead` ms each time it is read, and more when the test lets time pass. */
+function fakeClock() {
+  let now = 0;
+  const clock = { perRead: 1, read: () => (now += clock.perRead), pass: (ms: number) => void (now += ms) };
+  return clock;
+}
+
+/** Replay a file headless: its exit code and the hash it ends at. */
+function replay(path: string): { code: number; hash: string } {
+  let hash = '';
+  const code = runFiles([{ name: path, text: readFileSync(path, 'utf8') }], { overrides: {}, json: true, strict: false, quiet: true, color: false }, (l) => {
+    const o = JSON.parse(l) as { type: string; hash?: string; text?: string; passed?: boolean };
+    if (o.type === 'summary') hash = o.hash!;
+  });
+  return { code, hash };
+}
+
+/** A playground with a real recorder on a fresh file and the starter world, as `pmuplay --record` makes. */
+function session(name: string, config = defaultConfig) {
+  const path = join(dir, name);
+  const recorder = Recorder.open(path, config);
+  if (typeof recorder === 'string') throw new Error(recorder);
+  const timeline = new Timeline(config);
+  for (const line of starterLines) {
+    const r = parseCommand(line);
+    if (r.ok && r.command && timeline.apply(r.command).ok) recorder.command(line, timeline.world);
+  }
+  const clock = fakeClock();
+  const pg = new Playground(timeline, clock.read, recorder, saveRecording, null);
+  /** Let `ms` pass, pumping as the event loop would (bounded: a test must end). */
+  const wait = (ms: number) => {
+    for (let left = ms, turns = 0; left > 0 && turns < 10_000; turns++) {
+      const next = pg.pump();
+      const step = next === Infinity ? left : Math.max(1, Math.min(left, next));
+      clock.pass(step);
+      left -= step;
+    }
+  };
+  /** Pump until long work is done (or a bound). */
+  const settle = () => {
+    for (let turns = 0; pg.progress && turns < 100_000; turns++) pg.pump();
+  };
+  const end = () => {
+    pg.close();
+    recorder.close(timeline.world);
+    return stateHash(timeline.world);
+  };
+  return { path, pg, timeline, clock, wait, settle, end };
+}
+
+const press = (pg: Playground, input: string, key: KeyInfo = {}) => pg.input(input, key);
+
+describe('a playground recording replays to the same world', () => {
+  it('the issue\'s repro: two + , space, a second, space, `,`, q', () => {
+    const s = session('repro.pmu');
+    press(s.pg, '+');
+    press(s.pg, '+');
+    press(s.pg, ' ');
+    s.wait(1000);
+    press(s.pg, ' ');
+    expect(s.timeline.world.tick).toBeGreaterThan(3);
+    const before = s.timeline.world.tick;
+    press(s.pg, ',');
+    s.settle();
+    // `,` steps back one step: one tick, live and in the file.
+    expect(s.timeline.world.tick).toBe(before - 1);
+    press(s.pg, 'q');
+    expect(s.pg.quitting).toBe(true);
+    const hash = s.end();
+    expect(readFileSync(s.path, 'utf8')).toMatch(/\ntick \d+\nback\ncheckpoint /);
+    expect(replay(s.path)).toEqual({ code: 0, hash });
+  });
+
+  it('a typed tick N runs in pieces, can be stopped, and the file holds the ticks that happened', () => {
+    const s = session('stopped.pmu', { ...defaultConfig, cpus: 4 });
+    // A slow machine: every piece takes 10 ms, so a slice holds two or three.
+    s.clock.perRead = 10;
+    press(s.pg, ':tick 100000\r');
+    expect(s.pg.progress).toMatchObject({ what: 'tick 100000', total: 100000 });
+    s.pg.pump();
+    const done = s.pg.progress!.done;
+    expect(done).toBeGreaterThan(0);
+    expect(done).toBeLessThan(100000);
+    press(s.pg, '', { escape: true });
+    expect(s.pg.progress).toBe(null);
+    expect(s.pg.ui.message?.text).toMatch(/^tick 100000: stopped after \d+ of 100000 ticks/);
+    const hash = s.end();
+    expect(replay(s.path)).toEqual({ code: 0, hash });
+  });
+
+  it('refuses a tick longer than one command may be, with the way round it', () => {
+    const s = session('too-long.pmu');
+    press(s.pg, ':tick 300000\r');
+    expect(s.pg.progress).toBe(null);
+    expect(s.pg.ui.message).toEqual({ error: true, text: 'tick: at most 100000 ticks in one command with 4 CPUs (400000 CPU-ticks keep a command under about a second); split it over several tick lines' });
+  });
+
+  it('asks before save replaces a file, and the saved file replays to the world it was saved from', () => {
+    const s = session('asks.pmu');
+    const target = join(dir, 'saved-twice.pmu');
+    press(s.pg, ':save ' + target + '\r');
+    s.settle();
+    expect(s.pg.ui.message?.text).toMatch(/^saved \d+ steps to /);
+    press(s.pg, 'tick 3\r');
+    s.settle();
+    press(s.pg, 'save ' + target + '\r');
+    s.settle();
+    expect(s.pg.ui.message?.text).toBe(`${target} exists: overwrite it? (y/n)`);
+    press(s.pg, 'y');
+    expect(replay(target)).toEqual({ code: 0, hash: stateHash(s.timeline.world) });
+  });
+});
+
+describe('a burst of keys is each key', () => {
+  it('... steps three times, +++ is three paces faster, Ctrl-U then text replaces the line', () => {
+    const s = session('burst.pmu');
+    const tick = s.timeline.world.tick;
+    press(s.pg, '...');
+    expect(s.timeline.world.tick).toBe(tick + 3);
+    const pace = s.pg.ui.pace;
+    press(s.pg, '+++');
+    expect(s.pg.ui.pace).toBe(pace + 3);
+    press(s.pg, ':spawn x');
+    press(s.pg, '\x15tick 2');
+    expect(s.pg.ui.line.text).toBe('tick 2');
+    press(s.pg, '', { return: true });
+    s.settle();
+    expect(s.timeline.world.tick).toBe(tick + 5);
+  });
+});
+
+// The session's moves, as a user makes them: keys, typed lines (one chunk or key by key),
+// time passing at some pace, stopping long work, saves, and answers to the save question.
+const lineArb = fc.constantFrom('tick', 'tick 3', 'tick 2000', 'back', 'back 7', 'back 300', 'spawn z', 'open 102 cycles', 'mmap 100 3', 'say hello', 'check', 'expect no-finding access/other-mm', 'bogus words', 'tick 999999', 'save');
+const moveArb = fc.oneof(
+  fc.record({ kind: fc.constant('key' as const), key: fc.constantFrom('.', ',', '+', '-', ' ', 'n', '?', 'x', '..', ',,,', '+-') }),
+  fc.record({ kind: fc.constant('line' as const), line: lineArb, chunked: fc.boolean() }),
+  fc.record({ kind: fc.constant('wait' as const), ms: fc.integer({ min: 1, max: 3000 }) }),
+  fc.record({ kind: fc.constant('escape' as const) }),
+  fc.record({ kind: fc.constant('answer' as const), yes: fc.boolean() }),
+);
+
+describe('random playground sessions', () => {
+  it('every recording and every saved file replays to the world the session had', () => {
+    let n = 0;
+    fc.assert(
+      fc.property(fc.array(moveArb, { minLength: 1, maxLength: 30 }), fc.constantFrom('q', 'ctrl-c', 'signal'), (moves, ending) => {
+        const s = session(`random-${n++}.pmu`, { ...defaultConfig, cpus: 2 });
+        const saved: { path: string; hash: string }[] = [];
+        const savePath = join(dir, `random-${n}-saved.pmu`);
+        for (const m of moves) {
+          if (m.kind === 'key') press(s.pg, m.key);
+          else if (m.kind === 'escape') press(s.pg, '', { escape: true });
+          else if (m.kind === 'answer') press(s.pg, m.yes ? 'y' : 'n');
+          else if (m.kind === 'wait') s.wait(m.ms);
+          else {
+            const text = m.line === 'save' ? `save ${savePath}` : m.line;
+            if (s.pg.ui.mode !== 'input') press(s.pg, ':');
+            if (m.chunked) press(s.pg, text + '\r');
+            else {
+              for (const ch of text) press(s.pg, ch);
+              press(s.pg, '', { return: true });
+            }
+            if (m.line === 'save') {
+              const at = stateHash(s.timeline.world);
+              s.settle();
+              press(s.pg, 'y'); // the question, when the file was there
+              if (/^saved /.test(s.pg.ui.message?.text ?? '')) saved.push({ path: savePath, hash: at });
+            }
+            press(s.pg, '', { escape: true });
+          }
+        }
+        if (ending === 'q') press(s.pg, 'q');
+        else if (ending === 'ctrl-c') press(s.pg, 'c', { ctrl: true });
+        const hash = s.end();
+        expect(replay(s.path)).toEqual({ code: 0, hash });
+        // Only the newest save is on disk (each overwrote the last).
+        const last = saved.at(-1);
+        if (last) expect(replay(last.path)).toEqual({ code: 0, hash: last.hash });
+      }),
+      { numRuns: 60, seed: 20261126 },
+    );
+  }, 120_000);
+});

@@ -1,0 +1,388 @@
+/**
+ * The live playground's logic, without Ink or timers: keys in; the timeline, the recording and
+ * the UI state changed. `pump`, called from the event loop, does what time brings: the run
+ * mode's ticks at their pace, or a slice of long work. Nothing here holds the event loop for
+ * longer than a slice (`sliceMs`): a long `tick N`, a far `back` and a `save` run as work in
+ * pieces (engine/work.ts) with their progress shown; Esc stops them, q and Ctrl-C quit at
+ * once. The clock is passed in, so tests drive a whole session with keys and a fake clock.
+ *
+ * What the recording gets is what the timeline did, step for step: run-mode and typed ticks
+ * as they happen (gathered into `tick N` lines), a `back` once it has landed, a stopped tick
+ * as the ticks it did. So a recording replays to the same world at every checkpoint.
+ */
+import { parseCommand } from '../engine/parse.js';
+import { recordingWork } from '../engine/session.js';
+import { type StepResult, findingsSummary } from '../engine/step.js';
+import type { Timeline } from '../engine/timeline.js';
+import { type Clock, PieceSizer, type Work } from '../engine/work.js';
+import type { World } from '../engine/world.js';
+import { complete } from './completion.js';
+import { type KeyInfo, type Mode, keyAction, keysOf } from './keys.js';
+import { type LineState, accept, browse, emptyLine, eraseBack, insert, killLine, moveCursor, setText } from './line-editor.js';
+
+/** Ticks per second the run mode aims at; the last is "as fast as it goes". */
+export const paces = [1, 2, 5, 10, 20, 50, 100, Infinity] as const;
+
+export function paceName(pace: number): string {
+  return pace === Infinity ? 'max' : `${pace}/s`;
+}
+
+/** The longest the playground holds the event loop at a time, in ms. */
+export const sliceMs = 25;
+/** Gathered run-mode ticks reach the recording at least this often, in ms. */
+export const flushMs = 250;
+/** Checkpoints in a saved file: often enough to place a divergence. */
+export const saveCheckpointEvery = 100;
+
+/** Where the session's steps go (a Recorder, or nothing). */
+export interface CommandSink {
+  /** A command the session accepted, as typed. */
+  command(text: string, world: World): void;
+  /** `n` ticks done; `world` is the world after them. */
+  tick(n: number, world: World): void;
+  /** Write the gathered ticks out. */
+  flushTicks(world: World): void;
+}
+
+/** Write a recording's text to `path`; `exists` when the file is there and `overwrite` was not asked. */
+export type SaveFile = (path: string, text: string, overwrite: boolean) => { ok: true } | { ok: false; message: string; exists?: boolean };
+
+export interface Ui {
+  mode: Mode;
+  line: LineState;
+  message: { text: string; error: boolean } | null;
+  caption: string | null;
+  running: boolean;
+  pace: number;
+}
+
+/** Long work under way: what it is, the work, and what to do when it ends or is stopped. */
+interface Busy {
+  what: string;
+  unit: string;
+  work: Work<unknown>;
+  finish(): void;
+  stop(): void;
+}
+
+type Key = KeyInfo & { meta?: boolean };
+
+export class Playground {
+  ui: Ui;
+  /** Bumped on every change the screen shows. */
+  version = 0;
+  /** Set once the session is over (q, Ctrl-C, `quit`): the shell exits. */
+  quitting = false;
+  private busy: Busy | null = null;
+  private confirm: { question: string; yes: () => void } | null = null;
+  /** The run mode's clock: when it started at this pace, and the ticks it has sent since. */
+  private run = { since: 0, ticks: 0 };
+  private lastFlush = 0;
+  private readonly sizer: PieceSizer;
+
+  constructor(
+    readonly timeline: Timeline,
+    private readonly clock: Clock,
+    private readonly recorder?: CommandSink,
+    private readonly save?: SaveFile,
+    caption: string | null = null,
+  ) {
+    this.ui = { mode: 'normal', line: emptyLine, message: null, caption, running: false, pace: 2 };
+    this.sizer = new PieceSizer(timeline.ticksPerCommand);
+  }
+
+  get world(): World {
+    return this.timeline.world;
+  }
+
+  /** Long work under way, for the screen: what, how far, of how much. */
+  get progress(): { what: string; done: number; total: number; unit: string } | null {
+    return this.busy && { what: this.busy.what, done: this.busy.work.done, total: this.busy.work.total, unit: this.busy.unit };
+  }
+
+  private set(patch: Partial<Ui>): void {
+    this.ui = { ...this.ui, ...patch };
+    this.version++;
+  }
+
+  private say(text: string, error = false): void {
+    this.set({ message: text ? { text, error } : null });
+  }
+
+  /** One input event from Ink: a key, or a run of them that arrived together. */
+  input(input: string, key: Key): void {
+    // Esc followed at once by a key reaches us as Meta+key: leave the line, then take the key.
+    if (this.ui.mode === 'input' && key.meta && !key.escape && input.length === 1) {
+      this.key('', { escape: true });
+      this.key(input, {});
+      return;
+    }
+    for (const k of keysOf(input, key)) this.key(k.input, k.key);
+  }
+
+  key(input: string, key: KeyInfo): void {
+    if (this.quitting) return;
+    if (this.busy) return this.keyWhileBusy(input, key);
+    if (this.confirm) {
+      const { yes } = this.confirm;
+      this.confirm = null;
+      if (input === 'y' || input === 'Y') yes();
+      else this.say('not saved');
+      return;
+    }
+    const a = keyAction(this.ui.mode, input, key);
+    const u = this.ui;
+    switch (a.type) {
+      case 'quit':
+        return this.quit();
+      case 'help':
+        return this.set({ mode: 'help' });
+      case 'close-help':
+      case 'leave':
+        return this.set({ mode: 'normal' });
+      case 'focus':
+        return this.set({ mode: 'input' });
+      case 'toggle-run':
+        if (u.running) return this.pause();
+        this.run = { since: this.clock(), ticks: 0 };
+        return this.set({ running: true, message: null });
+      case 'step': {
+        this.pause();
+        const r = this.timeline.apply({ kind: 'tick', n: 1 });
+        if (r.ok) this.recorder?.command('tick', this.world);
+        return this.shown(r);
+      }
+      case 'back':
+        this.pause();
+        return this.startBack(1, 'back');
+      case 'next-finding':
+        return this.say('n jumps to the next finding in a replay (pmuplay replay FILE)');
+      case 'faster':
+      case 'slower':
+        this.run = { since: this.clock(), ticks: 0 };
+        return this.set({ pace: Math.max(0, Math.min(paces.length - 1, u.pace + (a.type === 'faster' ? 1 : -1))) });
+      case 'submit':
+        return this.submit();
+      case 'history':
+        return this.set({ line: browse(u.line, a.direction) });
+      case 'complete': {
+        const c = complete(this.world, u.line.text);
+        return this.set({ line: setText(u.line, c.text), message: c.options.length ? { text: c.options.join('  '), error: false } : u.message });
+      }
+      case 'cursor':
+        return this.set({ line: moveCursor(u.line, a.to) });
+      case 'erase':
+        return this.set({ line: eraseBack(u.line) });
+      case 'kill-line':
+        return this.set({ line: killLine(u.line) });
+      case 'insert':
+        return this.set({ line: insert(u.line, a.text) });
+      case 'none':
+        return;
+    }
+  }
+
+  private keyWhileBusy(input: string, key: KeyInfo): void {
+    if ((key.ctrl && input === 'c') || input === 'q') return this.quit();
+    if (key.escape) return this.stopWork();
+    this.progressMessage();
+  }
+
+  /** A step's result on the message line. */
+  private shown(r: StepResult): void {
+    if (!r.ok) return this.say(r.rejection.message, true);
+    this.say(r.lines.join('  '));
+  }
+
+  private pause(): void {
+    if (!this.ui.running) return;
+    this.set({ running: false });
+    this.recorder?.flushTicks(this.world);
+  }
+
+  private quit(): void {
+    this.stopWork();
+    this.pause();
+    this.quitting = true;
+    this.version++;
+  }
+
+  /** The session ends however it ends (quit, a signal): long work stops, ticks are written. */
+  close(): void {
+    this.stopWork();
+    this.recorder?.flushTicks(this.world);
+  }
+
+  private submit(): void {
+    const text = this.ui.line.text;
+    const trimmed = text.trim();
+    const done = (message: string, error = false) => this.set({ line: accept(this.ui.line), message: message ? { text: message, error } : null });
+    if (trimmed === 'help') return this.set({ mode: 'help', line: accept(this.ui.line), message: null });
+    if (trimmed === 'quit') return this.quit();
+    if (trimmed === 'save' || trimmed.startsWith('save ')) {
+      const path = trimmed.slice(4).trim();
+      if (!path) return this.say('save: expected a file name, e.g. save session.pmu', true);
+      if (!this.save) return this.say('save: not available here', true);
+      done('');
+      return this.startSave(path);
+    }
+    const parsed = parseCommand(text);
+    if (!parsed.ok) return this.say(parsed.error.message, true);
+    const c = parsed.command;
+    if (!c) return done('');
+    this.pause();
+    if (c.kind === 'tick') return this.startTick(c.n, text);
+    if (c.kind === 'back') return this.startBack(c.n, text);
+    const r = this.timeline.apply(c);
+    // A rejected line stays on the command line to be fixed.
+    if (!r.ok) return this.say(r.rejection.message, true);
+    this.recorder?.command(text, this.world);
+    if (c.kind === 'say') return this.set({ line: accept(this.ui.line), message: null, caption: c.text });
+    if (c.kind === 'check') return done(findingsSummary(this.world).join('  ').replace(/\s+/g, ' '));
+    if (r.check) return done(`${r.check.passed ? 'ok' : 'FAILED'}: ${r.check.text}`, !r.check.passed);
+    done(r.lines.join('  '));
+  }
+
+  private begin(busy: Busy): void {
+    this.busy = busy;
+    this.slice();
+  }
+
+  /** `tick N`, typed: in pieces, each on the branch (and in the recording) as it is done. */
+  private startTick(n: number, text: string): void {
+    const work = this.timeline.tickWork(n, (k) => this.recorder?.tick(k, this.world));
+    if ('rejection' in work) return this.say(work.rejection.message, true);
+    this.set({ line: accept(this.ui.line) });
+    this.begin({
+      what: text.trim(),
+      unit: 'ticks',
+      work,
+      finish: () => {
+        this.recorder?.flushTicks(this.world);
+        this.shown(work.result!);
+      },
+      stop: () => {
+        this.recorder?.flushTicks(this.world);
+        this.say(`${text.trim()}: stopped after ${work.done} of ${n} ticks (those happened; the rest did not)`);
+      },
+    });
+  }
+
+  /** `back N` (and `,`): in pieces; nothing changes, and nothing is recorded, until it lands. */
+  private startBack(n: number, text: string): void {
+    const work = this.timeline.backWork(n);
+    if ('rejection' in work) return this.say(work.rejection.message, true);
+    if (this.ui.mode === 'input') this.set({ line: accept(this.ui.line) });
+    this.begin({
+      what: text.trim(),
+      unit: 'steps replayed',
+      work,
+      finish: () => {
+        this.recorder?.command(text, this.world);
+        this.shown(work.result!);
+      },
+      stop: () => this.say(`${text.trim()}: stopped; nothing changed`),
+    });
+  }
+
+  /** `save FILE`: the branch replayed into a recording with checkpoints, then written. */
+  private startSave(path: string): void {
+    const save = this.save!;
+    const steps = this.timeline.position;
+    const work = recordingWork(this.timeline.config, this.timeline.history(), saveCheckpointEvery);
+    const written = () => this.say(`saved ${steps} steps to ${path}`);
+    this.begin({
+      what: `save ${path}`,
+      unit: 'steps replayed',
+      work,
+      finish: () => {
+        const text = work.result!;
+        const r = save(path, text, false);
+        if (r.ok) return written();
+        if (!r.exists) return this.say(r.message, true);
+        this.confirm = {
+          question: `${path} exists: overwrite it? (y/n)`,
+          yes: () => {
+            const again = save(path, text, true);
+            if (again.ok) written();
+            else this.say(again.message, true);
+          },
+        };
+        this.say(this.confirm.question);
+      },
+      stop: () => this.say(`save ${path}: stopped; nothing written`),
+    });
+  }
+
+  private stopWork(): void {
+    const busy = this.busy;
+    if (!busy) return;
+    this.busy = null;
+    busy.stop();
+  }
+
+  private progressMessage(): void {
+    const p = this.progress;
+    if (p) this.say(`${p.what}: ${p.done} of ${p.total} ${p.unit}…  Esc stops, q quits`);
+  }
+
+  /** A slice of the long work under way. */
+  private slice(): void {
+    const busy = this.busy!;
+    if (busy.work.runUntil(this.clock, this.clock() + sliceMs)) {
+      this.busy = null;
+      busy.finish();
+    } else this.progressMessage();
+    this.version++;
+  }
+
+  /** Run-mode ticks: `n` at once. */
+  private runTicks(n: number): void {
+    const r = this.timeline.apply({ kind: 'tick', n });
+    this.version++;
+    if (r.ok) this.recorder?.tick(n, this.world);
+    else {
+      this.pause();
+      this.say(r.rejection.message, true);
+    }
+  }
+
+  /**
+   * Do what is due now: a slice of long work, or the run mode's ticks. Returns how many ms
+   * until there is more to do (0: at once; Infinity: nothing until a key).
+   */
+  pump(): number {
+    if (this.quitting) return Infinity;
+    const now = this.clock();
+    if (this.busy) {
+      this.slice();
+      return this.busy ? 0 : this.ui.running ? 0 : Infinity;
+    }
+    if (!this.ui.running) return Infinity;
+    const pace = paces[this.ui.pace]!;
+    if (pace === Infinity) {
+      const until = now + sliceMs;
+      for (let t = now; t < until && this.ui.running; ) {
+        const n = this.sizer.size;
+        this.runTicks(n);
+        const after = this.clock();
+        this.sizer.took(n, after - t, until - after);
+        t = after;
+      }
+    } else {
+      // Ticks due since the pace was set; a world too slow for the pace runs slower, it does
+      // not pile up ticks to catch up with.
+      const due = Math.floor(((now - this.run.since) * pace) / 1000) - this.run.ticks;
+      if (due > 0) {
+        this.runTicks(Math.min(due, this.sizer.size));
+        this.run.ticks += due;
+      }
+    }
+    if (now - this.lastFlush >= flushMs) {
+      this.lastFlush = now;
+      this.recorder?.flushTicks(this.world);
+    }
+    if (!this.ui.running) return Infinity;
+    return pace === Infinity ? 0 : Math.max(0, this.run.since + ((this.run.ticks + 1) * 1000) / pace - this.clock());
+  }
+}
