@@ -1,10 +1,12 @@
-// Bundles the CLI into one file (dist/cli.js) with esbuild: one file to load instead of
-// hundreds of modules, so the playground starts fast. React runs its production build.
+// Bundles the CLI into one file (dist/cli.js, or the path given) with esbuild: one file to load
+// instead of hundreds of modules, so the playground starts fast. React runs its production
+// build. The file must sit one level below the package (it finds saves/ as ../saves).
 import { build } from 'esbuild';
+import process from 'node:process';
 
 await build({
   entryPoints: ['src/cli.ts'],
-  outfile: 'dist/cli.js',
+  outfile: process.argv[2] ?? 'dist/cli.js',
   bundle: true,
   platform: 'node',
   format: 'esm',

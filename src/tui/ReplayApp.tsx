@@ -2,12 +2,14 @@
  * `pmuplay replay FILE`: a recording played on the same screen as the playground. Space plays
  * and pauses, `.` steps, `,` steps back, `+`/`-` change the speed, `n` plays to the next
  * finding; the message line shows the position and the first checkpoint that did not match.
+ * Playing, at any speed and to the next finding, happens in slices of at most `sliceMs`, so
+ * keys and signals are answered at once; Esc stops a search for the next finding.
  */
 import { useApp, useInput } from 'ink';
 import { useEffect, useReducer, useRef, useState } from 'react';
-import { type KeyInfo, keyAction } from './keys.js';
+import { type KeyInfo, keyAction, keysOf } from './keys.js';
 import type { Player } from './player.js';
-import { paceName, paces } from './playground.js';
+import { paceName, paces, sliceMs } from './playground.js';
 import { Screen } from './Screen.js';
 import { useTerminalSize } from './use-terminal-size.js';
 import { viewOf } from './view.js';
@@ -40,6 +42,21 @@ export function ReplayApp({ player, name, color, demo, size }: ReplayProps) {
     live.current = false;
     setRunning(false);
   };
+  // A search for the next finding under way: it plays a slice at a time until it finds one.
+  const seeking = useRef<NodeJS.Immediate | null>(null);
+  const stopSeeking = () => {
+    if (seeking.current) clearImmediate(seeking.current);
+    seeking.current = null;
+  };
+  const seek = () => {
+    const until = performance.now() + sliceMs;
+    const r = player.seekFinding(() => performance.now() > until);
+    seeking.current = r === 'more' ? setImmediate(seek) : null;
+    if (r === 'more') setNote(`looking for the next finding: line ${player.lineNumber}…  Esc stops`);
+    else setNote(r === 'found' ? null : 'no finding after this point');
+    repaint();
+  };
+  useEffect(() => stopSeeking, []);
   useEffect(() => {
     if (!running) return;
     const speed = paces[pace]!;
@@ -50,7 +67,7 @@ export function ReplayApp({ player, name, color, demo, size }: ReplayProps) {
         return;
       }
       // At "max", play a slice of lines per frame; the screen still repaints ~30 times a second.
-      const until = performance.now() + (speed === Infinity ? 25 : 0);
+      const until = performance.now() + (speed === Infinity ? sliceMs : 0);
       let paused = false;
       let said = false;
       do {
@@ -66,8 +83,15 @@ export function ReplayApp({ player, name, color, demo, size }: ReplayProps) {
     return () => clearInterval(timer);
   }, [running, pace, player, demo]);
 
-  useInput((input, key) => {
-    const a = keyAction(help ? 'help' : 'normal', input, key as KeyInfo);
+  const onKey = (input: string, key: KeyInfo) => {
+    if (seeking.current) {
+      if (key.escape) {
+        stopSeeking();
+        setNote('stopped looking for the next finding');
+      } else if (input === 'q' || (key.ctrl && input === 'c')) exit();
+      return;
+    }
+    const a = keyAction(help ? 'help' : 'normal', input, key);
     setNote(null);
     switch (a.type) {
       case 'quit':
@@ -92,8 +116,8 @@ export function ReplayApp({ player, name, color, demo, size }: ReplayProps) {
         break;
       case 'next-finding':
         stop();
-        if (!player.nextFinding()) setNote('no finding after this point');
-        break;
+        seek();
+        return;
       case 'faster':
         setPace((p) => Math.min(paces.length - 1, p + 1));
         break;
@@ -107,6 +131,11 @@ export function ReplayApp({ player, name, color, demo, size }: ReplayProps) {
         break;
     }
     repaint();
+  };
+
+  // A burst of keys that arrived together is each key (`...` steps three times).
+  useInput((input, key) => {
+    for (const k of keysOf(input, key as KeyInfo)) onKey(k.input, k.key);
   });
 
   const world = player.timeline.world;

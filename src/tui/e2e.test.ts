@@ -1,13 +1,18 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-// The real pmuplay, built (npm test builds first), in a real terminal: tmux.
+// The real pmuplay in a real terminal (tmux), built here from the sources as they are: the
+// test runs what it built, not whatever another step left in dist/.
 const socket = `pmuplay-e2e-${process.pid}`;
+const build = `dist-e2e-${process.pid}`;
 const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
 const screen = () => tmux('capture-pane', '-p', '-t', 'e2e');
 
-async function waitFor(what: (s: string) => boolean, ms = 5000): Promise<string> {
+/** Wait for the screen to show an effect; the bound only ends a test that already failed. */
+async function waitFor(what: (s: string) => boolean, ms = 30_000): Promise<string> {
   const until = Date.now() + ms;
   let last = '';
   while (Date.now() < until) {
@@ -18,25 +23,33 @@ async function waitFor(what: (s: string) => boolean, ms = 5000): Promise<string>
   throw new Error(`timed out; the screen was:\n${last}`);
 }
 
+const commandLine = (s: string) => s.split('\n').find((l) => /^:( |$)/.test(l))?.trimEnd();
+
+/** Type a line, see it echoed, press Enter, and see the command line empty again. */
 async function type(line: string): Promise<void> {
   tmux('send-keys', '-t', 'e2e', '-l', line);
-  await new Promise((r) => setTimeout(r, 100));
+  await waitFor((s) => commandLine(s) === `: ${line}`);
   tmux('send-keys', '-t', 'e2e', 'Enter');
-  await new Promise((r) => setTimeout(r, 150));
+  await waitFor((s) => commandLine(s) === ':');
 }
 
 describe('pmuplay in a terminal', () => {
+  beforeAll(() => {
+    execFileSync(process.execPath, ['tools/build.mjs', `${build}/cli.js`]);
+  }, 60_000);
+
   afterAll(() => {
     spawnSync('tmux', ['-L', socket, 'kill-server']);
+    rmSync(build, { recursive: true, force: true });
   });
 
   it('types spawn, open, mmap, tick and shows the access granted and the finding', async () => {
     expect(spawnSync('tmux', ['-V']).status, 'tmux is needed (apt-get install tmux; .ci/run does)').toBe(0);
-    expect(existsSync('dist/cli.js'), 'run npm run build first (npm test does)').toBe(true);
     // CI=true as in .ci/run: the playground must still draw (Ink would draw nothing live).
-    tmux('new-session', '-d', '-s', 'e2e', '-x', '100', '-y', '30', `CI=true NO_COLOR=1 node dist/cli.js; echo EXITED $?; sleep 5`);
+    tmux('new-session', '-d', '-s', 'e2e', '-x', '100', '-y', '30', `CI=true NO_COLOR=1 node ${build}/cli.js; echo EXITED $?; sleep 60`);
     await waitFor((s) => s.includes('pmuplay  design v4'));
     tmux('send-keys', '-t', 'e2e', ':');
+    await waitFor((s) => commandLine(s) === ':');
     await type('spawn victim on 3');
     await type('open 100 instructions user');
     await type('mmap 100 3');
@@ -51,5 +64,25 @@ describe('pmuplay in a terminal', () => {
     const after = await waitFor((x) => x.includes('EXITED'));
     expect(after).toContain('EXITED 0');
     expect(after).not.toContain('pmuplay  design'); // the alternate screen is gone
-  }, 20_000);
+  }, 120_000);
+
+  it('kill -INT puts the terminal back and closes the recording with its checkpoint', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pmuplay-e2e-'));
+    const file = join(dir, 'signal.pmu');
+    tmux('kill-session', '-t', 'e2e');
+    const pidFile = join(dir, 'pid');
+    // The inner shell writes its pid, then becomes pmuplay: the pid is pmuplay's.
+    tmux('new-session', '-d', '-s', 'e2e', '-x', '100', '-y', '30', `NO_COLOR=1 sh -c 'echo $$ > ${pidFile}; exec node ${build}/cli.js --record ${file}'; echo EXITED $?; sleep 60`);
+    await waitFor((s) => s.includes('pmuplay  design v4'));
+    tmux('send-keys', '-t', 'e2e', '.');
+    await waitFor((s) => s.includes('tick 1 '));
+    process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGINT');
+    const after = await waitFor((x) => x.includes('EXITED'));
+    expect(after).toContain('EXITED 130');
+    expect(after).not.toContain('pmuplay  design');
+    const text = readFileSync(file, 'utf8');
+    expect(text).toMatch(/\ntick\ncheckpoint [0-9a-f]{16} /);
+    const replayed = spawnSync(process.execPath, [`${build}/cli.js`, 'run', '--quiet', file], { encoding: 'utf8' });
+    expect(replayed.status, replayed.stdout + replayed.stderr).toBe(0);
+  }, 120_000);
 });

@@ -42,6 +42,20 @@ describe('the replay player', () => {
     expect(p.script.lines[p.next]!.text).toBe('open 100 cycles user');
   });
 
+  it('looks for the next finding in slices: a caller may take its turn and go on', () => {
+    const p = load('saves/examples/v4-unmap-stale.pmu');
+    const turns: string[] = [];
+    let r: string;
+    do {
+      let steps = 0;
+      r = p.seekFinding(() => ++steps >= 2);
+      turns.push(r);
+    } while (r === 'more');
+    expect(turns.length).toBeGreaterThan(2);
+    expect(turns.at(-1)).toBe('found');
+    expect(p.script.lines[p.next - 1]!.text).toBe('munmap 100 3');
+  });
+
   it('keeps the first checkpoint that does not match', () => {
     const text = readFileSync('saves/examples/recorded-workload.pmu', 'utf8').replace(/^checkpoint [0-9a-f]{16}/m, 'checkpoint 0000000000000000');
     const parsed = parseScript(text);

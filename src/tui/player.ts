@@ -79,10 +79,19 @@ export class Player {
 
   /** Play until a new finding appears (true) or the end (false). */
   nextFinding(): boolean {
+    return this.seekFinding() === 'found';
+  }
+
+  /**
+   * Play until a new finding appears, the end, or `enough()` says to give the caller its turn
+   * (a screen that must answer keys): then `more`, and the next call goes on from there.
+   */
+  seekFinding(enough: () => boolean = () => false): 'found' | 'end' | 'more' {
     while (!this.atEnd) {
       const r = this.step()?.result;
-      if (r?.ok && r.findings.length > 0) return true;
+      if (r?.ok && r.findings.length > 0) return 'found';
+      if (enough()) return 'more';
     }
-    return false;
+    return 'end';
   }
 }
