@@ -230,7 +230,8 @@ export class Playground {
     if (!parsed.ok) return this.say(parsed.error.message, true);
     const c = parsed.command;
     if (!c) return done('');
-    this.pause();
+    // Long work pauses the run mode, as `.` and `,` do; any other command runs beside it.
+    if (c.kind === 'tick' || c.kind === 'back') this.pause();
     if (c.kind === 'tick') return this.startTick(c.n, text);
     if (c.kind === 'back') return this.startBack(c.n, text);
     const r = this.timeline.apply(c);
