@@ -28,7 +28,7 @@ export class PieceSizer {
   took(units: number, ms: number, left: number): void {
     const perUnit = ms / Math.max(1, units);
     const fit = perUnit > 0 ? Math.floor(left / 2 / perUnit) : this.size * 2;
-    this.size = Math.max(1, Math.min(this.most, fit, this.size * 4));
+    this.size = Math.max(1, Math.min(this.most, fit, this.size * 2));
   }
 }
 
