@@ -1,13 +1,25 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { type Io, main } from './main.js';
+import { exitOutputFailed, settle, trackedOut } from './process-io.js';
 
-// The real command line, run from source through tsx.
-function pmuplay(...args: string[]): { code: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
+// The command line in-process: main(argv, io) with streams that collect the text.
+async function pmuplay(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const io: Io = {
+    stdout: { write: (t) => void (out += t) },
+    stderr: { write: (t) => void (err += t) },
+    stdinIsTTY: false,
+    stdoutIsTTY: false,
+    env: { NO_COLOR: '1' },
+  };
+  const code = await main(args, io);
+  return { code, out, err };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'pmuplay-cli-'));
@@ -18,15 +30,18 @@ const file = (name: string, content: string | Buffer) => {
 };
 
 describe('pmuplay (the shell)', () => {
-  it('prints its version and help', () => {
-    expect(pmuplay('--version').out.trim()).toMatch(/^\d+\.\d+\.\d+$/);
-    const help = pmuplay('--help');
+  it('prints its version and help', async () => {
+    const version = await pmuplay('--version');
+    expect(version.code).toBe(0);
+    expect(version.out.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    const help = await pmuplay('--help');
     expect(help.code).toBe(0);
     expect(help.out).toContain('pmuplay run FILE...');
+    expect(help.err).toBe('');
   });
 
-  it('runs a script and exits 0 when its expects hold', () => {
-    const r = pmuplay('run', '--quiet', 'saves/examples/v4-other-mm.pmu');
+  it('runs a script and exits 0 when its expects hold', async () => {
+    const r = await pmuplay('run', '--quiet', 'saves/examples/v4-other-mm.pmu');
     expect(r.code).toBe(0);
     expect(r.out).toContain('access/other-mm: task 101 (victim, mm 2) runs at EL0 with CR|ER on CPU 1');
   });
@@ -41,21 +56,18 @@ describe('pmuplay (the shell)', () => {
     ['an unknown design', ['run', '--policy', 'v9', 'saves/examples/starter.pmu'], "unknown design 'v9' (known: v4, v5, upstream, x86, hardened)"],
     ['an unknown mode', ['frobnicate'], "unknown mode 'frobnicate'"],
     ['run without files', ['run'], 'run needs at least one .pmu file'],
-  ])('exits 2 with a clear message on %s', (_what, args, message) => {
-    const r = pmuplay(...args);
+    ['an unknown flag', ['run', '--frobnicate', 'saves/examples/starter.pmu'], 'Unknown flag: --frobnicate'],
+    ['an unknown short flag', ['run', '-x', 'saves/examples/starter.pmu'], 'Unknown flag: -x'],
+    ['a flag given twice', ['run', '--seed', '1', '--seed', '2', 'saves/examples/starter.pmu'], 'The flag --seed can only be set once'],
+  ])('exits 2 with a clear message on %s', async (_what, args, message) => {
+    const r = await pmuplay(...args);
     expect(r.code).toBe(2);
     expect(r.err).toContain(message);
   });
 
-  it('exits 2 on an unknown flag', () => {
-    const r = pmuplay('run', '--frobnicate', 'saves/examples/starter.pmu');
-    expect(r.code).toBe(2);
-    expect(r.err).toMatch(/Unknown flag/);
-  });
-
-  it('exits 2 on a file with a line that does not parse, naming file, line and column', () => {
+  it('exits 2 on a file with a line that does not parse, naming file, line and column', async () => {
     const path = file('broken.pmu', 'spawn a\nopen 100 cycels\n');
-    const r = pmuplay('run', path);
+    const r = await pmuplay('run', path);
     expect(r.code).toBe(2);
     expect(r.out).toContain(`${path}:2:10: open: expected cycles|instructions at column 10, got 'cycels'`);
   });
@@ -66,24 +78,24 @@ describe('pmuplay (the shell)', () => {
     ['two recordings', ['replay', 'a.pmu', 'b.pmu'], 'replay takes one recording'],
     ['a good recording but no terminal', ['replay', 'saves/examples/starter.pmu'], 'replay needs a terminal'],
     ['a recording path in a missing directory', ['--record', join(dir, 'no', 'x.pmu')], `cannot record to ${join(dir, 'no', 'x.pmu')}: the directory ${join(dir, 'no')} does not exist`],
-  ])('replay and record: exits 2 with a clear message on %s', (_what, args, message) => {
-    const r = pmuplay(...args);
+  ])('replay and record: exits 2 with a clear message on %s', async (_what, args, message) => {
+    const r = await pmuplay(...args);
     expect(r.code).toBe(2);
     expect(r.err).toContain(message);
   });
 
-  it('demo lists the demos; demo NAME --headless prints the narration and the outcomes', () => {
-    const list = pmuplay('demo');
+  it('demo lists the demos; demo NAME --headless prints the narration and the outcomes', async () => {
+    const list = await pmuplay('demo');
     expect(list.code).toBe(0);
     expect(list.out).toMatch(/^ {2}tour +a first look/m);
-    const tour = pmuplay('demo', 'tour', '--headless');
+    const tour = await pmuplay('demo', 'tour', '--headless');
     expect(tour.code).toBe(0);
     expect(tour.out).toContain('» Two programs, each with its own address space');
     expect(tour.out).toContain('access/other-mm: task 101 (compiler, mm 2)');
   });
 
-  it('demo --policy runs a demo under the design that fixes it: its leak expects fail', () => {
-    const r = pmuplay('demo', 'ipi-grants-others', '--headless', '--policy', 'v5');
+  it('demo --policy runs a demo under the design that fixes it: its leak expects fail', async () => {
+    const r = await pmuplay('demo', 'ipi-grants-others', '--headless', '--policy', 'v5');
     expect(r.code).toBe(1);
     expect(r.out).toContain('FAILED demos/ipi-grants-others.pmu:14: finding access/other-mm: none so far');
   });
@@ -91,16 +103,94 @@ describe('pmuplay (the shell)', () => {
   it.each([
     ['an unknown demo', ['demo', 'nope'], "unknown demo 'nope' (known: tour, "],
     ['a demo but no terminal', ['demo', 'tour'], 'a demo needs a terminal'],
-  ])('demo: exits 2 with a clear message on %s', (_what, args, message) => {
-    const r = pmuplay(...args);
+  ])('demo: exits 2 with a clear message on %s', async (_what, args, message) => {
+    const r = await pmuplay(...args);
     expect(r.code).toBe(2);
     expect(r.err).toContain(message);
   });
 
-  it('with no arguments and no terminal, says so and points to pmuplay run', () => {
-    const r = pmuplay();
+  it('with no arguments and no terminal, says so and points to pmuplay run', async () => {
+    const r = await pmuplay();
     expect(r.code).toBe(2);
     expect(r.err).toContain('the playground needs a terminal');
     expect(r.err).toContain('pmuplay run FILE.pmu');
+  });
+});
+
+/** A stream whose writes fail as a full disk's do: the callback and the 'error' event come later. */
+function failingStream(code: string): Writable {
+  return new Writable({
+    write(_chunk, _enc, cb) {
+      setImmediate(() => cb(Object.assign(new Error(`${code}: it failed, write`), { code })));
+    },
+  });
+}
+
+function collecting(): { stream: Writable; text: () => string } {
+  let text = '';
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      text += chunk.toString();
+      cb();
+    },
+  });
+  return { stream, text: () => text };
+}
+
+describe('output that cannot be written', () => {
+  it('a failed write to stdout exits 74 with a message on stderr', async () => {
+    const err = collecting();
+    const stdout = trackedOut(failingStream('ENOSPC'));
+    const stderr = trackedOut(err.stream);
+    stdout.write('a result\n');
+    expect(await settle(0, stdout, stderr)).toBe(exitOutputFailed);
+    expect(err.text()).toContain('pmuplay: cannot write the output to stdout: ENOSPC');
+  });
+
+  it('a closed pipe (the reader stopped, as | head does) is quiet and exits 0', async () => {
+    const err = collecting();
+    const stdout = trackedOut(failingStream('EPIPE'));
+    const stderr = trackedOut(err.stream);
+    stdout.write('a result\n');
+    stdout.write('another\n');
+    expect(await settle(1, stdout, stderr)).toBe(0);
+    expect(err.text()).toBe('');
+  });
+
+  it('a failed write to stderr exits 74, saying so on stdout', async () => {
+    const out = collecting();
+    const stdout = trackedOut(out.stream);
+    const stderr = trackedOut(failingStream('EIO'));
+    stderr.write('pmuplay: a diagnostic\n');
+    expect(await settle(2, stdout, stderr)).toBe(exitOutputFailed);
+    expect(out.text()).toContain('pmuplay: cannot write to stderr: EIO');
+  });
+});
+
+// The real program, built by vitest's global setup (tools/test-build.mjs): only these few.
+describe('dist/cli.js (smoke)', () => {
+  const cli = (args: string[], stdout: 'pipe' | number = 'pipe') =>
+    spawnSync(process.execPath, ['dist/cli.js', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', stdout, 'pipe'] });
+
+  it('starts, runs a script, and exits 74 when stdout is a full disk', { timeout: 30_000 }, () => {
+    const ok = cli(['run', '--quiet', 'saves/examples/v4-other-mm.pmu']);
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toContain('access/other-mm');
+    if (!existsSync('/dev/full')) return;
+    const full = cli(['run', 'saves/examples/v4-other-mm.pmu'], openSync('/dev/full', 'w'));
+    expect(full.stderr).toContain('pmuplay: cannot write the output to stdout: ENOSPC');
+    expect(full.status).toBe(exitOutputFailed);
+  });
+
+  it('stays quiet and exits 0 when the reader closes the pipe early', { timeout: 30_000 }, async () => {
+    // About 2 MB of output: far more than a pipe holds, so the writer meets the closed pipe.
+    const path = file('long.pmu', 'spawn a\nopen 100 cycles\n' + 'tick\n'.repeat(20_000));
+    const child = spawn(process.execPath, ['dist/cli.js', 'run', path], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(err).toBe('');
+    expect(code).toBe(0);
   });
 });

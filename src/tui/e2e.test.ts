@@ -2,7 +2,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 
-// The real pmuplay, built (npm test builds first), in a real terminal: tmux.
+// The real pmuplay, built fresh by vitest's global setup (tools/test-build.mjs), in a real
+// terminal: tmux.
 const socket = `pmuplay-e2e-${process.pid}`;
 const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
 const screen = () => tmux('capture-pane', '-p', '-t', 'e2e');
@@ -32,7 +33,7 @@ describe('pmuplay in a terminal', () => {
 
   it('types spawn, open, mmap, tick and shows the access granted and the finding', async () => {
     expect(spawnSync('tmux', ['-V']).status, 'tmux is needed (apt-get install tmux; .ci/run does)').toBe(0);
-    expect(existsSync('dist/cli.js'), 'run npm run build first (npm test does)').toBe(true);
+    expect(existsSync('dist/cli.js'), 'dist/cli.js is built by tools/test-build.mjs (vitest global setup)').toBe(true);
     // CI=true as in .ci/run: the playground must still draw (Ink would draw nothing live).
     tmux('new-session', '-d', '-s', 'e2e', '-x', '100', '-y', '30', `CI=true NO_COLOR=1 node dist/cli.js; echo EXITED $?; sleep 5`);
     await waitFor((s) => s.includes('pmuplay  design v4'));
