@@ -69,7 +69,28 @@ describe('pmuplay (the shell)', () => {
     const path = file('broken.pmu', 'spawn a\nopen 100 cycels\n');
     const r = await pmuplay('run', path);
     expect(r.code).toBe(2);
-    expect(r.out).toContain(`${path}:2:10: open: expected cycles|instructions at column 10, got 'cycels'`);
+    expect(r.err).toContain(`${path}:2:10: open: expected cycles|instructions at column 10, got 'cycels'`);
+    expect(r.out).toBe('');
+  });
+
+  it('one policy for streams: results on stdout, diagnostics on stderr; --json keeps one stream', async () => {
+    const missing = join(dir, 'nope.pmu');
+    const bad = file('bad-line.pmu', 'spawn a\nmmap 100\n');
+    const text = await pmuplay('run', 'saves/examples/starter.pmu', missing);
+    expect(text.code).toBe(2);
+    expect(text.out).toBe('');
+    expect(text.err).toBe(`pmuplay: ${missing}: cannot read: no such file\n`);
+    const parse = await pmuplay('run', bad);
+    expect([parse.code, parse.out, parse.err]).toEqual([2, '', `${bad}:2:9: mmap: expected an fd at column 9, the line ended\n`]);
+    for (const args of [['run', '--json', missing], ['run', '--json', bad]]) {
+      const json = await pmuplay(...args);
+      expect(json.code).toBe(2);
+      expect(json.err).toBe('');
+      expect(JSON.parse(json.out.split('\n')[0]!)).toMatchObject({ type: 'error' });
+    }
+    const usage = await pmuplay('run', '--json', '--cpus', 'many', 'saves/examples/starter.pmu');
+    expect([usage.code, usage.out]).toEqual([2, '']);
+    expect(usage.err).toContain('--cpus');
   });
 
   it.each([

@@ -1,6 +1,11 @@
 /**
  * `pmuplay run`: scripts played headless into fresh worlds, printed as readable lines (or one
- * JSON object per line). Takes file texts and a writer, touches no file or terminal itself.
+ * JSON object per line). Takes file texts and two writers, touches no file or terminal itself.
+ *
+ * Streams: what a run produces (the log, narration, findings, expects, checkpoints, summaries,
+ * the comparison table) goes to `write` (stdout); what makes the input bad (a line that does
+ * not parse, a command the world rejects: exit 2) goes to `diag` (stderr). With `--json`
+ * everything is an object on `write`, so a reader has one stream to follow.
  */
 import { compareScript, formatComparison } from './compare.js';
 import { findingCodes } from './engine/command.js';
@@ -50,7 +55,7 @@ interface FileResult {
   rejected: boolean;
 }
 
-function runScript(file: SourceFile, script: Script, opts: RunOptions, write: Write): FileResult {
+function runScript(file: SourceFile, script: Script, opts: RunOptions, write: Write, diag: Write): FileResult {
   const config = resolveConfig(script.header, opts.overrides);
   // Snapshots only when the script steps back: verifying a long recording stays fast.
   const timeline = new Timeline(config, script.lines.some((l) => l.command.kind === 'back') ? snapshotEveryDefault : 0);
@@ -64,7 +69,7 @@ function runScript(file: SourceFile, script: Script, opts: RunOptions, write: Wr
     const where = `${file.name}:${line.line}`;
     if (!r.ok) {
       if (opts.json) out({ type: 'error', file: file.name, line: line.line, command: line.text, code: r.rejection.code, message: r.rejection.message });
-      else write(red(opts.color, `${where}: rejected: ${r.rejection.message}`));
+      else diag(`${where}: rejected: ${r.rejection.message}`);
       return { world: timeline.world, failed, expects, rejected: true };
     }
     const { events: entries, dropped } = r;
@@ -105,8 +110,8 @@ function findingCounts(world: World): Record<string, number> {
   return counts;
 }
 
-/** Run each file in a fresh world; returns the exit code. */
-export function runFiles(files: SourceFile[], opts: RunOptions, write: Write): number {
+/** Run each file in a fresh world; returns the exit code. `diag` gets the text-mode errors. */
+export function runFiles(files: SourceFile[], opts: RunOptions, write: Write, diag: Write = write): number {
   let code = exitOk;
   const worst = (c: number) => {
     code = Math.max(code, c);
@@ -117,7 +122,7 @@ export function runFiles(files: SourceFile[], opts: RunOptions, write: Write): n
     if (!r.ok) {
       for (const e of r.errors) {
         if (opts.json) write(JSON.stringify({ type: 'error', file: file.name, line: e.line, column: e.column, message: e.message }));
-        else write(red(opts.color, `${file.name}:${e.line}:${e.column}: ${e.message}`));
+        else diag(`${file.name}:${e.line}:${e.column}: ${e.message}`);
       }
       worst(exitBadInput);
     } else parsed.push({ file, script: r.script });
@@ -125,7 +130,7 @@ export function runFiles(files: SourceFile[], opts: RunOptions, write: Write): n
   if (code === exitBadInput) return code;
   if (opts.compare) return compareFiles(parsed, opts, write);
   for (const { file, script } of parsed) {
-    const r = runScript(file, script, opts, write);
+    const r = runScript(file, script, opts, write, diag);
     const counts = findingCounts(r.world);
     const findings = Object.values(counts).reduce((a, b) => a + b, 0);
     if (r.rejected) worst(exitBadInput);

@@ -52,7 +52,14 @@ const help = `
     --help, --version
 
   A file's header line (pmuplay 1 seed=... cpus=...) sets its world; flags override it.
-  Exit: 0 every expect held, 1 an expect failed (or --strict and a finding), 2 bad input.
+
+  Output: results (the log, narration, findings, expects, checkpoints, summaries) go to
+  stdout; errors (usage, a file that cannot be read, a line that does not parse, a command
+  the world rejects) to stderr, at most 20 a file. With --json every result and every error
+  about a file is a JSON object on stdout; only usage errors stay text on stderr. Text that
+  came from a file or a flag shows control characters escaped (ESC as \x1b).
+  Exit: 0 every expect held; 1 an expect or checkpoint failed (or --strict and a finding);
+  2 bad input; 74 the output could not be written (a closed pipe, as with | head, is 0).
 
   Examples
     $ pmuplay run saves/examples/v4-other-mm.pmu
@@ -135,15 +142,27 @@ function run(paths: string[], flags: Flags, io: Io): number {
   if (paths.length === 0) fail('run needs at least one .pmu file (try: pmuplay run saves/examples/v4-other-mm.pmu)');
   const overrides = overridesFromFlags(flags);
   const files: SourceFile[] = [];
+  const unreadable: { path: string; message: string }[] = [];
   for (const path of paths) {
     const r = readPmuFile(path);
-    if (!r.ok) fail(r.message);
-    files.push(r.file);
+    if (r.ok) files.push(r.file);
+    else unreadable.push({ path, message: r.message });
+  }
+  // Nothing runs unless every file can be read; each one that cannot is named.
+  if (unreadable.length > 0) {
+    for (const u of unreadable) {
+      if (flags.json) io.stdout.write(JSON.stringify({ type: 'error', file: u.path, message: u.message }) + '\n');
+      else io.stderr.write(`pmuplay: ${u.message}\n`);
+    }
+    return exitBadInput;
   }
   const compare = flags.policy === 'all';
-  return runFiles(files, { overrides, compare, json: flags.json, strict: flags.strict, quiet: flags.quiet, color: colorFor(io, flags.json) }, (line) => {
-    io.stdout.write(line + '\n');
-  });
+  return runFiles(files, { overrides, compare, json: flags.json, strict: flags.strict, quiet: flags.quiet, color: colorFor(io, flags.json) }, ...writers(io));
+}
+
+/** Results to stdout, diagnostics to stderr (see headless.ts), a line each. */
+function writers(io: Io): [(line: string) => void, (line: string) => void] {
+  return [(line) => io.stdout.write(line + '\n'), (line) => io.stderr.write(line + '\n')];
 }
 
 function needTerminal(what: string, io: Io): void {
@@ -209,9 +228,7 @@ async function demo(names: string[], flags: Flags, io: Io): Promise<number> {
   const overrides = overridesFromFlags(flags);
   if (flags.headless) {
     const file = { name: `demos/${loaded.info.name}.pmu`, text: loaded.text };
-    return runFiles([file], { overrides, json: flags.json, strict: false, quiet: true, color: colorFor(io, flags.json) }, (line) => {
-      io.stdout.write(line + '\n');
-    });
+    return runFiles([file], { overrides, json: flags.json, strict: false, quiet: true, color: colorFor(io, flags.json) }, ...writers(io));
   }
   needTerminal('a demo', io);
   forgetCi();
