@@ -73,6 +73,20 @@ describe('pmuplay (the shell)', () => {
     expect(r.out).toBe('');
   });
 
+  it('prints at most 20 errors a file, then how many more; a long token is cut with an ellipsis', async () => {
+    const path = file('many-bad.pmu', `open 100 ${'z'.repeat(1 << 20)}\n` + 'frobnicate\n'.repeat(5000));
+    const r = await pmuplay('run', path);
+    expect(r.code).toBe(2);
+    const lines = r.err.trimEnd().split('\n');
+    expect(lines).toHaveLength(21);
+    expect(lines[0]).toBe(`${path}:1:10: open: expected cycles|instructions at column 10, got '${'z'.repeat(39)}…'`);
+    expect(lines[20]).toBe(`${path}: … and 4981 more errors`);
+    const json = await pmuplay('run', '--json', path);
+    const objects = json.out.trimEnd().split('\n').map((l) => JSON.parse(l) as { type: string; count?: number });
+    expect(objects).toHaveLength(21);
+    expect(objects[20]).toEqual({ type: 'more-errors', file: path, count: 4981, message: '… and 4981 more errors' });
+  });
+
   it('one policy for streams: results on stdout, diagnostics on stderr; --json keeps one stream', async () => {
     const missing = join(dir, 'nope.pmu');
     const bad = file('bad-line.pmu', 'spawn a\nmmap 100\n');

@@ -124,6 +124,12 @@ export function runFiles(files: SourceFile[], opts: RunOptions, write: Write, di
         if (opts.json) write(JSON.stringify({ type: 'error', file: file.name, line: e.line, column: e.column, message: e.message }));
         else diag(`${file.name}:${e.line}:${e.column}: ${e.message}`);
       }
+      const more = r.errorCount - r.errors.length;
+      if (more > 0) {
+        const message = `… and ${more} more error${more === 1 ? '' : 's'}`;
+        if (opts.json) write(JSON.stringify({ type: 'more-errors', file: file.name, count: more, message }));
+        else diag(`${file.name}: ${message}`);
+      }
       worst(exitBadInput);
     } else parsed.push({ file, script: r.script });
   }

@@ -204,7 +204,7 @@ async function replay(paths: string[], flags: Flags, io: Io): Promise<number> {
   const parsed = parseScript(read.file.text);
   if (!parsed.ok) {
     const e = parsed.errors[0]!;
-    fail(`${paths[0]}:${e.line}:${e.column}: ${e.message}${parsed.errors.length > 1 ? ` (and ${parsed.errors.length - 1} more)` : ''}`);
+    fail(`${paths[0]}:${e.line}:${e.column}: ${e.message}${parsed.errorCount > 1 ? ` (and ${parsed.errorCount - 1} more)` : ''}`);
   }
   const overrides = overridesFromFlags(flags);
   needTerminal('replay', io);

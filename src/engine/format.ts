@@ -5,8 +5,14 @@
 import type { Command, Reg } from './command.js';
 import { knobs } from './knobs.js';
 
+const named: Record<string, string> = { '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** A string in double quotes, one line whatever it holds: backslash and quote escaped, LF, CR
+ * and TAB as `\n` `\r` `\t`, every other control character (C0, DEL, C1) as `\xHH`, so a
+ * recording reads back through the file parser and shows no raw control byte. */
 function quote(text: string): string {
-  return '"' + text.replaceAll('\\', '\\\\').replaceAll('"', '\\"') + '"';
+  // eslint-disable-next-line no-control-regex
+  return '"' + text.replace(/[\\"\x00-\x1f\x7f-\x9f]/g, (c) => named[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`) + '"';
 }
 
 function regName(reg: Reg): string {
