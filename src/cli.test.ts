@@ -152,6 +152,65 @@ describe('pmuplay (the shell)', () => {
   });
 });
 
+describe('terminal safety: text from a file or a flag shows its control characters', () => {
+  const hostile = '\x1b]0;pwned\x07\x1b[2J\x1b[31mred\r\x08\x9b2J\x85';
+  /** What is left of the output once our own colours are taken out: no control character but LF. */
+  // eslint-disable-next-line no-control-regex
+  const raw = (text: string) => text.replace(/\x1b\[(?:3[12]|39|2|22)m/g, '').replace(/[^\x00-\x09\x0b-\x1f\x7f-\x9f]/g, '');
+  async function onTerminal(...args: string[]) {
+    let out = '';
+    let err = '';
+    const io: Io = { stdout: { write: (t) => void (out += t) }, stderr: { write: (t) => void (err += t) }, stdinIsTTY: false, stdoutIsTTY: true, env: {} };
+    const code = await main(args, io);
+    return { code, out, err };
+  }
+
+  it('run: a say caption, a command and a rejection from a file, in colour', async () => {
+    const path = file('hostile.pmu', `say "${hostile}"\nspawn a\nexpect finding access/stale # ${hostile}\nmigrate 100 9 # ${hostile}\n`);
+    const r = await onTerminal('run', path);
+    expect(r.code).toBe(2);
+    expect(r.out).toContain('\x1b[31m'); // our colours still work
+    expect(r.out).toContain('» \\x1b]0;pwned\\x07\\x1b[2J\\x1b[31mred\\r\\x08\\x9b2J\\x85');
+    expect(raw(r.out)).toBe('');
+    expect(r.err).toContain('rejected: migrate');
+    expect(raw(r.err)).toBe('');
+  });
+
+  it('run: tokens echoed in parse errors, header values, file names', async () => {
+    const bad = file('hostile-parse.pmu', `pmuplay 1 seed=\x1b[2J\nopen 100 \x1b]0;x\x07\n\x9b31m\n`);
+    const r = await onTerminal('run', bad, join(dir, 'no\x1b[2J.pmu'));
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("no\\x1b[2J.pmu: cannot read");
+    const parse = await onTerminal('run', bad);
+    expect(parse.err).toContain("seed takes a whole number from 0 to 4294967295, got '\\x1b[2J'");
+    expect(parse.err).toContain("got '\\x1b]0;x\\x07'");
+    expect(parse.err).toContain("unknown command '\\x9b31m'");
+    expect(raw(r.err + parse.err + parse.out)).toBe('');
+  });
+
+  it('demo --headless and replay: names and flags from the command line', async () => {
+    const demo = await onTerminal('demo', `tour\x1b[2J`, '--headless');
+    expect(demo.err).toContain("unknown demo 'tour\\x1b[2J'");
+    const flag = await onTerminal('demo', 'tour', '--headless', '--policy', '\x9b2J');
+    expect(flag.err).toContain("unknown design '\\x9b2J'");
+    const replay = await onTerminal('replay', file('hostile-rec.pmu', `pmuplay 1 seed=1\nsay "unterminated ${hostile}\n`));
+    expect(replay.err).toContain('unterminated string');
+    expect(raw(demo.err + flag.err + replay.err + replay.out)).toBe('');
+  });
+
+  it('--json stays exact: the caption comes back byte for byte', async () => {
+    const path = file('hostile-json.pmu', `say "${hostile}"\nspawn a\n`);
+    const r = await onTerminal('run', '--json', path);
+    const say = r.out
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; command?: string })
+      .find((o) => o.type === 'result' && o.command?.startsWith('say'));
+    expect(say?.command).toBe(`say "${hostile}"`);
+    expect(raw(r.out)).toBe('');
+  });
+});
+
 /** A stream whose writes fail as a full disk's do: the callback and the 'error' event come later. */
 function failingStream(code: string): Writable {
   return new Writable({

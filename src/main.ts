@@ -10,6 +10,7 @@ import { readPmuFile } from './files.js';
 import { Recorder, whyNotWritable } from './recorder.js';
 import { configValue, parseScript } from './engine/script.js';
 import { type SourceFile, exitBadInput, exitOk, runFiles } from './headless.js';
+import { jsonLine, visible } from './visible.js';
 
 /** A stream the shell writes text to. */
 export interface Out {
@@ -151,8 +152,8 @@ function run(paths: string[], flags: Flags, io: Io): number {
   // Nothing runs unless every file can be read; each one that cannot is named.
   if (unreadable.length > 0) {
     for (const u of unreadable) {
-      if (flags.json) io.stdout.write(JSON.stringify({ type: 'error', file: u.path, message: u.message }) + '\n');
-      else io.stderr.write(`pmuplay: ${u.message}\n`);
+      if (flags.json) io.stdout.write(jsonLine({ type: 'error', file: u.path, message: u.message }) + '\n');
+      else io.stderr.write(`pmuplay: ${visible(u.message)}\n`);
     }
     return exitBadInput;
   }
@@ -219,7 +220,7 @@ async function demo(names: string[], flags: Flags, io: Io): Promise<number> {
     const all = listDemos();
     const width = Math.max(...all.map((d) => d.name.length));
     io.stdout.write('Demos (pmuplay demo NAME; --headless to print; --policy NAME for another design):\n');
-    for (const d of all) io.stdout.write(`  ${d.name.padEnd(width)}  ${d.summary}\n`);
+    for (const d of all) io.stdout.write(visible(`  ${d.name.padEnd(width)}  ${d.summary}`) + '\n');
     return exitOk;
   }
   if (names.length > 1) fail('demo takes one name (pmuplay demo lists them)');
@@ -260,7 +261,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     fail(`unknown mode '${mode}' (modes: run, replay, demo; see pmuplay --help)`);
   } catch (e) {
     if (!(e instanceof Refusal)) throw e;
-    io.stderr.write(`pmuplay: ${e.message}\n`);
+    io.stderr.write(`pmuplay: ${visible(e.message)}\n`);
     return exitBadInput;
   }
 }
