@@ -37,6 +37,11 @@ describe('pmuplay (the shell)', () => {
     const help = await pmuplay('--help');
     expect(help.code).toBe(0);
     expect(help.out).toContain('pmuplay run FILE...');
+    expect(help.out).toContain('Output: results');
+    expect(help.out).toContain('74 the output could not be written');
+    expect(help.out).toContain('(ESC as \\x1b)');
+    // eslint-disable-next-line no-control-regex
+    expect(help.out).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
     expect(help.err).toBe('');
   });
 

@@ -58,7 +58,7 @@ const help = `
   stdout; errors (usage, a file that cannot be read, a line that does not parse, a command
   the world rejects) to stderr, at most 20 a file. With --json every result and every error
   about a file is a JSON object on stdout; only usage errors stay text on stderr. Text that
-  came from a file or a flag shows control characters escaped (ESC as \x1b).
+  came from a file or a flag shows control characters escaped (ESC as \\x1b).
   Exit: 0 every expect held; 1 an expect or checkpoint failed (or --strict and a finding);
   2 bad input; 74 the output could not be written (a closed pipe, as with | head, is 0).
 
