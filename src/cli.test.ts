@@ -1,13 +1,25 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { type Io, main } from './main.js';
+import { exitOutputFailed, settle, trackedOut } from './process-io.js';
 
-// The real command line, run from source through tsx.
-function pmuplay(...args: string[]): { code: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
+// The command line in-process: main(argv, io) with streams that collect the text.
+async function pmuplay(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const io: Io = {
+    stdout: { write: (t) => void (out += t) },
+    stderr: { write: (t) => void (err += t) },
+    stdinIsTTY: false,
+    stdoutIsTTY: false,
+    env: { NO_COLOR: '1' },
+  };
+  const code = await main(args, io);
+  return { code, out, err };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'pmuplay-cli-'));
@@ -18,15 +30,23 @@ const file = (name: string, content: string | Buffer) => {
 };
 
 describe('pmuplay (the shell)', () => {
-  it('prints its version and help', () => {
-    expect(pmuplay('--version').out.trim()).toMatch(/^\d+\.\d+\.\d+$/);
-    const help = pmuplay('--help');
+  it('prints its version and help', async () => {
+    const version = await pmuplay('--version');
+    expect(version.code).toBe(0);
+    expect(version.out.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    const help = await pmuplay('--help');
     expect(help.code).toBe(0);
     expect(help.out).toContain('pmuplay run FILE...');
+    expect(help.out).toContain('Output: results');
+    expect(help.out).toContain('74 the output could not be written');
+    expect(help.out).toContain('(ESC as \\x1b)');
+    // eslint-disable-next-line no-control-regex
+    expect(help.out).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
+    expect(help.err).toBe('');
   });
 
-  it('runs a script and exits 0 when its expects hold', () => {
-    const r = pmuplay('run', '--quiet', 'saves/examples/v4-other-mm.pmu');
+  it('runs a script and exits 0 when its expects hold', async () => {
+    const r = await pmuplay('run', '--quiet', 'saves/examples/v4-other-mm.pmu');
     expect(r.code).toBe(0);
     expect(r.out).toContain('access/other-mm: task 101 (victim, mm 2) runs at EL0 with CR|ER on CPU 1');
   });
@@ -41,23 +61,55 @@ describe('pmuplay (the shell)', () => {
     ['an unknown design', ['run', '--policy', 'v9', 'saves/examples/starter.pmu'], "unknown design 'v9' (known: v4, v5, upstream, x86, hardened)"],
     ['an unknown mode', ['frobnicate'], "unknown mode 'frobnicate'"],
     ['run without files', ['run'], 'run needs at least one .pmu file'],
-  ])('exits 2 with a clear message on %s', (_what, args, message) => {
-    const r = pmuplay(...args);
+    ['an unknown flag', ['run', '--frobnicate', 'saves/examples/starter.pmu'], 'Unknown flag: --frobnicate'],
+    ['an unknown short flag', ['run', '-x', 'saves/examples/starter.pmu'], 'Unknown flag: -x'],
+    ['a flag given twice', ['run', '--seed', '1', '--seed', '2', 'saves/examples/starter.pmu'], 'The flag --seed can only be set once'],
+  ])('exits 2 with a clear message on %s', async (_what, args, message) => {
+    const r = await pmuplay(...args);
     expect(r.code).toBe(2);
     expect(r.err).toContain(message);
   });
 
-  it('exits 2 on an unknown flag', () => {
-    const r = pmuplay('run', '--frobnicate', 'saves/examples/starter.pmu');
+  it('exits 2 on a file with a line that does not parse, naming file, line and column', async () => {
+    const path = file('broken.pmu', 'spawn a\nopen 100 cycels\n');
+    const r = await pmuplay('run', path);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/Unknown flag/);
+    expect(r.err).toContain(`${path}:2:10: open: expected cycles|instructions at column 10, got 'cycels'`);
+    expect(r.out).toBe('');
   });
 
-  it('exits 2 on a file with a line that does not parse, naming file, line and column', () => {
-    const path = file('broken.pmu', 'spawn a\nopen 100 cycels\n');
-    const r = pmuplay('run', path);
+  it('prints at most 20 errors a file, then how many more; a long token is cut with an ellipsis', async () => {
+    const path = file('many-bad.pmu', `open 100 ${'z'.repeat(1 << 20)}\n` + 'frobnicate\n'.repeat(5000));
+    const r = await pmuplay('run', path);
     expect(r.code).toBe(2);
-    expect(r.out).toContain(`${path}:2:10: open: expected cycles|instructions at column 10, got 'cycels'`);
+    const lines = r.err.trimEnd().split('\n');
+    expect(lines).toHaveLength(21);
+    expect(lines[0]).toBe(`${path}:1:10: open: expected cycles|instructions at column 10, got '${'z'.repeat(39)}…'`);
+    expect(lines[20]).toBe(`${path}: … and 4981 more errors`);
+    const json = await pmuplay('run', '--json', path);
+    const objects = json.out.trimEnd().split('\n').map((l) => JSON.parse(l) as { type: string; count?: number });
+    expect(objects).toHaveLength(21);
+    expect(objects[20]).toEqual({ type: 'more-errors', file: path, count: 4981, message: '… and 4981 more errors' });
+  });
+
+  it('one policy for streams: results on stdout, diagnostics on stderr; --json keeps one stream', async () => {
+    const missing = join(dir, 'nope.pmu');
+    const bad = file('bad-line.pmu', 'spawn a\nmmap 100\n');
+    const text = await pmuplay('run', 'saves/examples/starter.pmu', missing);
+    expect(text.code).toBe(2);
+    expect(text.out).toBe('');
+    expect(text.err).toBe(`pmuplay: ${missing}: cannot read: no such file\n`);
+    const parse = await pmuplay('run', bad);
+    expect([parse.code, parse.out, parse.err]).toEqual([2, '', `${bad}:2:9: mmap: expected an fd at column 9, the line ended\n`]);
+    for (const args of [['run', '--json', missing], ['run', '--json', bad]]) {
+      const json = await pmuplay(...args);
+      expect(json.code).toBe(2);
+      expect(json.err).toBe('');
+      expect(JSON.parse(json.out.split('\n')[0]!)).toMatchObject({ type: 'error' });
+    }
+    const usage = await pmuplay('run', '--json', '--cpus', 'many', 'saves/examples/starter.pmu');
+    expect([usage.code, usage.out]).toEqual([2, '']);
+    expect(usage.err).toContain('--cpus');
   });
 
   it.each([
@@ -66,24 +118,24 @@ describe('pmuplay (the shell)', () => {
     ['two recordings', ['replay', 'a.pmu', 'b.pmu'], 'replay takes one recording'],
     ['a good recording but no terminal', ['replay', 'saves/examples/starter.pmu'], 'replay needs a terminal'],
     ['a recording path in a missing directory', ['--record', join(dir, 'no', 'x.pmu')], `cannot record to ${join(dir, 'no', 'x.pmu')}: the directory ${join(dir, 'no')} does not exist`],
-  ])('replay and record: exits 2 with a clear message on %s', (_what, args, message) => {
-    const r = pmuplay(...args);
+  ])('replay and record: exits 2 with a clear message on %s', async (_what, args, message) => {
+    const r = await pmuplay(...args);
     expect(r.code).toBe(2);
     expect(r.err).toContain(message);
   });
 
-  it('demo lists the demos; demo NAME --headless prints the narration and the outcomes', () => {
-    const list = pmuplay('demo');
+  it('demo lists the demos; demo NAME --headless prints the narration and the outcomes', async () => {
+    const list = await pmuplay('demo');
     expect(list.code).toBe(0);
     expect(list.out).toMatch(/^ {2}tour +a first look/m);
-    const tour = pmuplay('demo', 'tour', '--headless');
+    const tour = await pmuplay('demo', 'tour', '--headless');
     expect(tour.code).toBe(0);
     expect(tour.out).toContain('» Two programs, each with its own address space');
     expect(tour.out).toContain('access/other-mm: task 101 (compiler, mm 2)');
   });
 
-  it('demo --policy runs a demo under the design that fixes it: its leak expects fail', () => {
-    const r = pmuplay('demo', 'ipi-grants-others', '--headless', '--policy', 'v5');
+  it('demo --policy runs a demo under the design that fixes it: its leak expects fail', async () => {
+    const r = await pmuplay('demo', 'ipi-grants-others', '--headless', '--policy', 'v5');
     expect(r.code).toBe(1);
     expect(r.out).toContain('FAILED demos/ipi-grants-others.pmu:14: finding access/other-mm: none so far');
   });
@@ -91,16 +143,153 @@ describe('pmuplay (the shell)', () => {
   it.each([
     ['an unknown demo', ['demo', 'nope'], "unknown demo 'nope' (known: tour, "],
     ['a demo but no terminal', ['demo', 'tour'], 'a demo needs a terminal'],
-  ])('demo: exits 2 with a clear message on %s', (_what, args, message) => {
-    const r = pmuplay(...args);
+  ])('demo: exits 2 with a clear message on %s', async (_what, args, message) => {
+    const r = await pmuplay(...args);
     expect(r.code).toBe(2);
     expect(r.err).toContain(message);
   });
 
-  it('with no arguments and no terminal, says so and points to pmuplay run', () => {
-    const r = pmuplay();
+  it('with no arguments and no terminal, says so and points to pmuplay run', async () => {
+    const r = await pmuplay();
     expect(r.code).toBe(2);
     expect(r.err).toContain('the playground needs a terminal');
     expect(r.err).toContain('pmuplay run FILE.pmu');
+  });
+});
+
+describe('terminal safety: text from a file or a flag shows its control characters', () => {
+  const hostile = '\x1b]0;pwned\x07\x1b[2J\x1b[31mred\r\x08\x9b2J\x85';
+  /** What is left of the output once our own colours are taken out: no control character but LF. */
+  // eslint-disable-next-line no-control-regex
+  const raw = (text: string) => text.replace(/\x1b\[(?:3[12]|39|2|22)m/g, '').replace(/[^\x00-\x09\x0b-\x1f\x7f-\x9f]/g, '');
+  async function onTerminal(...args: string[]) {
+    let out = '';
+    let err = '';
+    const io: Io = { stdout: { write: (t) => void (out += t) }, stderr: { write: (t) => void (err += t) }, stdinIsTTY: false, stdoutIsTTY: true, env: {} };
+    const code = await main(args, io);
+    return { code, out, err };
+  }
+
+  it('run: a say caption, a command and a rejection from a file, in colour', async () => {
+    const path = file('hostile.pmu', `say "${hostile}"\nspawn a\nexpect finding access/stale # ${hostile}\nmigrate 100 9 # ${hostile}\n`);
+    const r = await onTerminal('run', path);
+    expect(r.code).toBe(2);
+    expect(r.out).toContain('\x1b[31m'); // our colours still work
+    expect(r.out).toContain('» \\x1b]0;pwned\\x07\\x1b[2J\\x1b[31mred\\r\\x08\\x9b2J\\x85');
+    expect(raw(r.out)).toBe('');
+    expect(r.err).toContain('rejected: migrate');
+    expect(raw(r.err)).toBe('');
+  });
+
+  it('run: tokens echoed in parse errors, header values, file names', async () => {
+    const bad = file('hostile-parse.pmu', `pmuplay 1 seed=\x1b[2J\nopen 100 \x1b]0;x\x07\n\x9b31m\n`);
+    const r = await onTerminal('run', bad, join(dir, 'no\x1b[2J.pmu'));
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("no\\x1b[2J.pmu: cannot read");
+    const parse = await onTerminal('run', bad);
+    expect(parse.err).toContain("seed takes a whole number from 0 to 4294967295, got '\\x1b[2J'");
+    expect(parse.err).toContain("got '\\x1b]0;x\\x07'");
+    expect(parse.err).toContain("unknown command '\\x9b31m'");
+    expect(raw(r.err + parse.err + parse.out)).toBe('');
+  });
+
+  it('demo --headless and replay: names and flags from the command line', async () => {
+    const demo = await onTerminal('demo', `tour\x1b[2J`, '--headless');
+    expect(demo.err).toContain("unknown demo 'tour\\x1b[2J'");
+    const flag = await onTerminal('demo', 'tour', '--headless', '--policy', '\x9b2J');
+    expect(flag.err).toContain("unknown design '\\x9b2J'");
+    const replay = await onTerminal('replay', file('hostile-rec.pmu', `pmuplay 1 seed=1\nsay "unterminated ${hostile}\n`));
+    expect(replay.err).toContain('unterminated string');
+    expect(raw(demo.err + flag.err + replay.err + replay.out)).toBe('');
+  });
+
+  it('--json stays exact: the caption comes back byte for byte', async () => {
+    const path = file('hostile-json.pmu', `say "${hostile}"\nspawn a\n`);
+    const r = await onTerminal('run', '--json', path);
+    const say = r.out
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; command?: string })
+      .find((o) => o.type === 'result' && o.command?.startsWith('say'));
+    expect(say?.command).toBe(`say "${hostile}"`);
+    expect(raw(r.out)).toBe('');
+  });
+});
+
+/** A stream whose writes fail as a full disk's do: the callback and the 'error' event come later. */
+function failingStream(code: string): Writable {
+  return new Writable({
+    write(_chunk, _enc, cb) {
+      setImmediate(() => cb(Object.assign(new Error(`${code}: it failed, write`), { code })));
+    },
+  });
+}
+
+function collecting(): { stream: Writable; text: () => string } {
+  let text = '';
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      text += chunk.toString();
+      cb();
+    },
+  });
+  return { stream, text: () => text };
+}
+
+describe('output that cannot be written', () => {
+  it('a failed write to stdout exits 74 with a message on stderr', async () => {
+    const err = collecting();
+    const stdout = trackedOut(failingStream('ENOSPC'));
+    const stderr = trackedOut(err.stream);
+    stdout.write('a result\n');
+    expect(await settle(0, stdout, stderr)).toBe(exitOutputFailed);
+    expect(err.text()).toContain('pmuplay: cannot write the output to stdout: ENOSPC');
+  });
+
+  it('a closed pipe (the reader stopped, as | head does) is quiet and exits 0', async () => {
+    const err = collecting();
+    const stdout = trackedOut(failingStream('EPIPE'));
+    const stderr = trackedOut(err.stream);
+    stdout.write('a result\n');
+    stdout.write('another\n');
+    expect(await settle(1, stdout, stderr)).toBe(0);
+    expect(err.text()).toBe('');
+  });
+
+  it('a failed write to stderr exits 74, saying so on stdout', async () => {
+    const out = collecting();
+    const stdout = trackedOut(out.stream);
+    const stderr = trackedOut(failingStream('EIO'));
+    stderr.write('pmuplay: a diagnostic\n');
+    expect(await settle(2, stdout, stderr)).toBe(exitOutputFailed);
+    expect(out.text()).toContain('pmuplay: cannot write to stderr: EIO');
+  });
+});
+
+// The real program, built by vitest's global setup (tools/test-build.mjs): only these few.
+describe('dist/cli.js (smoke)', () => {
+  const cli = (args: string[], stdout: 'pipe' | number = 'pipe') =>
+    spawnSync(process.execPath, ['dist/cli.js', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', stdout, 'pipe'] });
+
+  it('starts, runs a script, and exits 74 when stdout is a full disk', { timeout: 30_000 }, () => {
+    const ok = cli(['run', '--quiet', 'saves/examples/v4-other-mm.pmu']);
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toContain('access/other-mm');
+    if (!existsSync('/dev/full')) return;
+    const full = cli(['run', 'saves/examples/v4-other-mm.pmu'], openSync('/dev/full', 'w'));
+    expect(full.stderr).toContain('pmuplay: cannot write the output to stdout: ENOSPC');
+    expect(full.status).toBe(exitOutputFailed);
+  });
+
+  it('stays quiet and exits 0 when the reader closes the pipe early', { timeout: 30_000 }, async () => {
+    // About 2 MB of output: far more than a pipe holds, so the writer meets the closed pipe.
+    const path = file('long.pmu', 'spawn a\nopen 100 cycles\n' + 'tick\n'.repeat(20_000));
+    const child = spawn(process.execPath, ['dist/cli.js', 'run', path], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(err).toBe('');
+    expect(code).toBe(0);
   });
 });

@@ -47,7 +47,7 @@ export function loadDemo(name: string, dir = demosDir): Loaded {
   const parsed = parseScript(read.file.text);
   if (!parsed.ok) {
     const e = parsed.errors[0]!;
-    return { ok: false, message: `${info.path}:${e.line}:${e.column}: ${e.message}` };
+    return { ok: false, message: `${info.path}:${e.line}:${e.column}: ${e.message}${parsed.errorCount > 1 ? ` (and ${parsed.errorCount - 1} more)` : ''}` };
   }
   return { ok: true, info, text: read.file.text, script: parsed.script };
 }

@@ -5,10 +5,11 @@ import { type RunOptions, type SourceFile, runFiles } from './headless.js';
 
 const quiet: RunOptions = { overrides: {}, json: false, strict: false, quiet: true, color: false };
 
-function run(files: SourceFile[], opts: Partial<RunOptions> = {}): { code: number; out: string[] } {
+function run(files: SourceFile[], opts: Partial<RunOptions> = {}): { code: number; out: string[]; err: string[] } {
   const out: string[] = [];
-  const code = runFiles(files, { ...quiet, ...opts }, (l) => out.push(l));
-  return { code, out };
+  const err: string[] = [];
+  const code = runFiles(files, { ...quiet, ...opts }, (l) => out.push(l), (l) => err.push(l));
+  return { code, out, err };
 }
 
 function pmuFiles(dir: string): string[] {
@@ -23,8 +24,9 @@ describe('every file in saves/', () => {
     expect(files.length).toBeGreaterThanOrEqual(8);
   });
   it.each(files)('%s runs with every expect and checkpoint holding', (path) => {
-    const { code, out } = run([{ name: path, text: readFileSync(path, 'utf8') }]);
-    expect(out.filter((l) => l.includes('FAILED') || l.includes('rejected'))).toEqual([]);
+    const { code, out, err } = run([{ name: path, text: readFileSync(path, 'utf8') }]);
+    expect(out.filter((l) => l.includes('FAILED'))).toEqual([]);
+    expect(err).toEqual([]);
     expect(code).toBe(0);
   });
 });
@@ -38,22 +40,34 @@ describe('pmuplay run', () => {
     expect(out).toContain('  FAILED f.pmu:2: finding access/stale: none so far');
   });
 
-  it('exits 2 on a line that does not parse, before running anything', () => {
-    const { code, out } = run([ok, { name: 'bad.pmu', text: 'spawn a\nmmap 100\n' }]);
+  it('exits 2 on a line that does not parse, before running anything; the error goes to stderr', () => {
+    const { code, out, err } = run([ok, { name: 'bad.pmu', text: 'spawn a\nmmap 100\n' }]);
     expect(code).toBe(2);
-    expect(out).toEqual(['bad.pmu:2:9: mmap: expected an fd at column 9, the line ended']);
+    expect(err).toEqual(['bad.pmu:2:9: mmap: expected an fd at column 9, the line ended']);
+    expect(out).toEqual([]);
   });
 
-  it('exits 2 on a rejected command, with the file and line', () => {
-    const { code, out } = run([{ name: 'r.pmu', text: 'spawn a\nmigrate 100 9\n' }]);
+  it('exits 2 on a rejected command, with the file and line, on stderr; the run so far on stdout', () => {
+    const { code, out, err } = run([{ name: 'r.pmu', text: 'spawn a\nmigrate 100 9\n' }], { quiet: false });
     expect(code).toBe(2);
-    expect(out).toContain('r.pmu:2: rejected: migrate: there is no CPU 9 (CPUs are 0..3)');
+    expect(err).toEqual(['r.pmu:2: rejected: migrate: there is no CPU 9 (CPUs are 0..3)']);
+    expect(out.some((l) => l.includes('spawn a'))).toBe(true);
+    expect(out.some((l) => l.startsWith('-- r.pmu: 1 steps, 0/0 expects held'))).toBe(true);
+  });
+
+  it('with --json, errors are objects on stdout too: one stream', () => {
+    const parse = run([{ name: 'bad.pmu', text: 'spawn a\nmmap 100\n' }], { json: true });
+    expect(parse.err).toEqual([]);
+    expect(JSON.parse(parse.out[0]!)).toMatchObject({ type: 'error', file: 'bad.pmu', line: 2, column: 9 });
+    const rejected = run([{ name: 'r.pmu', text: 'spawn a\nmigrate 100 9\n' }], { json: true });
+    expect(rejected.err).toEqual([]);
+    expect(rejected.out.map((l) => (JSON.parse(l) as { type: string }).type)).toContain('error');
   });
 
   it('exits 2 on an unknown header version', () => {
-    const { code, out } = run([{ name: 'h.pmu', text: 'pmuplay 9 seed=1\nspawn a\n' }]);
+    const { code, err } = run([{ name: 'h.pmu', text: 'pmuplay 9 seed=1\nspawn a\n' }]);
     expect(code).toBe(2);
-    expect(out[0]).toContain("h.pmu:1:9: header: unknown format version '9'");
+    expect(err[0]).toContain("h.pmu:1:9: header: unknown format version '9'");
   });
 
   it('with --strict, exits 1 when a finding occurs', () => {

@@ -1,12 +1,10 @@
-// Bundles the CLI into one file (dist/cli.js, or the path given) with esbuild: one file to load
-// instead of hundreds of modules, so the playground starts fast. React runs its production
-// build. The file must sit one level below the package (it finds saves/ as ../saves).
+// Bundles the CLI into one file (dist/cli.js) with esbuild: one file to load instead of
+// hundreds of modules, so the playground starts fast. React runs its production build.
 import { build } from 'esbuild';
-import process from 'node:process';
 
 await build({
   entryPoints: ['src/cli.ts'],
-  outfile: process.argv[2] ?? 'dist/cli.js',
+  outfile: 'dist/cli.js',
   bundle: true,
   platform: 'node',
   format: 'esm',

@@ -5,8 +5,20 @@
 import type { Command, Reg } from './command.js';
 import { knobs } from './knobs.js';
 
+const named: Record<string, string> = { '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** The escape of one control character (C0, DEL or C1) as the parser reads it: `\n` `\r` `\t`,
+ * or `\xHH`. The shell shows text from outside with the same spelling (src/visible.ts). */
+export function controlEscape(c: string): string {
+  return named[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
+}
+
+/** A string in double quotes, one line whatever it holds: backslash and quote escaped, every
+ * control character escaped (`controlEscape`), so a recording reads back through the file
+ * parser and holds no raw control byte. */
 function quote(text: string): string {
-  return '"' + text.replaceAll('\\', '\\\\').replaceAll('"', '\\"') + '"';
+  // eslint-disable-next-line no-control-regex
+  return '"' + text.replace(/[\\"\x00-\x1f\x7f-\x9f]/g, controlEscape) + '"';
 }
 
 function regName(reg: Reg): string {

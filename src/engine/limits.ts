@@ -47,3 +47,9 @@ export const sayLengthMax = 200;
 export const firstFd = 3;
 /** The first pid a spawned task gets, so scripts can name them. */
 export const firstPid = 100;
+/** Longest token an error message repeats: a longer one is cut, with '…', so a 1 MB token
+ * is not echoed whole. */
+export const echoLengthMax = 40;
+/** Errors kept and shown per file; the rest are counted ("… and N more"), so a million bad
+ * lines print 21 lines and keep 20 errors in memory. */
+export const fileErrorsShownMax = 20;

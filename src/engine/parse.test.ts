@@ -4,6 +4,7 @@ import { type Command, faultNames, findingCodes } from './command.js';
 import { formatCommand } from './format.js';
 import { cpuTicksPerCommandMax } from './limits.js';
 import { parseCommand } from './parse.js';
+import { parseScript } from './script.js';
 
 const fixedSpellings = [
   'spawn app', 'spawn app aarch32', 'spawn app on 2', 'spawn app aarch32 on 3', 'thread 100', 'thread 100 on 1',
@@ -48,6 +49,7 @@ describe('parseCommand', () => {
     ['checkpoint xyz', 12, 'checkpoint: expected a state hash'],
     ['expect finding access/nope', 16, 'expect: expected access/other-mm|'],
     ['fault warp-drive on', 7, 'fault: expected mmap-lock-skip|'],
+    ['say "a\\x1"', 7, 'bad escape at column 7: expected two hex digits after \\x'],
   ])('rejects %j at column %i', (line, column, message) => {
     const r = parseCommand(line);
     expect(r.ok).toBe(false);
@@ -58,6 +60,8 @@ describe('parseCommand', () => {
 });
 
 const pid = fc.integer({ min: 0, max: 999_999 });
+/** Text of characters U+0000..U+009F: every C0 control, ASCII, DEL and every C1 control. */
+const controlText = fc.string({ unit: fc.integer({ min: 0, max: 0x9f }).map((c) => String.fromCharCode(c)), maxLength: 200 });
 const fd = fc.integer({ min: 0, max: 65_535 });
 const cpu = fc.integer({ min: 0, max: 1023 });
 const ev = fc.constantFrom('cycles' as const, 'instructions' as const);
@@ -90,7 +94,7 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
   fc.record({ kind: fc.constant('knob' as const), knob: fc.constant('rdpmc' as const), value: fc.constantFrom(0, 1, 2) }),
   fc.record({ kind: fc.constant('fault' as const), name: fc.constantFrom(...faultNames), on: fc.boolean() }),
   fc.record({ kind: fc.constantFrom('check' as const, 'pause' as const) }),
-  fc.record({ kind: fc.constant('say' as const), text: fc.string({ maxLength: 200 }).filter((s) => !s.includes('\n')) }),
+  fc.record({ kind: fc.constant('say' as const), text: fc.oneof(fc.string({ maxLength: 200 }), controlText) }),
   fc.record({ kind: fc.constant('expect-finding' as const), code: fc.constantFrom(...findingCodes) }),
   fc.record({ kind: fc.constant('expect-no-finding' as const), code: fc.option(fc.constantFrom(...findingCodes)) }),
   fc.record({
@@ -133,5 +137,63 @@ describe('parser properties', () => {
       }),
       { numRuns: 5000 },
     );
+  });
+});
+
+describe('quoted strings', () => {
+  it('a formatted say "a\\nb" reads back through the file parser: LF is escaped, not a line break', () => {
+    const line = formatCommand({ kind: 'say', text: 'a\nb' });
+    expect(line).toBe('say "a\\nb"');
+    const r = parseScript(`pmuplay 1 seed=1\n${line}\nspawn x\n`);
+    expect(r.ok && r.script.lines.map((l) => l.command)).toEqual([
+      { kind: 'say', text: 'a\nb' },
+      { kind: 'spawn', name: 'x', aarch32: false, cpu: null },
+    ]);
+  });
+
+  it('escapes every control character as the parser reads it: \\n \\r \\t \\xHH', () => {
+    expect(formatCommand({ kind: 'say', text: '\x1b]0;pwned\x07\r\t\x9b\x7f\\"' })).toBe('say "\\x1b]0;pwned\\x07\\r\\t\\x9b\\x7f\\\\\\""');
+  });
+
+  it('format then parse gives every string of U+0000..U+009F back, through the file parser, as one line with no raw control byte', () => {
+    fc.assert(
+      fc.property(controlText, (text) => {
+        const line = formatCommand({ kind: 'say', text });
+        // eslint-disable-next-line no-control-regex
+        expect(line).not.toMatch(/[\x00-\x1f\x7f-\x9f]/);
+        const r = parseScript(line + '\r\n' + line + '\n');
+        expect(r.ok && r.script.lines.map((l) => l.command)).toEqual([
+          { kind: 'say', text },
+          { kind: 'say', text },
+        ]);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('every character 0..0x9f alone round-trips', () => {
+    for (let c = 0; c <= 0x9f; c++) {
+      const text = `<${String.fromCharCode(c)}>`;
+      const r = parseScript(formatCommand({ kind: 'say', text }) + '\n');
+      expect(r.ok && r.script.lines[0]!.command).toEqual({ kind: 'say', text });
+    }
+  });
+});
+
+describe('tokens echoed in errors', () => {
+  it('a 1 MB token comes back cut to 40 characters with an ellipsis', () => {
+    const token = 'x'.repeat(1 << 20);
+    for (const line of [`open 100 ${token}`, token, `checkpoint ${token}`, `mrs 100 ${token}`]) {
+      const r = parseCommand(line);
+      expect(r.ok).toBe(false);
+      if (r.ok) continue;
+      expect(r.error.message).toContain(`'${'x'.repeat(39)}…'`);
+      expect(r.error.message.length).toBeLessThan(200);
+    }
+  });
+
+  it('a short token is echoed whole', () => {
+    const r = parseCommand(`open 100 ${'y'.repeat(40)}`);
+    expect(!r.ok && r.error.message).toContain(`got '${'y'.repeat(40)}'`);
   });
 });

@@ -15,7 +15,7 @@ import {
   faultNames,
   findingCodes,
 } from './command.js';
-import { backStepsMax, countersMax, cpuTicksPerCommandMax, nameLengthMax, sayLengthMax } from './limits.js';
+import { backStepsMax, countersMax, cpuTicksPerCommandMax, echoLengthMax, nameLengthMax, sayLengthMax } from './limits.js';
 
 export interface ParseError {
   /** 1-based column of the offending token (or of the end of the line). */
@@ -32,6 +32,16 @@ interface Token {
   text: string;
   column: number;
   quoted: boolean;
+}
+
+/** A token as an error message repeats it: at most `echoLengthMax` characters, the cut
+ * marked with '…' (never splitting a surrogate pair). */
+export function echo(text: string): string {
+  if (text.length <= echoLengthMax) return text;
+  let cut = echoLengthMax - 1;
+  const last = text.charCodeAt(cut - 1);
+  if (last >= 0xd800 && last <= 0xdbff) cut--;
+  return text.slice(0, cut) + '…';
 }
 
 class Fail {
@@ -56,7 +66,16 @@ function tokenize(line: string): Token[] | Fail {
       while (i < line.length) {
         const c = line[i]!;
         if (c === '\\' && i + 1 < line.length) {
-          text += line[i + 1];
+          // The escapes format.ts writes: \n \r \t \xHH; any other \c stands for c.
+          const e = line[i + 1]!;
+          if (e === 'x') {
+            const hex = line.slice(i + 2, i + 4);
+            if (!/^[0-9a-fA-F]{2}$/.test(hex)) return new Fail({ column: i + 1, message: `bad escape at column ${i + 1}: expected two hex digits after \\x` });
+            text += String.fromCharCode(parseInt(hex, 16));
+            i += 4;
+            continue;
+          }
+          text += e === 'n' ? '\n' : e === 'r' ? '\r' : e === 't' ? '\t' : e;
           i += 2;
           continue;
         }
@@ -93,7 +112,7 @@ class Cursor {
   ) {}
 
   private fail(column: number, what: string, got?: string): never {
-    const tail = got === undefined ? 'the line ended' : `got '${got}'`;
+    const tail = got === undefined ? 'the line ended' : `got '${echo(got)}'`;
     throw new Fail({ column, message: `${this.word}: expected ${what} at column ${column}, ${tail}` });
   }
 
@@ -180,7 +199,7 @@ function parseReg(t: string | undefined, column: number): Reg {
   if (m && Number(m[1]) < countersMax) return { kind: 'pmevcntr', n: Number(m[1]) };
   throw new Fail({
     column,
-    message: `mrs: expected a register (pmccntr|pmevcntrN|pmselr, N below ${countersMax}) at column ${column}, ${t === undefined ? 'the line ended' : `got '${t}'`}`,
+    message: `mrs: expected a register (pmccntr|pmevcntrN|pmselr, N below ${countersMax}) at column ${column}, ${t === undefined ? 'the line ended' : `got '${echo(t)}'`}`,
   });
 }
 
@@ -284,7 +303,7 @@ function parseTokens(tokens: Token[], lineLength: number): Command {
       const t = tokens[2];
       const reg = parseReg(t?.text, t?.column ?? lineLength + 1);
       const rest = tokens[3];
-      if (rest) throw new Fail({ column: rest.column, message: `mrs: expected the end of the line at column ${rest.column}, got '${rest.text}'` });
+      if (rest) throw new Fail({ column: rest.column, message: `mrs: expected the end of the line at column ${rest.column}, got '${echo(rest.text)}'` });
       return { kind: 'mrs', pid, reg };
     }
     case 'msr': {
@@ -370,12 +389,12 @@ function parseTokens(tokens: Token[], lineLength: number): Command {
       const t = tokens[1];
       if (!t || !/^[0-9a-f]{16}$/.test(t.text)) {
         const column = t?.column ?? lineLength + 1;
-        throw new Fail({ column, message: `checkpoint: expected a state hash (16 hex digits) at column ${column}${t ? `, got '${t.text}'` : ''}` });
+        throw new Fail({ column, message: `checkpoint: expected a state hash (16 hex digits) at column ${column}${t ? `, got '${echo(t.text)}'` : ''}` });
       }
       const parts: [string, string][] = [];
       for (const p of tokens.slice(2)) {
         const m = /^([a-z][a-z0-9.]*)=([0-9a-f]{8})$/.exec(p.text);
-        if (!m) throw new Fail({ column: p.column, message: `checkpoint: expected PART=HASH (8 hex digits) at column ${p.column}, got '${p.text}'` });
+        if (!m) throw new Fail({ column: p.column, message: `checkpoint: expected PART=HASH (8 hex digits) at column ${p.column}, got '${echo(p.text)}'` });
         parts.push([m[1]!, m[2]!]);
       }
       return { kind: 'checkpoint', hash: t.text, parts };
@@ -389,7 +408,7 @@ function parseTokens(tokens: Token[], lineLength: number): Command {
     default: {
       const near = commandWords.filter((w) => w.startsWith(word.slice(0, 2))).slice(0, 4);
       const hint = near.length > 0 ? ` (did you mean ${near.join(', ')}?)` : '; type help for the list';
-      throw new Fail({ column: head.column, message: `unknown command '${word}'${hint}` });
+      throw new Fail({ column: head.column, message: `unknown command '${echo(word)}'${hint}` });
     }
   }
 }

@@ -5,8 +5,8 @@
  */
 import type { Command } from './command.js';
 import { type DesignName, designNames } from './designs/index.js';
-import { countersMax, cpusMax } from './limits.js';
-import { parseCommand, parseUint } from './parse.js';
+import { countersMax, cpusMax, fileErrorsShownMax } from './limits.js';
+import { echo, parseCommand, parseUint } from './parse.js';
 import { type Config, defaultConfig } from './world.js';
 
 export const formatVersion = 1;
@@ -44,13 +44,13 @@ const headerKeys: Record<string, Setting> = {
 /** Check one configuration value; the message says what is allowed. */
 export function configValue(key: string, text: string): { ok: true; patch: Partial<Config> } | { ok: false; message: string } {
   const setting = headerKeys[key];
-  if (!setting) return { ok: false, message: `unknown setting '${key}' (known: ${Object.keys(headerKeys).join(', ')})` };
+  if (!setting) return { ok: false, message: `unknown setting '${echo(key)}' (known: ${Object.keys(headerKeys).join(', ')})` };
   if (setting === 'policy') {
-    if (!(designNames as readonly string[]).includes(text)) return { ok: false, message: `unknown design '${text}' (known: ${designNames.join(', ')})` };
+    if (!(designNames as readonly string[]).includes(text)) return { ok: false, message: `unknown design '${echo(text)}' (known: ${designNames.join(', ')})` };
     return { ok: true, patch: { design: text as DesignName } };
   }
   if (setting === 'longCounters') {
-    if (text !== 'on' && text !== 'off') return { ok: false, message: `long-counters takes on|off, got '${text}'` };
+    if (text !== 'on' && text !== 'off') return { ok: false, message: `long-counters takes on|off, got '${echo(text)}'` };
     return { ok: true, patch: { longCounters: text === 'on' } };
   }
   const v = parseUint(text);
@@ -64,7 +64,7 @@ export function configValue(key: string, text: string): { ok: true; patch: Parti
     rdpmc: [0n, 2n],
   };
   const [lo, hi] = ranges[setting]!;
-  if (v === null || v < lo || v > hi) return { ok: false, message: `${key} takes a whole number from ${lo} to ${hi}, got '${text}'` };
+  if (v === null || v < lo || v > hi) return { ok: false, message: `${key} takes a whole number from ${lo} to ${hi}, got '${echo(text)}'` };
   if (setting === 'cyclesPerTick') return { ok: true, patch: { cyclesPerTick: v } };
   return { ok: true, patch: { [setting]: Number(v) } };
 }
@@ -72,15 +72,20 @@ export function configValue(key: string, text: string): { ok: true; patch: Parti
 export function parseHeader(text: string): { ok: true; config: Partial<Config> } | { ok: false; column: number; message: string } {
   const words = text.trim().split(/\s+/);
   if (words[1] !== String(formatVersion)) {
-    return { ok: false, column: 9, message: `unknown format version '${words[1] ?? ''}' (this pmuplay reads version ${formatVersion})` };
+    return { ok: false, column: 9, message: `unknown format version '${echo(words[1] ?? '')}' (this pmuplay reads version ${formatVersion})` };
   }
   let config: Partial<Config> = {};
+  const seen = new Set<string>();
   let column = text.indexOf(words[1]) + words[1].length + 2;
   for (const word of words.slice(2)) {
     const at = text.indexOf(word, column - 1) + 1;
     const eq = word.indexOf('=');
-    if (eq < 1) return { ok: false, column: at, message: `expected key=value, got '${word}'` };
-    const r = configValue(word.slice(0, eq), word.slice(eq + 1));
+    if (eq < 1) return { ok: false, column: at, message: `expected key=value, got '${echo(word)}'` };
+    const key = word.slice(0, eq);
+    // The last would win silently: a recording edited by hand must say which one it means.
+    if (seen.has(key)) return { ok: false, column: at, message: `duplicate key '${echo(key)}'` };
+    seen.add(key);
+    const r = configValue(key, word.slice(eq + 1));
     if (!r.ok) return { ok: false, column: at, message: r.message };
     config = { ...config, ...r.patch };
     column = at + word.length;
@@ -92,25 +97,37 @@ export function formatHeader(config: Config): string {
   return `pmuplay ${formatVersion} seed=${config.seed} cpus=${config.cpus} counters=${config.counters} long-counters=${config.longCounters ? 'on' : 'off'} policy=${config.design} cycles-per-tick=${config.cyclesPerTick} slice=${config.sliceTicks} perf-user-access=${config.perfUserAccess} rdpmc=${config.rdpmc}`;
 }
 
-export function parseScript(text: string): { ok: true; script: Script } | { ok: false; errors: ScriptError[] } {
+/** A whole file checked: its lines, or its first `fileErrorsShownMax` errors and how many
+ * there are in all (`errorCount`). */
+export function parseScript(text: string): { ok: true; script: Script } | { ok: false; errors: ScriptError[]; errorCount: number } {
   const rows = text.split('\n');
   if (rows.length > 0 && rows[rows.length - 1] === '') rows.pop();
   const errors: ScriptError[] = [];
+  let errorCount = 0;
+  const error = (e: ScriptError) => {
+    if (errorCount++ < fileErrorsShownMax) errors.push(e);
+  };
   const lines: ScriptLine[] = [];
   let header: Partial<Config> | null = null;
   rows.forEach((raw, i) => {
     const row = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (i === 0 && /^pmuplay(\s|$)/.test(row)) {
+    const isHeader = /^\s*pmuplay(\s|$)/.test(row);
+    if (isHeader && i === 0) {
       const h = parseHeader(row);
       if (h.ok) header = h.config;
-      else errors.push({ line: 1, column: h.column, message: `header: ${h.message}` });
+      else error({ line: 1, column: h.column, message: `header: ${h.message}` });
+      return;
+    }
+    if (isHeader) {
+      const column = row.indexOf('pmuplay') + 1;
+      error({ line: i + 1, column, message: 'header: the header (pmuplay 1 seed=…) must be the first line of the file' });
       return;
     }
     const r = parseCommand(row);
-    if (!r.ok) errors.push({ line: i + 1, column: r.error.column, message: r.error.message });
+    if (!r.ok) error({ line: i + 1, column: r.error.column, message: r.error.message });
     else if (r.command) lines.push({ line: i + 1, text: row.trim(), command: r.command });
   });
-  if (errors.length > 0) return { ok: false, errors };
+  if (errorCount > 0) return { ok: false, errors, errorCount };
   return { ok: true, script: { header, lines } };
 }
 

@@ -55,6 +55,18 @@ describe('the screen', () => {
     expect(f).toContain('CR4 PCE=0');
   });
 
+  it('shows control characters from a file or the user as text: captions, log, messages, the command line', () => {
+    const hostile = '\x1b]0;pwned\x07\x1b[2J\x9b2J\r\x08\x7f';
+    const shown = '\\x1b]0;pwned\\x07\\x1b[2J\\x9b2J\\r\\x08\\x7f';
+    const over: Partial<UiView> = { mode: 'input', line: `say "${hostile}"`, cursor: 3, caption: hostile, message: { text: `unknown command '${hostile}'`, error: true } };
+    const f = frame(`${starter}\nsay "${hostile}"`, 120, 30, over);
+    // eslint-disable-next-line no-control-regex
+    expect(f).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
+    expect(f).toContain(`» ${shown}`);
+    expect(f).toContain(`error: unknown command '${shown}'`);
+    expect(f).toContain(`: say "${shown}"`);
+  });
+
   it('shows the command line with the cursor, the caption and an error under the prompt', () => {
     const f = frame(starter, 80, 24, { mode: 'input', line: 'mmap 100 x', cursor: 10, caption: 'hello there', message: { text: 'mmap: expected an fd at column 10', error: true } });
     const lines = f.split('\n');

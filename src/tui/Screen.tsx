@@ -8,6 +8,7 @@ import { commandWords } from '../engine/command.js';
 import { normalKeys } from './keys.js';
 import { type Layout, layout, minHeight, minWidth } from './layout.js';
 import type { CpuView, LogLine, TaskRow, WorldView } from './view.js';
+import { visible } from '../visible.js';
 
 export interface UiView {
   mode: 'normal' | 'input' | 'help';
@@ -30,8 +31,11 @@ export interface ScreenProps {
 }
 
 /** Cut a line to the width. Lines are not padded (Ink handles every character written, so
- * padding costs); only bars with a background (`bar`) fill the width. */
-function fit(text: string, width: number): string {
+ * padding costs); only bars with a background (`bar`) fill the width. Every line is shown
+ * through `visible` first: a caption, name or message from a file or the user can hold control
+ * characters (ESC, C1, CR, LF), which would otherwise reach the terminal. */
+function fit(line: string, width: number): string {
+  const text = visible(line);
   return text.length > width ? text.slice(0, Math.max(0, width - 1)) + '…' : text;
 }
 
@@ -128,9 +132,10 @@ function CommandLine({ ui, width, color }: { ui: UiView; width: number; color: b
   if (ui.mode !== 'input') {
     return <Text dimColor={color}>{fit(ui.hint ?? ': command (try help)   ? keys   space run/pause   . step   , back   q quit   | narrated demos: pmuplay demo', width)}</Text>;
   }
-  const before = ui.line.slice(0, ui.cursor);
-  const at = ui.line[ui.cursor] ?? ' ';
-  const after = ui.line.slice(ui.cursor + 1);
+  // Each part made visible on its own, so the cursor stays on the character it is on.
+  const before = visible(ui.line.slice(0, ui.cursor));
+  const at = visible(ui.line[ui.cursor] ?? ' ');
+  const after = visible(ui.line.slice(ui.cursor + 1));
   const room = width - 2;
   const start = Math.max(0, ui.cursor - room + 1);
   return (

@@ -1,13 +1,13 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
-// The real pmuplay in a real terminal (tmux), built here from the sources as they are: the
-// test runs what it built, not whatever another step left in dist/.
+// The real pmuplay, built fresh by vitest's global setup (tools/test-build.mjs), in a real
+// terminal: tmux.
 const socket = `pmuplay-e2e-${process.pid}`;
-const build = `dist-e2e-${process.pid}`;
+const build = 'dist';
 const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
 const screen = () => tmux('capture-pane', '-p', '-t', 'e2e');
 
@@ -34,13 +34,8 @@ async function type(line: string): Promise<void> {
 }
 
 describe('pmuplay in a terminal', () => {
-  beforeAll(() => {
-    execFileSync(process.execPath, ['tools/build.mjs', `${build}/cli.js`]);
-  }, 60_000);
-
   afterAll(() => {
     spawnSync('tmux', ['-L', socket, 'kill-server']);
-    rmSync(build, { recursive: true, force: true });
   });
 
   it('types spawn, open, mmap, tick and shows the access granted and the finding', async () => {

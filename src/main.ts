@@ -1,0 +1,267 @@
+/**
+ * The thin shell: flags (meow), the mode, files and the terminal. Everything else is the
+ * engine's. `main` takes its arguments and its streams as values (`Io`), so the tests run the
+ * whole command line in-process; `cli.ts` calls it with the real process.
+ */
+import meow from 'meow';
+import { type Config, defaultConfig } from './engine/world.js';
+import { listDemos, loadDemo } from './demos.js';
+import { readPmuFile } from './files.js';
+import { Recorder, whyNotWritable } from './recorder.js';
+import { configValue, parseScript } from './engine/script.js';
+import { type SourceFile, exitBadInput, exitOk, runFiles } from './headless.js';
+import { jsonLine, visible } from './visible.js';
+
+/** A stream the shell writes text to. */
+export interface Out {
+  write(text: string): void;
+}
+
+/** What the shell touches of its process: the two output streams, whether they are a
+ * terminal, and the environment. */
+export interface Io {
+  stdout: Out;
+  stderr: Out;
+  stdinIsTTY: boolean;
+  stdoutIsTTY: boolean;
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+const help = `
+  Usage
+    $ pmuplay                 the live playground on a starter world (needs a terminal)
+    $ pmuplay run FILE...     run .pmu scripts headless; print the kernel log and findings;
+                              a recording's checkpoints must match (exit 1 naming what differs)
+    $ pmuplay replay FILE     play a recording in the TUI: play, pause, step, step back, next finding
+    $ pmuplay demo [NAME]     list the narrated demos, or present one (--headless: as text)
+
+  Options
+    --policy NAME       kernel design: v4 (default), v5, upstream, x86, hardened; or all:
+                        run each file under every design and print a comparison table
+    --seed N            PRNG seed (default 1)
+    --cpus N            CPUs (default 4, at most 64)
+    --counters N        event counters per CPU (default 6, at most 31)
+    --long-counters     64-bit PMUv3p5 event counters
+    --cycles-per-tick N cycles each CPU runs in one tick (default 1000000)
+    --perf-user-access N boot value of kernel.perf_user_access, 0 or 1 (upstream, hardened)
+    --rdpmc N           boot value of x86's rdpmc mode: 0, 1 (default) or 2
+    --json              one JSON object per line
+    --quiet             only findings, narration, expects and the summary
+    --strict            exit 1 when any finding occurs
+    --record FILE       record the playground session to FILE as it goes (checked before it starts)
+    --headless          demo: print the narration and the outcomes instead of presenting
+    --help, --version
+
+  A file's header line (pmuplay 1 seed=... cpus=...) sets its world; flags override it.
+
+  Output: results (the log, narration, findings, expects, checkpoints, summaries) go to
+  stdout; errors (usage, a file that cannot be read, a line that does not parse, a command
+  the world rejects) to stderr, at most 20 a file. With --json every result and every error
+  about a file is a JSON object on stdout; only usage errors stay text on stderr. Text that
+  came from a file or a flag shows control characters escaped (ESC as \\x1b).
+  Exit: 0 every expect held; 1 an expect or checkpoint failed (or --strict and a finding);
+  2 bad input; 74 the output could not be written (a closed pipe, as with | head, is 0).
+
+  Examples
+    $ pmuplay run saves/examples/v4-other-mm.pmu
+    $ pmuplay run --json --quiet saves/examples/*.pmu
+    $ pmuplay run --policy all saves/examples/v4-unmap-stale.pmu
+`;
+
+const flagSpec = {
+  policy: { type: 'string' },
+  seed: { type: 'string' },
+  cpus: { type: 'string' },
+  counters: { type: 'string' },
+  longCounters: { type: 'boolean' },
+  cyclesPerTick: { type: 'string' },
+  perfUserAccess: { type: 'string' },
+  rdpmc: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  quiet: { type: 'boolean', default: false },
+  strict: { type: 'boolean', default: false },
+  record: { type: 'string' },
+  headless: { type: 'boolean', default: false },
+  help: { type: 'boolean', default: false },
+  version: { type: 'boolean', default: false },
+} as const;
+
+type Flags = ReturnType<typeof meow<typeof flagSpec>>['flags'];
+
+/** A usage or input error: `main` prints it and exits 2. */
+class Refusal {
+  constructor(readonly message: string) {}
+}
+
+function fail(message: string): never {
+  throw new Refusal(message);
+}
+
+/** `--long-counters` as meow reports it (camel case) and as it is typed. */
+const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+function parseArgs(argv: string[]): { input: string[]; flags: Flags; help: string; version: string } {
+  let cli;
+  try {
+    // meow is told not to print or exit by itself: --help and --version are flags like the
+    // others, and unknown flags are found below, so nothing here ends the process.
+    cli = meow(help, { importMeta: import.meta, argv, autoHelp: false, autoVersion: false, allowUnknownFlags: true, flags: flagSpec });
+  } catch (e) {
+    fail((e as Error).message); // a flag given twice
+  }
+  const known = new Set<string>(Object.keys(flagSpec));
+  const unknown = Object.keys(cli.flags).filter((k) => !known.has(k) && k !== '--');
+  if (unknown.length > 0) fail(`Unknown flag${unknown.length > 1 ? 's' : ''}: ${unknown.map((k) => (k.length === 1 ? `-${k}` : `--${kebab(k)}`)).join(', ')} (see pmuplay --help)`);
+  const version = typeof cli.pkg.version === 'string' ? cli.pkg.version : 'unknown';
+  return { input: cli.input, flags: cli.flags, help: cli.help, version };
+}
+
+function overridesFromFlags(f: Flags): Partial<Config> {
+  let overrides: Partial<Config> = {};
+  const pairs: [string, string | undefined][] = [
+    ['policy', f.policy],
+    ['seed', f.seed],
+    ['cpus', f.cpus],
+    ['counters', f.counters],
+    ['cycles-per-tick', f.cyclesPerTick],
+    ['perf-user-access', f.perfUserAccess],
+    ['rdpmc', f.rdpmc],
+    ['long-counters', f.longCounters === undefined ? undefined : f.longCounters ? 'on' : 'off'],
+  ];
+  for (const [key, value] of pairs) {
+    if (value === undefined || (key === 'policy' && value === 'all')) continue;
+    const r = configValue(key, value);
+    if (!r.ok) fail(`--${key}: ${r.message}`);
+    overrides = { ...overrides, ...r.patch };
+  }
+  return overrides;
+}
+
+const colorFor = (io: Io, json: boolean) => !json && io.stdoutIsTTY && !io.env['NO_COLOR'];
+
+function run(paths: string[], flags: Flags, io: Io): number {
+  if (paths.length === 0) fail('run needs at least one .pmu file (try: pmuplay run saves/examples/v4-other-mm.pmu)');
+  const overrides = overridesFromFlags(flags);
+  const files: SourceFile[] = [];
+  const unreadable: { path: string; message: string }[] = [];
+  for (const path of paths) {
+    const r = readPmuFile(path);
+    if (r.ok) files.push(r.file);
+    else unreadable.push({ path, message: r.message });
+  }
+  // Nothing runs unless every file can be read; each one that cannot is named.
+  if (unreadable.length > 0) {
+    for (const u of unreadable) {
+      if (flags.json) io.stdout.write(jsonLine({ type: 'error', file: u.path, message: u.message }) + '\n');
+      else io.stderr.write(`pmuplay: ${visible(u.message)}\n`);
+    }
+    return exitBadInput;
+  }
+  const compare = flags.policy === 'all';
+  return runFiles(files, { overrides, compare, json: flags.json, strict: flags.strict, quiet: flags.quiet, color: colorFor(io, flags.json) }, ...writers(io));
+}
+
+/** Results to stdout, diagnostics to stderr (see headless.ts), a line each. */
+function writers(io: Io): [(line: string) => void, (line: string) => void] {
+  return [(line) => io.stdout.write(line + '\n'), (line) => io.stderr.write(line + '\n')];
+}
+
+function needTerminal(what: string, io: Io): void {
+  if (!io.stdinIsTTY || !io.stdoutIsTTY) {
+    fail(`${what} needs a terminal (stdin and stdout are not both a TTY). To run scripts without one: pmuplay run FILE.pmu`);
+  }
+}
+
+/** Ink draws only a final frame when it sees CI set. The playground is interactive and has a
+ * terminal, so a CI variable in the environment must not blank its screen; Ink reads the
+ * variable when it loads, which is after this. */
+function forgetCi(): void {
+  delete process.env['CI'];
+  delete process.env['CONTINUOUS_INTEGRATION'];
+}
+
+async function playground(flags: Flags, io: Io): Promise<number> {
+  const config = { ...defaultConfig, ...overridesFromFlags(flags) };
+  // A recording that cannot be written fails here, before the session begins (and before
+  // the file is created).
+  const why = flags.record === undefined ? null : whyNotWritable(flags.record);
+  if (why) fail(`cannot record to ${flags.record}: ${why}`);
+  needTerminal('the playground', io);
+  let recorder: Recorder | null = null;
+  if (flags.record !== undefined) {
+    const r = Recorder.open(flags.record, config);
+    if (typeof r === 'string') fail(r);
+    recorder = r;
+  }
+  forgetCi();
+  const { startTui } = await import('./tui/main.js');
+  return startTui(config, recorder);
+}
+
+async function replay(paths: string[], flags: Flags, io: Io): Promise<number> {
+  if (paths.length !== 1) fail('replay takes one recording (try: pmuplay replay saves/examples/recorded-workload.pmu)');
+  const read = readPmuFile(paths[0]!);
+  if (!read.ok) fail(read.message);
+  const parsed = parseScript(read.file.text);
+  if (!parsed.ok) {
+    const e = parsed.errors[0]!;
+    fail(`${paths[0]}:${e.line}:${e.column}: ${e.message}${parsed.errorCount > 1 ? ` (and ${parsed.errorCount - 1} more)` : ''}`);
+  }
+  const overrides = overridesFromFlags(flags);
+  needTerminal('replay', io);
+  forgetCi();
+  const { startReplay } = await import('./tui/main.js');
+  // Flags override the recording's header; nothing else does.
+  return startReplay(paths[0]!, overrides, parsed.script);
+}
+
+async function demo(names: string[], flags: Flags, io: Io): Promise<number> {
+  if (names.length === 0) {
+    const all = listDemos();
+    const width = Math.max(...all.map((d) => d.name.length));
+    io.stdout.write('Demos (pmuplay demo NAME; --headless to print; --policy NAME for another design):\n');
+    for (const d of all) io.stdout.write(visible(`  ${d.name.padEnd(width)}  ${d.summary}`) + '\n');
+    return exitOk;
+  }
+  if (names.length > 1) fail('demo takes one name (pmuplay demo lists them)');
+  const loaded = loadDemo(names[0]!);
+  if (!loaded.ok) fail(loaded.message);
+  const overrides = overridesFromFlags(flags);
+  if (flags.headless) {
+    const file = { name: `demos/${loaded.info.name}.pmu`, text: loaded.text };
+    return runFiles([file], { overrides, json: flags.json, strict: false, quiet: true, color: colorFor(io, flags.json) }, ...writers(io));
+  }
+  needTerminal('a demo', io);
+  forgetCi();
+  const { startReplay } = await import('./tui/main.js');
+  return startReplay(loaded.info.name, overrides, loaded.script, true);
+}
+
+/** The whole command line: returns the exit code. Usage and input errors print one line on
+ * stderr and return 2; nothing here exits the process. */
+export async function main(argv: string[], io: Io): Promise<number> {
+  try {
+    const { input, flags, help: helpText, version } = parseArgs(argv);
+    if (flags.help) {
+      io.stdout.write(helpText + '\n');
+      return exitOk;
+    }
+    if (flags.version) {
+      io.stdout.write(version + '\n');
+      return exitOk;
+    }
+    const [mode, ...rest] = input;
+    if (mode === 'run') return run(rest, flags, io);
+    if (mode === 'replay') return await replay(rest, flags, io);
+    if (mode === 'demo') return await demo(rest, flags, io);
+    if (mode === undefined) {
+      if (rest.length > 0) fail('the playground takes no file (did you mean pmuplay run FILE or pmuplay replay FILE?)');
+      return await playground(flags, io);
+    }
+    fail(`unknown mode '${mode}' (modes: run, replay, demo; see pmuplay --help)`);
+  } catch (e) {
+    if (!(e instanceof Refusal)) throw e;
+    io.stderr.write(`pmuplay: ${visible(e.message)}\n`);
+    return exitBadInput;
+  }
+}
