@@ -66,7 +66,7 @@ export class Recorder {
     writeSync(this.fd, line + '\n');
   }
 
-  /** A command the session accepted, as the user typed it (or its canonical form). */
+  /** A command the session accepted, in its canonical spelling (`formatCommand`). */
   command(text: string, world: World): void {
     this.flushTicks(world);
     this.write(text.trim());

@@ -128,6 +128,20 @@ describe('a playground recording replays to the same world', () => {
   });
 });
 
+describe('what the recording holds', () => {
+  it('a control character pasted into a caption is spelled out, and the line reads back', () => {
+    const s = session('pasted.pmu');
+    press(s.pg, ':say "a\x9b2Jb"\r');
+    expect(s.pg.ui.caption).toBe('a\x9b2Jb');
+    const hash = s.end();
+    const text = readFileSync(s.path, 'utf8');
+    const controls = [...text].filter((ch) => ch !== '\n' && (ch < ' ' || (ch >= '\x7f' && ch <= '\x9f')));
+    expect(controls).toEqual([]);
+    expect(text).toContain('say "a\\x9b2Jb"');
+    expect(replay(s.path)).toEqual({ code: 0, hash });
+  });
+});
+
 describe('a burst of keys is each key', () => {
   it('... steps three times, +++ is three paces faster, Ctrl-U then text replaces the line', () => {
     const s = session('burst.pmu');

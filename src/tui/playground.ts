@@ -6,10 +6,11 @@
  * pieces (engine/work.ts) with their progress shown; Esc stops them, q and Ctrl-C quit at
  * once. The clock is passed in, so tests drive a whole session with keys and a fake clock.
  *
- * What the recording gets is what the timeline did, step for step: run-mode and typed ticks
+ * What the recording gets is what the timeline did, step for step, in canonical spelling: run-mode and typed ticks
  * as they happen (gathered into `tick N` lines), a `back` once it has landed, a stopped tick
  * as the ticks it did. So a recording replays to the same world at every checkpoint.
  */
+import { formatCommand } from '../engine/format.js';
 import { parseCommand } from '../engine/parse.js';
 import { recordingWork } from '../engine/session.js';
 import { type StepResult, findingsSummary } from '../engine/step.js';
@@ -237,7 +238,9 @@ export class Playground {
     const r = this.timeline.apply(c);
     // A rejected line stays on the command line to be fixed.
     if (!r.ok) return this.say(r.rejection.message, true);
-    this.recorder?.command(text, this.world);
+    // The recording gets the command's canonical spelling: what the parser reads back, with
+    // any control character typed or pasted into a string spelled out.
+    this.recorder?.command(formatCommand(c), this.world);
     if (c.kind === 'say') return this.set({ line: accept(this.ui.line), message: null, caption: c.text });
     if (c.kind === 'check') return done(findingsSummary(this.world).join('  ').replace(/\s+/g, ' '));
     if (r.check) return done(`${r.check.passed ? 'ok' : 'FAILED'}: ${r.check.text}`, !r.check.passed);
@@ -279,7 +282,7 @@ export class Playground {
       unit: 'steps replayed',
       work,
       finish: () => {
-        this.recorder?.command(text, this.world);
+        this.recorder?.command(formatCommand({ kind: 'back', n }), this.world);
         this.shown(work.result!);
       },
       stop: () => this.say(`${text.trim()}: stopped; nothing changed`),
