@@ -99,9 +99,10 @@ export function formatHeader(config: Config): string {
 
 /** A whole file checked: its lines, or its first `fileErrorsShownMax` errors and how many
  * there are in all (`errorCount`). */
+/** Parsed lines kept for reuse while parsing a file: a recording repeats a few lines a lot. */
+const parsedKeptMax = 4096;
+
 export function parseScript(text: string): { ok: true; script: Script } | { ok: false; errors: ScriptError[]; errorCount: number } {
-  const rows = text.split('\n');
-  if (rows.length > 0 && rows[rows.length - 1] === '') rows.pop();
   const errors: ScriptError[] = [];
   let errorCount = 0;
   const error = (e: ScriptError) => {
@@ -109,24 +110,49 @@ export function parseScript(text: string): { ok: true; script: Script } | { ok: 
   };
   const lines: ScriptLine[] = [];
   let header: Partial<Config> | null = null;
-  rows.forEach((raw, i) => {
+  // A line that repeats (`tick`, `tick 5`, `back`) is parsed once and its text and command
+  // shared, so a file of millions of lines costs a small object a line, not a parse and a
+  // command each. Rows are cut one at a time rather than split all at once.
+  const seen = new Map<string, { text: string; command: Command } | null>();
+  for (let at = 0, i = 0; at <= text.length; i++) {
+    let next = text.indexOf('\n', at);
+    if (next === -1) next = text.length;
+    const raw = text.slice(at, next);
+    if (next === text.length && raw === '') break; // the empty row after a final newline
+    at = next + 1;
     const row = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    const known = seen.get(row);
+    if (known) {
+      lines.push({ line: i + 1, text: known.text, command: known.command });
+      continue;
+    }
+    if (known === null) continue; // a blank or comment line seen before
     const isHeader = /^\s*pmuplay(\s|$)/.test(row);
     if (isHeader && i === 0) {
       const h = parseHeader(row);
       if (h.ok) header = h.config;
       else error({ line: 1, column: h.column, message: `header: ${h.message}` });
-      return;
+      continue;
     }
     if (isHeader) {
       const column = row.indexOf('pmuplay') + 1;
       error({ line: i + 1, column, message: 'header: the header (pmuplay 1 seed=…) must be the first line of the file' });
-      return;
+      continue;
     }
     const r = parseCommand(row);
-    if (!r.ok) error({ line: i + 1, column: r.error.column, message: r.error.message });
-    else if (r.command) lines.push({ line: i + 1, text: row.trim(), command: r.command });
-  });
+    if (!r.ok) {
+      error({ line: i + 1, column: r.error.column, message: r.error.message });
+      continue;
+    }
+    if (seen.size >= parsedKeptMax) seen.clear();
+    if (!r.command) {
+      seen.set(row, null);
+      continue;
+    }
+    const parsed = { text: row.trim(), command: Object.freeze(r.command) };
+    seen.set(row, parsed);
+    lines.push({ line: i + 1, text: parsed.text, command: parsed.command });
+  }
   if (errorCount > 0) return { ok: false, errors, errorCount };
   return { ok: true, script: { header, lines } };
 }
