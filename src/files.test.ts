@@ -1,28 +1,14 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pmuFileBytesMax, readPmuFile } from './files.js';
+import { fifoWithRescue, killRescues } from './test-fifo.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pmuplay-files-'));
 
-/**
- * A FIFO, and a rescue in case the code under test opens it blocking: a shell opens the other
- * end after a while, so a blocking open returns (and the test fails on what it read) instead
- * of hanging the run. The rescue plays no part when the code is right; it is killed after.
- */
-const rescues: ChildProcess[] = [];
-export function fifoWithRescue(path: string, otherEnd: 'read' | 'write'): string {
-  execFileSync('mkfifo', [path]);
-  const child = spawn('sh', ['-c', `sleep 10; exec 3${otherEnd === 'write' ? '>' : '<'}"$0"`, path], { detached: true, stdio: 'ignore' });
-  rescues.push(child);
-  return path;
-}
-afterEach(() => {
-  for (const child of rescues.splice(0)) if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
-});
+afterEach(killRescues);
 
 describe('reading .pmu files', () => {
   it('reads a regular file, and one through a symbolic link', () => {
