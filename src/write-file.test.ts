@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, statSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, statSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -43,6 +43,15 @@ describe('writeFileAtomic (save)', () => {
     writeFileAtomic(path, 'newer\n', { overwrite: true });
     expect(mode(path)).toBe(0o640);
     expect(leftovers(dir)).toEqual([]);
+  });
+
+  it.runIf(asRoot)('keeps the owner of a file it replaces, where it may set it (root)', () => {
+    const dir = fresh();
+    const path = join(dir, 'theirs.pmu');
+    writeFileSync(path, 'old\n');
+    chownSync(path, 65534, 65534);
+    expect(writeFileAtomic(path, 'new\n', { overwrite: true }).kind).toBe('written');
+    expect([statSync(path).uid, statSync(path).gid]).toEqual([65534, 65534]);
   });
 
   it('writes through a symbolic link to a regular file: the link stays a link, the target keeps its mode', () => {

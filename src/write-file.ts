@@ -14,7 +14,7 @@
  *
  * Messages name the path as given, and the file a link leads to when there was a link.
  */
-import { accessSync, closeSync, constants, fchmodSync, fchownSync, fstatSync, ftruncateSync, lstatSync, openSync, readlinkSync, realpathSync, renameSync, type Stats, unlinkSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants, fchmodSync, fchownSync, fstatSync, fsyncSync, ftruncateSync, lstatSync, openSync, readlinkSync, realpathSync, renameSync, type Stats, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { kindOfFile } from './files.js';
 
@@ -156,6 +156,9 @@ export function writeFileAtomic(path: string, text: string, options: { overwrite
     }
     const bytes = Buffer.from(text, 'utf8');
     for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
+    // On disk before the rename makes it the file: a crash then leaves the old file or the new
+    // one, never an empty one.
+    fsyncSync(fd);
     closeSync(fd);
     fd = -1;
     // Looked at again just before: what was checked may have been replaced while we wrote.
