@@ -1,11 +1,12 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, openSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { type Io, main } from './main.js';
 import { exitOutputFailed, settle, trackedOut } from './process-io.js';
+import { fifoWithRescue, killRescues } from './test-fifo.js';
 
 // The command line in-process: main(argv, io) with streams that collect the text.
 async function pmuplay(...args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -23,6 +24,7 @@ async function pmuplay(...args: string[]): Promise<{ code: number; out: string; 
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'pmuplay-cli-'));
+afterEach(killRescues);
 const file = (name: string, content: string | Buffer) => {
   const path = join(dir, name);
   writeFileSync(path, content);
@@ -122,6 +124,50 @@ describe('pmuplay (the shell)', () => {
     const r = await pmuplay(...args);
     expect(r.code).toBe(2);
     expect(r.err).toContain(message);
+  });
+
+  it('--record refuses an existing file without --force (exit 2, the file untouched); --force passes the check', async () => {
+    const path = file('taken.pmu', 'the old file\n');
+    chmodSync(path, 0o600);
+    const refused = await pmuplay('--record', path);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toBe(`pmuplay: cannot record to ${path}: ${path} exists; give --force to replace it\n`);
+    // With --force the file is checked and found fit; the next refusal (no terminal here) comes
+    // before the file is opened, so it is still untouched.
+    const forced = await pmuplay('--record', path, '--force');
+    expect(forced.code).toBe(2);
+    expect(forced.err).toContain('the playground needs a terminal');
+    expect(readFileSync(path, 'utf8')).toBe('the old file\n');
+    expect(statSync(path).mode & 0o7777).toBe(0o600);
+    const alone = await pmuplay('--force');
+    expect([alone.code, alone.err]).toEqual([2, 'pmuplay: --force goes with --record FILE (it lets a recording replace FILE)\n']);
+  });
+
+  it('--record refuses a FIFO and a device at once, even with --force', { timeout: 30_000 }, async () => {
+    const fifo = fifoWithRescue(join(dir, 'record-fifo.pmu'), 'read');
+    const r = await pmuplay('--record', fifo, '--force');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`cannot record to ${fifo}: ${fifo} is a FIFO (named pipe), not a regular file`);
+    const dev = await pmuplay('--record', '/dev/null', '--force');
+    expect(dev.code).toBe(2);
+    expect(dev.err).toContain('cannot record to /dev/null: /dev/null is a character device, not a regular file');
+  });
+
+  it('run refuses special files and files over 64 MiB at once, exit 2, naming the file', { timeout: 30_000 }, async () => {
+    const fifo = fifoWithRescue(join(dir, 'run-fifo.pmu'), 'write');
+    const big = file('big.pmu', '');
+    truncateSync(big, 80.5 * 1024 * 1024);
+    for (const [path, message] of [
+      ['/dev/zero', '/dev/zero: is a character device, not a regular file'],
+      ['/dev/urandom', '/dev/urandom: is a character device, not a regular file'],
+      [fifo, `${fifo}: is a FIFO (named pipe), not a regular file`],
+      [big, `${big}: 80.5 MiB, more than the 64 MiB a .pmu file may be`],
+    ]) {
+      const r = await pmuplay('run', path!);
+      expect(r.code).toBe(2);
+      expect(r.err).toContain(message);
+      expect(r.out).toBe('');
+    }
   });
 
   it('demo lists the demos; demo NAME --headless prints the narration and the outcomes', async () => {

@@ -48,7 +48,9 @@ const help = `
     --json              one JSON object per line
     --quiet             only findings, narration, expects and the summary
     --strict            exit 1 when any finding occurs
-    --record FILE       record the playground session to FILE as it goes (checked before it starts)
+    --record FILE       record the playground session to FILE as it goes (checked before it starts);
+                        an existing FILE is refused unless --force
+    --force             with --record: replace an existing FILE (a regular file; it keeps its mode)
     --headless          demo: print the narration and the outcomes instead of presenting
     --help, --version
 
@@ -81,6 +83,7 @@ const flagSpec = {
   quiet: { type: 'boolean', default: false },
   strict: { type: 'boolean', default: false },
   record: { type: 'string' },
+  force: { type: 'boolean', default: false },
   headless: { type: 'boolean', default: false },
   help: { type: 'boolean', default: false },
   version: { type: 'boolean', default: false },
@@ -182,14 +185,16 @@ function forgetCi(): void {
 
 async function playground(flags: Flags, io: Io): Promise<number> {
   const config = { ...defaultConfig, ...overridesFromFlags(flags) };
+  if (flags.force && flags.record === undefined) fail('--force goes with --record FILE (it lets a recording replace FILE)');
   // A recording that cannot be written fails here, before the session begins (and before
-  // the file is created).
-  const why = flags.record === undefined ? null : whyNotWritable(flags.record);
+  // the file is created or emptied): a file that exists needs --force.
+  const overwrite = flags.force;
+  const why = flags.record === undefined ? null : whyNotWritable(flags.record, { overwrite });
   if (why) fail(`cannot record to ${flags.record}: ${why}`);
   needTerminal('the playground', io);
   let recorder: Recorder | null = null;
   if (flags.record !== undefined) {
-    const r = Recorder.open(flags.record, config);
+    const r = Recorder.open(flags.record, config, { overwrite });
     if (typeof r === 'string') fail(r);
     recorder = r;
   }

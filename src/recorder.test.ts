@@ -1,15 +1,17 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { parseCommand } from './engine/parse.js';
 import { parseScript } from './engine/script.js';
 import { Timeline } from './engine/timeline.js';
 import { defaultConfig } from './engine/world.js';
 import { type SourceFile, runFiles } from './headless.js';
-import { Recorder, checkpointEvery, saveSession } from './recorder.js';
+import { Recorder, checkpointEvery, saveBranch, whyNotWritable } from './recorder.js';
+import { fifoWithRescue, killRescues } from './test-fifo.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pmuplay-rec-'));
+afterEach(killRescues);
 
 function verify(text: string, name = 'r.pmu'): { code: number; out: string[] } {
   const out: string[] = [];
@@ -61,13 +63,80 @@ describe('recording a session', () => {
     writeFileSync(path, 'the old file\n');
     const t = new Timeline(defaultConfig);
     for (let i = 0; i < 2 * checkpointEvery + 3; i++) t.apply({ kind: 'spawn', name: `t${i}`, aarch32: false, cpu: null });
-    expect(saveSession(path, defaultConfig, t.history())).toBe(null);
+    expect(saveBranch(path, defaultConfig, t.history(), { overwrite: true })).toEqual({ kind: 'saved', message: `saved to ${path}` });
     const text = readFileSync(path, 'utf8');
     expect(text.match(/^checkpoint /gm)).toHaveLength(3);
     expect(verify(text).code).toBe(0);
     expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
-    expect(saveSession(join(dir, 'nope', 'x.pmu'), defaultConfig, [])).toMatch(/does not exist$/);
+    expect(saveBranch(join(dir, 'nope', 'x.pmu'), defaultConfig, [], { overwrite: true }).message).toMatch(/does not exist$/);
     expect(existsSync(join(dir, 'nope'))).toBe(false);
+  });
+});
+
+describe('recording and saving over what is there', () => {
+  const fresh = (() => {
+    let n = 0;
+    return () => {
+      const d = join(dir, `over-${n++}`);
+      mkdirSync(d);
+      return d;
+    };
+  })();
+  const mode = (path: string) => statSync(path).mode & 0o7777;
+
+  it('save asks before replacing a file (nothing written), and with overwrite keeps its mode 0600', () => {
+    const d = fresh();
+    const path = join(d, 'mine.pmu');
+    writeFileSync(path, 'the old file\n');
+    chmodSync(path, 0o600);
+    expect(saveBranch(path, defaultConfig, [])).toEqual({ kind: 'exists', message: `${path} exists` });
+    expect(readFileSync(path, 'utf8')).toBe('the old file\n');
+    expect(saveBranch(path, defaultConfig, [{ kind: 'tick', n: 1 }], { overwrite: true }).kind).toBe('saved');
+    expect(readFileSync(path, 'utf8')).toMatch(/^pmuplay 1 /);
+    expect(mode(path)).toBe(0o600);
+    expect(readdirSync(d)).toEqual(['mine.pmu']);
+  });
+
+  it('save through a link names where it leads; save to a link to /dev/null or to a FIFO fails, naming the file', { timeout: 30_000 }, () => {
+    const d = fresh();
+    writeFileSync(join(d, 'real.pmu'), 'x\n');
+    symlinkSync('real.pmu', join(d, 'link.pmu'));
+    expect(saveBranch(join(d, 'link.pmu'), defaultConfig, [])).toEqual({ kind: 'exists', message: `${join(d, 'real.pmu')} (where the link ${join(d, 'link.pmu')} leads) exists` });
+    symlinkSync('/dev/null', join(d, 'null.pmu'));
+    expect(saveBranch(join(d, 'null.pmu'), defaultConfig, [], { overwrite: true })).toEqual({
+      kind: 'failed',
+      message: `cannot save to ${join(d, 'null.pmu')}: /dev/null (where the link ${join(d, 'null.pmu')} leads) is a character device, not a regular file; only regular files are written`,
+    });
+    const fifo = fifoWithRescue(join(d, 'fifo.pmu'), 'read');
+    expect(saveBranch(fifo, defaultConfig, [], { overwrite: true })).toEqual({ kind: 'failed', message: `cannot save to ${fifo}: ${fifo} is a FIFO (named pipe), not a regular file; only regular files are written` });
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
+    expect(lstatSync(join(d, 'null.pmu')).isSymbolicLink()).toBe(true);
+    expect(readdirSync(d).sort()).toEqual(['fifo.pmu', 'link.pmu', 'null.pmu', 'real.pmu']);
+  });
+
+  it('--record refuses an existing file unless --force, leaving it untouched; with --force keeps its mode 0600', () => {
+    const d = fresh();
+    const path = join(d, 'rec.pmu');
+    writeFileSync(path, 'the old file\n');
+    chmodSync(path, 0o600);
+    const refused = `${path} exists; give --force to replace it`;
+    expect(whyNotWritable(path)).toBe(refused);
+    expect(Recorder.open(path, defaultConfig)).toBe(`cannot record to ${path}: ${refused}`);
+    expect(readFileSync(path, 'utf8')).toBe('the old file\n');
+    expect(whyNotWritable(path, { overwrite: true })).toBe(null);
+    const rec = Recorder.open(path, defaultConfig, { overwrite: true });
+    if (typeof rec === 'string') throw new Error(rec);
+    rec.close(new Timeline(defaultConfig).world);
+    expect(readFileSync(path, 'utf8')).toMatch(/^pmuplay 1 seed=1 [^\n]*\n$/);
+    expect(mode(path)).toBe(0o600);
+  });
+
+  it('--record refuses a FIFO and a device at once, even with --force', { timeout: 30_000 }, () => {
+    const d = fresh();
+    const fifo = fifoWithRescue(join(d, 'fifo.pmu'), 'read');
+    expect(whyNotWritable(fifo, { overwrite: true })).toBe(`${fifo} is a FIFO (named pipe), not a regular file; only regular files are written`);
+    expect(Recorder.open(fifo, defaultConfig, { overwrite: true })).toBe(`cannot record to ${fifo}: ${fifo} is a FIFO (named pipe), not a regular file; only regular files are written`);
+    expect(Recorder.open('/dev/null', defaultConfig, { overwrite: true })).toBe('cannot record to /dev/null: /dev/null is a character device, not a regular file; only regular files are written');
   });
 });
 
@@ -83,7 +152,7 @@ describe('bad recordings', () => {
   })();
   const file = () => {
     const path = join(dir, 'good.pmu');
-    saveSession(path, defaultConfig, good.history());
+    saveBranch(path, defaultConfig, good.history(), { overwrite: true });
     return readFileSync(path, 'utf8');
   };
 

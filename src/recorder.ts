@@ -6,32 +6,33 @@
  * `tick N` line, written before any other command, before a checkpoint, and at least every few
  * hundred milliseconds. A `back` is written once it has landed, so the file steps back where
  * the session did (both count steps).
- * `saveSession` writes a whole branch at once, to a temporary file renamed into place.
+ * `saveRecording` writes a whole recording at once, to a temporary file renamed into place.
+ * How files are written (regular files only, through symbolic links, modes kept, nothing left
+ * behind on failure) is `write-file.ts`'s.
  */
-import { accessSync, closeSync, constants, existsSync, openSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { closeSync, unlinkSync, writeSync } from 'node:fs';
 import type { Command } from './engine/command.js';
 import { ticksPerCommand } from './engine/limits.js';
 import { formatHeader } from './engine/script.js';
 import { checkpointLine, recordCommands } from './engine/session.js';
 import type { Config, World } from './engine/world.js';
+import { openForWriting, whyNotOpenable, writeFileAtomic } from './write-file.js';
 
 /** Often enough to place a divergence; each checkpoint costs about as much as a dozen commands. */
 export const checkpointEvery = 100;
 
-/** Can a file be written at `path`? A sentence saying why not, or null. */
-export function whyNotWritable(path: string): string | null {
-  const full = resolve(path);
-  const dir = dirname(full);
-  if (!existsSync(dir)) return `the directory ${dir} does not exist`;
-  if (!statSync(dir).isDirectory()) return `${dir} is not a directory`;
-  try {
-    accessSync(dir, constants.W_OK);
-  } catch {
-    return `the directory ${dir} is not writable`;
-  }
-  if (existsSync(full) && statSync(full).isDirectory()) return `${full} is a directory`;
-  return null;
+/** What `--record` says when the file is there and `--force` was not given. */
+const forceHint = 'give --force to replace it';
+
+/**
+ * Could `Recorder.open` record to `path`? A sentence saying why not, or null. Opens and makes
+ * nothing: for a check before the session begins. An existing file is refused unless
+ * `overwrite` (the `--force` flag).
+ */
+export function whyNotWritable(path: string, options: { overwrite?: boolean } = {}): string | null {
+  const why = whyNotOpenable(path, { overwrite: options.overwrite === true });
+  if (!why) return null;
+  return why.kind === 'exists' ? `${why.reason}; ${forceHint}` : why.reason;
 }
 
 export class Recorder {
@@ -49,15 +50,22 @@ export class Recorder {
     this.most = ticksPerCommand(config.cpus);
   }
 
-  /** Opens the file and writes the header, or says why it cannot: before the session begins. */
-  static open(path: string, config: Config): Recorder | string {
-    const why = whyNotWritable(path);
-    if (why) return `cannot record to ${path}: ${why}`;
+  /**
+   * Opens the file and writes the header, or says why it cannot: before the session begins.
+   * An existing regular file is emptied in place (keeping its mode) only with `overwrite`;
+   * anything else that is there (a FIFO, a device, a directory) is refused without blocking.
+   */
+  static open(path: string, config: Config, options: { overwrite?: boolean } = {}): Recorder | string {
+    const r = openForWriting(path, { overwrite: options.overwrite === true });
+    if (r.kind === 'failed') return `cannot record to ${path}: ${r.reason}`;
+    if (r.kind === 'exists') return `cannot record to ${path}: ${r.target.file} exists; ${forceHint}`;
     try {
-      const fd = openSync(path, 'w');
-      writeSync(fd, formatHeader(config) + '\n');
-      return new Recorder(fd, path, config);
+      writeSync(r.fd, formatHeader(config) + '\n');
+      return new Recorder(r.fd, path, config);
     } catch (e) {
+      closeSync(r.fd);
+      // A file this call made is taken away again; an existing one was already emptied.
+      if (!r.target.existing) unlinkSync(r.target.file);
       return `cannot record to ${path}: ${(e as Error).message}`;
     }
   }
@@ -111,27 +119,25 @@ export class Recorder {
   }
 }
 
-/** `save FILE`: the branch written whole to a temporary file, then renamed over FILE. */
-export function saveSession(path: string, config: Config, commands: Command[]): string | null {
-  const r = saveRecording(path, recordCommands(config, commands, checkpointEvery), true);
-  return r.ok ? null : r.message;
-}
+export type SaveResult =
+  | { kind: 'saved'; message: string }
+  /** A regular file is at `path` (or where its link leads) and `overwrite` was not given: nothing written. */
+  | { kind: 'exists'; message: string }
+  | { kind: 'failed'; message: string };
 
 /**
- * A recording's text written to `path` through a temporary file renamed into place; a file
- * already there is replaced only when `overwrite` (else `exists`, for the playground to ask).
+ * `save FILE`: a recording's text written whole to a temporary file, then renamed over FILE
+ * (after symbolic links; an existing file's mode is kept). An existing file is replaced only
+ * with `overwrite`; otherwise the result is `exists`, for the playground to ask.
  */
-export function saveRecording(path: string, text: string, overwrite: boolean): { ok: true } | { ok: false; message: string; exists?: boolean } {
-  const why = whyNotWritable(path);
-  if (why) return { ok: false, message: `cannot save to ${path}: ${why}` };
-  if (!overwrite && existsSync(path)) return { ok: false, message: `${path} exists`, exists: true };
-  const tmp = `${resolve(path)}.tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, path);
-    return { ok: true };
-  } catch (e) {
-    if (existsSync(tmp)) unlinkSync(tmp);
-    return { ok: false, message: `cannot save to ${path}: ${(e as Error).message}` };
-  }
+export function saveRecording(path: string, text: string, options: { overwrite?: boolean } = {}): SaveResult {
+  const r = writeFileAtomic(path, text, { overwrite: options.overwrite === true });
+  if (r.kind === 'failed') return { kind: 'failed', message: `cannot save to ${path}: ${r.reason}` };
+  if (r.kind === 'exists') return { kind: 'exists', message: `${r.target.viaLink ? `${r.target.file} (where the link ${path} leads)` : path} exists` };
+  return { kind: 'saved', message: `saved to ${path}` };
+}
+
+/** A branch's commands saved as a recording with checkpoints (`saveRecording`). */
+export function saveBranch(path: string, config: Config, commands: Command[], options: { overwrite?: boolean } = {}): SaveResult {
+  return saveRecording(path, recordCommands(config, commands, checkpointEvery), options);
 }

@@ -57,7 +57,7 @@ export async function startTui(config: Config, recorder: Recorder | null): Promi
     const r = parseCommand(line);
     if (r.ok && r.command && timeline.apply(r.command).ok) recorder?.command(line, timeline.world);
   }
-  const save: SaveFile = (path, text, overwrite) => saveRecording(path, text, overwrite);
+  const save: SaveFile = (path, text, overwrite) => saveRecording(path, text, { overwrite });
   const playground = new Playground(timeline, () => performance.now(), recorder ?? undefined, save, starterCaption);
   return onTerminal(
     () => <App playground={playground} color={color()} />,

@@ -43,7 +43,7 @@ function session(name: string, config = defaultConfig) {
     if (r.ok && r.command && timeline.apply(r.command).ok) recorder.command(line, timeline.world);
   }
   const clock = fakeClock();
-  const pg = new Playground(timeline, clock.read, recorder, saveRecording, null);
+  const pg = new Playground(timeline, clock.read, recorder, (file, text, overwrite) => saveRecording(file, text, { overwrite }), null);
   /** Let `ms` pass, pumping as the event loop would (bounded: a test must end). */
   const wait = (ms: number) => {
     for (let left = ms, turns = 0; left > 0 && turns < 10_000; turns++) {

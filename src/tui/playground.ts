@@ -45,8 +45,8 @@ export interface CommandSink {
   flushTicks(world: World): void;
 }
 
-/** Write a recording's text to `path`; `exists` when the file is there and `overwrite` was not asked. */
-export type SaveFile = (path: string, text: string, overwrite: boolean) => { ok: true } | { ok: false; message: string; exists?: boolean };
+/** Write a recording's text to `path` (recorder.ts `saveRecording`); `exists` when a file is there and `overwrite` was not asked. */
+export type SaveFile = (path: string, text: string, overwrite: boolean) => { kind: 'saved' | 'exists' | 'failed'; message: string };
 
 export interface Ui {
   mode: Mode;
@@ -302,13 +302,13 @@ export class Playground {
       finish: () => {
         const text = work.result!;
         const r = save(path, text, false);
-        if (r.ok) return written();
-        if (!r.exists) return this.say(r.message, true);
+        if (r.kind === 'saved') return written();
+        if (r.kind === 'failed') return this.say(r.message, true);
         this.confirm = {
-          question: `${path} exists: overwrite it? (y/n)`,
+          question: `${r.message}: overwrite it? (y/n)`,
           yes: () => {
             const again = save(path, text, true);
-            if (again.ok) written();
+            if (again.kind === 'saved') written();
             else this.say(again.message, true);
           },
         };
