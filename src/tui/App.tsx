@@ -48,6 +48,8 @@ export function App({ playground: pg, color, size }: AppProps) {
       if (timer) clearTimeout(timer);
       if (!immediate) immediate = setImmediate(turn);
     };
+    // A playground may already have something to do (a run under way).
+    wake.current();
     // Repaint at most every frameMs, when something changed.
     const frames = setInterval(() => {
       if (drawn.current !== pg.version) repaint();
