@@ -153,7 +153,7 @@ describe('pmuplay (the shell)', () => {
     expect(dev.err).toContain('cannot record to /dev/null: /dev/null is a character device, not a regular file');
   });
 
-  it('run refuses special files and files over 64 MiB at once, exit 2, naming the file', { timeout: 30_000 }, async () => {
+  it('run refuses special files and files over 16 MiB at once, exit 2, naming the file', { timeout: 30_000 }, async () => {
     const fifo = fifoWithRescue(join(dir, 'run-fifo.pmu'), 'write');
     const big = file('big.pmu', '');
     truncateSync(big, 80.5 * 1024 * 1024);
@@ -161,7 +161,7 @@ describe('pmuplay (the shell)', () => {
       ['/dev/zero', '/dev/zero: is a character device, not a regular file'],
       ['/dev/urandom', '/dev/urandom: is a character device, not a regular file'],
       [fifo, `${fifo}: is a FIFO (named pipe), not a regular file`],
-      [big, `${big}: 80.5 MiB, more than the 64 MiB a .pmu file may be`],
+      [big, `${big}: 80.5 MiB, more than the 16 MiB a .pmu file may be`],
     ]) {
       const r = await pmuplay('run', path!);
       expect(r.code).toBe(2);

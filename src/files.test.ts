@@ -50,7 +50,7 @@ describe('reading .pmu files', () => {
   });
 
   it('reads a file of exactly the limit, and refuses one byte more with its size, before reading it', () => {
-    expect(pmuFileBytesMax).toBe(64 * 1024 * 1024);
+    expect(pmuFileBytesMax).toBe(16 * 1024 * 1024);
     // Sparse files: no disk, and all NUL bytes, so the one that is read is refused as binary.
     const at = join(dir, 'at-limit.pmu');
     writeFileSync(at, '');
@@ -59,11 +59,11 @@ describe('reading .pmu files', () => {
     const over = join(dir, 'over-limit.pmu');
     writeFileSync(over, '');
     truncateSync(over, pmuFileBytesMax + 1);
-    expect(readPmuFile(over)).toEqual({ ok: false, message: `${over}: 64.1 MiB, more than the 64 MiB a .pmu file may be` });
+    expect(readPmuFile(over)).toEqual({ ok: false, message: `${over}: 16.1 MiB, more than the 16 MiB a .pmu file may be` });
     const big = join(dir, 'big.pmu');
     writeFileSync(big, '');
     truncateSync(big, 10 * 1024 ** 3);
-    expect(readPmuFile(big)).toEqual({ ok: false, message: `${big}: 10240 MiB, more than the 64 MiB a .pmu file may be` });
+    expect(readPmuFile(big)).toEqual({ ok: false, message: `${big}: 10240 MiB, more than the 16 MiB a .pmu file may be` });
   });
 
   it('keeps the messages for a missing file, a directory and a dangling link', () => {

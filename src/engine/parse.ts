@@ -60,33 +60,39 @@ function tokenize(line: string): Token[] | Fail {
     if (ch === '#') break;
     const column = i + 1;
     if (ch === '"') {
+      // Plain stretches are taken as slices of the line, not a character at a time: a string
+      // built by += is a chain of small pieces, about 30 bytes a character, kept as long as
+      // the command is (a file of a million `say` lines is kept whole).
       let text = '';
       i++;
+      let from = i;
       let closed = false;
       while (i < line.length) {
         const c = line[i]!;
         if (c === '\\' && i + 1 < line.length) {
           // The escapes format.ts writes: \n \r \t \xHH; any other \c stands for c.
+          text += line.slice(from, i);
           const e = line[i + 1]!;
           if (e === 'x') {
             const hex = line.slice(i + 2, i + 4);
             if (!/^[0-9a-fA-F]{2}$/.test(hex)) return new Fail({ column: i + 1, message: `bad escape at column ${i + 1}: expected two hex digits after \\x` });
             text += String.fromCharCode(parseInt(hex, 16));
             i += 4;
-            continue;
+          } else {
+            text += e === 'n' ? '\n' : e === 'r' ? '\r' : e === 't' ? '\t' : e;
+            i += 2;
           }
-          text += e === 'n' ? '\n' : e === 'r' ? '\r' : e === 't' ? '\t' : e;
-          i += 2;
+          from = i;
           continue;
         }
         if (c === '"') {
           closed = true;
-          i++;
           break;
         }
-        text += c;
         i++;
       }
+      text += line.slice(from, i);
+      if (closed) i++;
       if (!closed) return new Fail({ column, message: 'unterminated string: expected a closing "' });
       tokens.push({ text, column, quoted: true });
       continue;
