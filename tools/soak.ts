@@ -1,7 +1,9 @@
 /**
  * A long playground session at max pace, as the TUI runs it (the Playground's pump in a loop,
- * a real recorder writing its file), with the resident set sampled as it goes: the figure
- * the README's memory bound comes from. `npx tsx tools/soak.ts [SECONDS] [FILE]`.
+ * a real recorder writing its file) but without drawing, with the resident set sampled as it
+ * goes. With the V8 flags the CLI runs with (src/cli.ts):
+ * `node --heap-growing-percent=20 --max-semi-space-size=2 --import tsx tools/soak.ts [SECONDS] [FILE]`.
+ * The README's figure is the real TUI's, sampled from /proc in tmux; this isolates the engine.
  */
 import { parseCommand } from '../src/engine/parse.js';
 import { Timeline } from '../src/engine/timeline.js';
