@@ -15,7 +15,7 @@ import { starterLines } from '../src/tui/starter.js';
 const seconds = Number(process.argv[2] ?? 600);
 const path = process.argv[3] ?? `${process.env['TMPDIR'] ?? '/tmp'}/pmuplay-soak.pmu`;
 const timeline = new Timeline(defaultConfig);
-const recorder = Recorder.open(path, defaultConfig);
+const recorder = Recorder.open(path, defaultConfig, { overwrite: true });
 if (typeof recorder === 'string') throw new Error(recorder);
 for (const line of starterLines) {
   const r = parseCommand(line);
