@@ -1,8 +1,9 @@
 /**
  * Recording a session to a `.pmu` file as it happens: the header, then every accepted command
- * as typed, each written with its own write(2) the moment it is accepted (a `kill -9` leaves a
- * valid file up to the last command), and a checkpoint every `checkpointEvery` commands and at
- * the end. Ticks (the run mode's, a typed `tick N` done in pieces) are gathered into one
+ * in its canonical spelling, each written with its own write(2) the moment it is accepted (a
+ * `kill -9` leaves a valid file up to the last command), and a checkpoint every
+ * `checkpointEvery` lines — always of the world as the file stands at that line — and at the
+ * end. Ticks (the run mode's, a typed `tick N` done in pieces) are gathered into one
  * `tick N` line, written before any other command, before a checkpoint, and at least every few
  * hundred milliseconds. A `back` is written once it has landed, so the file steps back where
  * the session did (both count steps).
@@ -46,8 +47,9 @@ export class Recorder {
     private readonly fd: number,
     readonly path: string,
     config: Config,
+    private readonly every: number,
   ) {
-    this.most = ticksPerCommand(config.cpus);
+    this.most = ticksPerCommand(config);
   }
 
   /**
@@ -55,13 +57,13 @@ export class Recorder {
    * An existing regular file is emptied in place (keeping its mode) only with `overwrite`;
    * anything else that is there (a FIFO, a device, a directory) is refused without blocking.
    */
-  static open(path: string, config: Config, options: { overwrite?: boolean } = {}): Recorder | string {
+  static open(path: string, config: Config, options: { overwrite?: boolean; checkpointEvery?: number } = {}): Recorder | string {
     const r = openForWriting(path, { overwrite: options.overwrite === true });
     if (r.kind === 'failed') return `cannot record to ${path}: ${r.reason}`;
     if (r.kind === 'exists') return `cannot record to ${path}: ${r.target.file} exists; ${forceHint}`;
     try {
       writeSync(r.fd, formatHeader(config) + '\n');
-      return new Recorder(r.fd, path, config);
+      return new Recorder(r.fd, path, config, options.checkpointEvery ?? checkpointEvery);
     } catch (e) {
       closeSync(r.fd);
       // A file this call made is taken away again; an existing one was already emptied.
@@ -74,9 +76,13 @@ export class Recorder {
     writeSync(this.fd, line + '\n');
   }
 
-  /** A command the session accepted, in its canonical spelling (`formatCommand`). */
+  /**
+   * A command the session accepted, in its canonical spelling (`formatCommand`); `world` is
+   * the world after it. Ticks gathered before it are written first, with no checkpoint after
+   * them: `world` is already past their end. One falls after the command if due.
+   */
   command(text: string, world: World): void {
-    this.flushTicks(world);
+    this.flush(null);
     this.write(text.trim());
     this.counted(world);
   }
@@ -97,16 +103,21 @@ export class Recorder {
     if (this.ticks === this.most) this.flushTicks(world);
   }
 
+  /** Write the gathered ticks out; `world` is the world at their end. */
   flushTicks(world: World): void {
+    this.flush(world);
+  }
+
+  private flush(world: World | null): void {
     if (this.ticks === 0) return;
     this.write(this.ticks === 1 ? 'tick' : `tick ${this.ticks}`);
     this.ticks = 0;
     this.counted(world);
   }
 
-  /** A line was written; a checkpoint is due every `checkpointEvery`, where the world is the file's. */
+  /** A line was written; a checkpoint is due every `every` lines, taken of `world`: the world as the file stands (null: not known here, so the checkpoint waits). */
   private counted(world: World | null): void {
-    if (++this.since < checkpointEvery || !world) return;
+    if (++this.since < this.every || !world) return;
     this.write(checkpointLine(world));
     this.since = 0;
   }

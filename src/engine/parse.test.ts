@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type Command, faultNames, findingCodes } from './command.js';
 import { formatCommand } from './format.js';
-import { cpuTicksPerCommandMax } from './limits.js';
+import { ticksPerCommandMax } from './limits.js';
 import { parseCommand } from './parse.js';
 import { parseScript } from './script.js';
 
@@ -85,7 +85,7 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
   fc.record({ kind: fc.constant('migrate' as const), pid, cpu }),
   fc.record({ kind: fc.constantFrom('exec32' as const, 'exec64' as const, 'exit' as const, 'sleep' as const, 'wake' as const), pid }),
   fc.record({ kind: fc.constant('switch' as const), cpu, pid }),
-  fc.record({ kind: fc.constant('tick' as const), n: fc.integer({ min: 1, max: cpuTicksPerCommandMax }) }),
+  fc.record({ kind: fc.constant('tick' as const), n: fc.integer({ min: 1, max: ticksPerCommandMax }) }),
   fc.record({ kind: fc.constant('run' as const), cycles: u64 }),
   fc.record({ kind: fc.constant('ipi' as const), mode: fc.constantFrom('manual' as const, 'auto' as const) }),
   fc.record({ kind: fc.constant('deliver' as const), cpu }),

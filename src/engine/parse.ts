@@ -15,7 +15,7 @@ import {
   faultNames,
   findingCodes,
 } from './command.js';
-import { backStepsMax, countersMax, cpuTicksPerCommandMax, echoLengthMax, nameLengthMax, sayLengthMax } from './limits.js';
+import { backStepsMax, countersMax, echoLengthMax, nameLengthMax, sayLengthMax, ticksPerCommandMax } from './limits.js';
 
 export interface ParseError {
   /** 1-based column of the offending token (or of the end of the line). */
@@ -338,7 +338,7 @@ function parseTokens(tokens: Token[], lineLength: number): Command {
       return { kind: 'switch', cpu, pid };
     }
     case 'tick': {
-      const n = c.peek() === undefined ? 1 : c.uint('a number of ticks', cpuTicksPerCommandMax);
+      const n = c.peek() === undefined ? 1 : c.uint('a number of ticks', ticksPerCommandMax);
       c.end('');
       if (n === 0) throw new Fail({ column: tokens[1]!.column, message: 'tick: expected at least 1 tick' });
       return { kind: 'tick', n };

@@ -50,7 +50,7 @@ export function recordCommands(config: Config, commands: Command[], every: numbe
 
 /** `recordCommands` as work done in pieces (a `save` of a long session takes a while). */
 export function recordingWork(config: Config, commands: Command[], every: number): PiecesWork<string> {
-  const sizer = new PieceSizer(ticksPerCommand(config.cpus));
+  const sizer = new PieceSizer(ticksPerCommand(config));
   const steps = commands.reduce((sum, c) => sum + (c.kind === 'tick' ? c.n : 1), 0);
   function* pieces(): Generator<number, string> {
     const world = createWorld(config);

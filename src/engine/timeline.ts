@@ -58,7 +58,7 @@ export class Timeline {
 
   /** The most ticks one command may take in this world. */
   get ticksPerCommand(): number {
-    return ticksPerCommand(this.config.cpus);
+    return ticksPerCommand(this.config);
   }
 
   /** The branch as commands a file can hold, oldest first: tick runs as `tick N` lines. */

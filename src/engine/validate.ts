@@ -9,7 +9,7 @@ import type { Command } from './command.js';
 import { designNames, designs } from './designs/index.js';
 import { cpuMode, taskCan, taskHas, taskState } from './lifecycle.js';
 import { type KnobName, knobs } from './knobs.js';
-import { cpuTicksPerCommandMax, eventsMax, firstPid, tasksMax, ticksPerCommand } from './limits.js';
+import { eventsMax, firstPid, tasksMax, ticksPerCommand } from './limits.js';
 import { cpuBusy } from './sched.js';
 import type { PerfEvent, Task, World } from './world.js';
 
@@ -54,9 +54,9 @@ export function rejection(verb: string, reason: RejectionReason, message: string
 }
 
 function ticks(world: World, n: number): Rejection | null {
-  const most = ticksPerCommand(world.cpus.length);
+  const most = ticksPerCommand(world.config);
   if (n <= most) return null;
-  return rejection('tick', 'too-long', `at most ${most} ticks in one command with ${world.cpus.length} CPUs (${cpuTicksPerCommandMax} CPU-ticks keep a command under about a second); split it over several tick lines`);
+  return rejection('tick', 'too-long', `at most ${most} ticks in one command in this world (${world.cpus.length} CPUs, ${world.config.cyclesPerTick} cycles a tick: about a second of work); split it over several tick lines`);
 }
 
 function noCpu(world: World, verb: string, id: number): Rejection | null {

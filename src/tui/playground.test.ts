@@ -32,10 +32,13 @@ function replay(path: string): { code: number; hash: string } {
   return { code, hash };
 }
 
-/** A playground with a real recorder on a fresh file and the starter world, as `pmuplay --record` makes. */
+/**
+ * A playground with a real recorder on a fresh file and the starter world, as `pmuplay --record`
+ * makes — with a checkpoint every 3 lines instead of 100, so that short sessions have many.
+ */
 function session(name: string, config = defaultConfig) {
   const path = join(dir, name);
-  const recorder = Recorder.open(path, config);
+  const recorder = Recorder.open(path, config, { checkpointEvery: 3 });
   if (typeof recorder === 'string') throw new Error(recorder);
   const timeline = new Timeline(config);
   for (const line of starterLines) {
@@ -148,7 +151,12 @@ describe('a playground recording replays to the same world', () => {
     const s = session('too-long.pmu');
     press(s.pg, ':tick 300000\r');
     expect(s.pg.progress).toBe(null);
-    expect(s.pg.ui.message).toEqual({ error: true, text: 'tick: at most 100000 ticks in one command with 4 CPUs (400000 CPU-ticks keep a command under about a second); split it over several tick lines' });
+    expect(s.pg.ui.message).toEqual({ error: true, text: 'tick: at most 100000 ticks in one command in this world (4 CPUs, 1000000 cycles a tick: about a second of work); split it over several tick lines' });
+    // The issue's repro: at 2^48 cycles a tick every tick lists thousands of overflows.
+    const huge = session('too-long-huge.pmu', { ...defaultConfig, cyclesPerTick: 1n << 48n });
+    press(huge.pg, ':tick 1000\r');
+    expect(huge.pg.progress).toBe(null);
+    expect(huge.pg.ui.message?.text).toBe('tick: at most 307 ticks in one command in this world (4 CPUs, 281474976710656 cycles a tick: about a second of work); split it over several tick lines');
   });
 
   it('asks before save replaces a file, and the saved file replays to the world it was saved from', { timeout: 60_000 }, () => {
@@ -168,6 +176,22 @@ describe('a playground recording replays to the same world', () => {
 });
 
 describe('what the recording holds', () => {
+  it('a command typed while the run mode ticks has its checkpoint after it, of the world after it', () => {
+    const s = session('typed-while-running.pmu');
+    for (let i = 0; i < 4; i++) press(s.pg, '+');
+    press(s.pg, ' ');
+    for (let i = 0; i < 20; i++) {
+      s.wait(90);
+      press(s.pg, `:spawn z${i}\r`);
+      press(s.pg, '', { escape: true });
+    }
+    const hash = s.end();
+    const text = readFileSync(s.path, 'utf8');
+    expect(text.match(/^checkpoint /gm)!.length).toBeGreaterThan(10);
+    expect(text).toMatch(/\ntick \d+\nspawn z\d+ on|\ntick \d+\nspawn z\d+\n/);
+    expect(replay(s.path)).toEqual({ code: 0, hash });
+  });
+
   it('a control character pasted into a caption is spelled out, and the line reads back', () => {
     const s = session('pasted.pmu');
     press(s.pg, ':say "a\x9b2Jb"\r');
