@@ -97,11 +97,11 @@ export function formatHeader(config: Config): string {
   return `pmuplay ${formatVersion} seed=${config.seed} cpus=${config.cpus} counters=${config.counters} long-counters=${config.longCounters ? 'on' : 'off'} policy=${config.design} cycles-per-tick=${config.cyclesPerTick} slice=${config.sliceTicks} perf-user-access=${config.perfUserAccess} rdpmc=${config.rdpmc}`;
 }
 
-/** A whole file checked: its lines, or its first `fileErrorsShownMax` errors and how many
- * there are in all (`errorCount`). */
 /** Parsed lines kept for reuse while parsing a file: a recording repeats a few lines a lot. */
 const parsedKeptMax = 4096;
 
+/** A whole file checked: its lines, or its first `fileErrorsShownMax` errors and how many
+ * there are in all (`errorCount`). */
 export function parseScript(text: string): { ok: true; script: Script } | { ok: false; errors: ScriptError[]; errorCount: number } {
   const errors: ScriptError[] = [];
   let errorCount = 0;

@@ -1,7 +1,8 @@
 /**
  * A session's history: the world, the steps that changed it (the current branch), and
- * snapshots (world copies, snapshot.ts) taken at least every `every` steps, so `back N`
- * restores the nearest snapshot at or before the target and replays from there.
+ * snapshots (world copies, snapshot.ts) taken whenever a command crosses a multiple of
+ * `every` steps (a long `tick N` gets one, at its end), so `back N` restores the nearest
+ * snapshot at or before the target and replays from there.
  *
  * Positions count steps, as `world.step` does: a `tick N` is N steps, any other command that
  * changes the world is one, and narration and checks are none. So `back N` means the same

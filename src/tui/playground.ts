@@ -75,6 +75,8 @@ export class Playground {
   /** Set once the session is over (q, Ctrl-C, `quit`): the shell exits. */
   quitting = false;
   private busy: Busy | null = null;
+  /** Keys that arrived while long work ran (the rest of a paste, typing ahead): taken after it. */
+  private queued: { input: string; key: KeyInfo }[] = [];
   private confirm: { question: string; yes: () => void } | null = null;
   /** The run mode's clock: when it started at this pace, and the ticks it has sent since. */
   private run = { since: 0, ticks: 0 };
@@ -118,12 +120,16 @@ export class Playground {
       this.key(input, {});
       return;
     }
-    for (const k of keysOf(input, key)) this.key(k.input, k.key);
+    const keys = keysOf(input, key);
+    for (const k of keys) {
+      if (this.busy) this.keyWhileBusy(k.input, k.key, keys.length === 1);
+      else this.key(k.input, k.key);
+    }
   }
 
   key(input: string, key: KeyInfo): void {
     if (this.quitting) return;
-    if (this.busy) return this.keyWhileBusy(input, key);
+    if (this.busy) return this.keyWhileBusy(input, key, true);
     if (this.confirm) {
       const { yes } = this.confirm;
       this.confirm = null;
@@ -183,10 +189,26 @@ export class Playground {
     }
   }
 
-  private keyWhileBusy(input: string, key: KeyInfo): void {
-    if ((key.ctrl && input === 'c') || input === 'q') return this.quit();
-    if (key.escape) return this.stopWork();
+  /**
+   * While long work runs, Esc stops it and Ctrl-C quits; so does `q` pressed alone (in a paste
+   * it is text). Any other key waits, in order, for the work to end.
+   */
+  private keyWhileBusy(input: string, key: KeyInfo, alone: boolean): void {
+    if ((key.ctrl && input === 'c') || (alone && input === 'q' && !key.ctrl)) return this.quit();
+    if (key.escape) {
+      this.queued = [];
+      return this.stopWork();
+    }
+    this.queued.push({ input, key });
     this.progressMessage();
+  }
+
+  /** Keys that waited for long work, taken now that it is over (until one starts more). */
+  private takeQueued(): void {
+    while (this.queued.length > 0 && !this.busy && !this.quitting) {
+      const k = this.queued.shift()!;
+      this.key(k.input, k.key);
+    }
   }
 
   /** A step's result on the message line. */
@@ -202,6 +224,7 @@ export class Playground {
   }
 
   private quit(): void {
+    this.queued = [];
     this.stopWork();
     this.pause();
     this.quitting = true;
@@ -225,13 +248,15 @@ export class Playground {
       if (!path) return this.say('save: expected a file name, e.g. save session.pmu', true);
       if (!this.save) return this.say('save: not available here', true);
       done('');
+      this.pause();
       return this.startSave(path);
     }
     const parsed = parseCommand(text);
     if (!parsed.ok) return this.say(parsed.error.message, true);
     const c = parsed.command;
     if (!c) return done('');
-    // Long work pauses the run mode, as `.` and `,` do; any other command runs beside it.
+    // Long work (tick, back, save) pauses the run mode, as `.` and `,` do; any other command
+    // runs beside it.
     if (c.kind === 'tick' || c.kind === 'back') this.pause();
     if (c.kind === 'tick') return this.startTick(c.n, text);
     if (c.kind === 'back') return this.startBack(c.n, text);
@@ -336,6 +361,7 @@ export class Playground {
     if (busy.work.runUntil(this.clock, this.clock() + sliceMs)) {
       this.busy = null;
       busy.finish();
+      this.takeQueued();
     } else this.progressMessage();
     this.version++;
   }
@@ -358,9 +384,14 @@ export class Playground {
   pump(): number {
     if (this.quitting) return Infinity;
     const now = this.clock();
+    if (now - this.lastFlush >= flushMs) {
+      // Ticks done so far reach the recording at least this often (a long typed tick too).
+      this.lastFlush = now;
+      this.recorder?.flushTicks(this.world);
+    }
     if (this.busy) {
       this.slice();
-      return this.busy ? 0 : this.ui.running ? 0 : Infinity;
+      return this.busy || this.ui.running ? 0 : Infinity;
     }
     if (!this.ui.running) return Infinity;
     const pace = paces[this.ui.pace]!;
@@ -374,17 +405,14 @@ export class Playground {
         t = after;
       }
     } else {
-      // Ticks due since the pace was set; a world too slow for the pace runs slower, it does
-      // not pile up ticks to catch up with.
+      // Ticks due since the pace was set; a world too slow for the pace (or a pause for long
+      // work) runs slower, it does not pile up ticks to catch up with: at most a tenth of a
+      // second's worth at once.
       const due = Math.floor(((now - this.run.since) * pace) / 1000) - this.run.ticks;
       if (due > 0) {
-        this.runTicks(Math.min(due, this.sizer.size));
+        this.runTicks(Math.min(due, Math.ceil(pace / 10)));
         this.run.ticks += due;
       }
-    }
-    if (now - this.lastFlush >= flushMs) {
-      this.lastFlush = now;
-      this.recorder?.flushTicks(this.world);
     }
     if (!this.ui.running) return Infinity;
     return pace === Infinity ? 0 : Math.max(0, this.run.since + ((this.run.ticks + 1) * 1000) / pace - this.clock());
