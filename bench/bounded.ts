@@ -23,24 +23,24 @@ const cpuMs = (f: () => void) => {
 };
 
 /** A world where every CPU switches every slice between tasks with mapped events. */
-function busy(cpus: number, perCpu: number, design: string, cyclesPerTick: bigint) {
+function busy(cpus: number, perCpu: number, design: string, cyclesPerTick: bigint, sliceTicks = 4) {
   const lines: string[] = [];
   let pid = 100;
   for (let c = 0; c < cpus; c++) for (let k = 0; k < perCpu; k++, pid++) lines.push(`spawn t on ${c}`);
   for (let p = 100; p < pid; p += 2) lines.push(`open ${p} cycles`, `open ${p} instructions`, `mmap ${p} 3`);
-  return play(lines.join('\n'), { cpus, design: design as never, cyclesPerTick }).world;
+  return play(lines.join('\n'), { cpus, design: design as never, cyclesPerTick, sliceTicks }).world;
 }
 
 console.log('\nbounded work: the most one command may ask for, in the busiest worlds (CPU time, 3 rounds each)');
 const big = 1n << 48n;
-for (const [cpus, perCpu, design, cycles] of [[1, 3, 'v4', 1_000_000n], [4, 2, 'v4', 1_000_000n], [16, 2, 'v4', 1_000_000n], [64, 2, 'v4', 1_000_000n], [64, 3, 'hardened', 1_000_000n], [4, 2, 'v4', 1n << 31n], [4, 2, 'v4', big], [64, 2, 'v4', big]] as const) {
+for (const [cpus, perCpu, design, cycles, slice] of [[1, 3, 'v4', 1_000_000n, 4], [4, 2, 'v4', 1_000_000n, 4], [16, 2, 'v4', 1_000_000n, 4], [16, 4, 'v4', 1_000_000n, 1], [64, 2, 'v4', 1_000_000n, 4], [64, 3, 'hardened', 1_000_000n, 4], [4, 2, 'v4', 1n << 31n, 4], [4, 2, 'v4', big, 4], [16, 4, 'v4', big, 1], [64, 2, 'v4', big, 4]] as const) {
   let n = 0;
   const rounds = [0, 1, 2].map(() => {
-    const world = busy(cpus, perCpu, design, cycles);
+    const world = busy(cpus, perCpu, design, cycles, slice);
     n = ticksPerCommand(world.config);
     return cpuMs(() => playLines(world, `tick ${n}`));
   });
-  console.log(`  ${cpus} CPUs, ${perCpu} tasks a CPU, ${design}, ${cycles === big ? '2^48' : cycles === 1n << 31n ? '2^31' : cycles} cycles a tick: tick ${n}: ${spread(rounds, ms)}; ${aimText(median(rounds), { op: '<=', target: 1000, fmt: ms })}`);
+  console.log(`  ${cpus} CPUs, ${perCpu} tasks a CPU, ${design}, ${cycles === big ? '2^48' : cycles === 1n << 31n ? '2^31' : cycles} cycles a tick, slice ${slice}: tick ${n}: ${spread(rounds, ms)}; ${aimText(median(rounds), { op: '<=', target: 1000, fmt: ms })}`);
 }
 
 console.log('\nthe playground\'s slices while long work runs (starter world, an event mapped, 3 more tasks)');

@@ -13,10 +13,13 @@ export const cpusDefault = 4;
 export const cyclesPerTickDefault = 1_000_000n;
 /** Ticks a task runs before the scheduler tick may switch to the next on the queue. */
 export const sliceTicksDefault = 4;
+/** The longest slice a world may set (header `slice=`). */
+export const sliceTicksMax = 1000;
 /**
  * How much work one command may ask for: about a second here. A `tick N` costs, per tick,
- * about 2.5 µs for each CPU of a busy world (every CPU switching between tasks with mapped
- * events, IPIs, counters); a CPU whose counters wrap within a tick about 0.03 µs more for each
+ * about 1 µs for each CPU of a busy world, and 6 µs more for each switch (every CPU switching
+ * between tasks with mapped events when its slice runs out: 2.5 µs a CPU at the default slice
+ * of 4 ticks, 7 µs at a slice of 1); a CPU whose counters wrap within a tick about 0.03 µs more for each
  * of the newest wraps it lists (at most `logLinesMax`: 60 µs); and each overflow log line the
  * tick keeps about 1.5 µs. A 32-bit counter wraps every 2^31 events at most, so a large
  * cycles-per-tick makes every tick list the newest `logLinesMax` wraps of its span. Measured
@@ -25,18 +28,19 @@ export const sliceTicksDefault = 4;
  * playground and the recorder split long runs into lines of at most that.
  */
 export const commandWorkMicros = 1_000_000;
-const cpuTickMicros = 2.5;
+const cpuTickMicros = 1;
+const switchMicros = 6;
 const wrapListedMicros = 0.03;
 const overflowLineMicros = 1.5;
-/** The most ticks any world allows in one command (one CPU, few cycles a tick). */
-export const ticksPerCommandMax = Math.floor(commandWorkMicros / cpuTickMicros);
+/** The most ticks any world allows in one command (one CPU, few cycles a tick, long slices). */
+export const ticksPerCommandMax = Math.floor(commandWorkMicros / (cpuTickMicros + switchMicros / sliceTicksMax));
 
 /** The most ticks one `tick N` may ask for in a world of this configuration. */
-export function ticksPerCommand(config: { cpus: number; counters: number; cyclesPerTick: bigint }): number {
+export function ticksPerCommand(config: { cpus: number; counters: number; cyclesPerTick: bigint; sliceTicks: number }): number {
   // Wraps a CPU's counters may take in a tick: the event counters and the cycle counter, each
   // counting at most 2 events a cycle (IPC 2.0).
   const wraps = (Number(config.cyclesPerTick) * 2 * (config.counters + 1)) / 2 ** 31;
-  const perCpu = cpuTickMicros + Math.min(logLinesMax, Math.floor(wraps)) * wrapListedMicros;
+  const perCpu = cpuTickMicros + switchMicros / config.sliceTicks + Math.min(logLinesMax, Math.floor(wraps)) * wrapListedMicros;
   const lines = Math.floor(Math.min(logLinesMax, config.cpus * wraps));
   return Math.max(1, Math.floor(commandWorkMicros / (config.cpus * perCpu + lines * overflowLineMicros)));
 }

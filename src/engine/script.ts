@@ -5,7 +5,7 @@
  */
 import type { Command } from './command.js';
 import { type DesignName, designNames } from './designs/index.js';
-import { countersMax, cpusMax, fileErrorsShownMax } from './limits.js';
+import { countersMax, cpusMax, fileErrorsShownMax, sliceTicksMax } from './limits.js';
 import { echo, parseCommand, parseUint } from './parse.js';
 import { type Config, defaultConfig } from './world.js';
 
@@ -59,7 +59,7 @@ export function configValue(key: string, text: string): { ok: true; patch: Parti
     cpus: [1n, BigInt(cpusMax)],
     counters: [1n, BigInt(countersMax)],
     cyclesPerTick: [1n, 1n << 48n],
-    sliceTicks: [1n, 1000n],
+    sliceTicks: [1n, BigInt(sliceTicksMax)],
     perfUserAccess: [0n, 1n],
     rdpmc: [0n, 2n],
   };
