@@ -120,4 +120,21 @@ describe('the app', () => {
     expect(f).toContain("error: mmap: expected an fd (a whole number up to 65535) at column 10, got 'x'");
     app.unmount();
   });
+
+  it('the app survives escape sequences it cannot name (pasted colours, a terminal\'s status reply)', async () => {
+    const timeline = new Timeline(defaultConfig);
+    playLines(timeline.world, starter);
+    const app = render(<App playground={new Playground(timeline, () => performance.now())} color={false} size={{ width: 100, height: 30 }} />);
+    const until = async (ok: () => boolean) => {
+      for (let i = 0; i < 1000 && !ok(); i++) await new Promise((r) => setTimeout(r, 20));
+      return ok();
+    };
+    await until(() => app.lastFrame() !== undefined);
+    for (const seq of ['\x1b[31m', '\x1b[0n', '\x1b[m']) app.stdin.write(seq);
+    app.stdin.write(':');
+    expect(await until(() => app.lastFrame()!.includes('\n: '))).toBe(true);
+    app.stdin.write('tick');
+    expect(await until(() => app.lastFrame()!.includes(': tick'))).toBe(true);
+    app.unmount();
+  });
 });
