@@ -140,6 +140,19 @@ describe('recording and saving over what is there', () => {
   });
 });
 
+describe('the live recording', () => {
+  it('knows its own file, through a symbolic link too', () => {
+    const path = join(dir, 'live-own.pmu');
+    const rec = Recorder.open(path, defaultConfig);
+    if (typeof rec === 'string') throw new Error(rec);
+    symlinkSync(path, join(dir, 'live-own-link.pmu'));
+    expect(rec.writes(path)).toBe(true);
+    expect(rec.writes(join(dir, 'live-own-link.pmu'))).toBe(true);
+    expect(rec.writes(join(dir, 'other.pmu'))).toBe(false);
+    rec.close(new Timeline(defaultConfig).world);
+  });
+});
+
 describe('bad recordings', () => {
   const good = (() => {
     const t = new Timeline(defaultConfig);

@@ -11,7 +11,7 @@
  * How files are written (regular files only, through symbolic links, modes kept, nothing left
  * behind on failure) is `write-file.ts`'s.
  */
-import { closeSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import type { Command } from './engine/command.js';
 import { ticksPerCommand } from './engine/limits.js';
 import { formatHeader } from './engine/script.js';
@@ -69,6 +69,17 @@ export class Recorder {
       // A file this call made is taken away again; an existing one was already emptied.
       if (!r.target.existing) unlinkSync(r.target.file);
       return `cannot record to ${path}: ${(e as Error).message}`;
+    }
+  }
+
+  /** Is `path` (after symbolic links) the file this recorder writes? */
+  writes(path: string): boolean {
+    try {
+      const mine = fstatSync(this.fd);
+      const there = statSync(path);
+      return mine.dev === there.dev && mine.ino === there.ino;
+    } catch {
+      return false;
     }
   }
 

@@ -27,11 +27,15 @@ async function onTerminal(app: () => ReactElement, onExit: () => void): Promise<
     process.stdout.write(leaveAlt);
   };
   process.on('exit', restore);
+  let instance: ReturnType<typeof render> | null = null;
   // The keys Ctrl-C and q quit through the app; these are the signals (kill -INT too). The
-  // event loop is never held longer than a slice, so they are answered at once.
+  // event loop is never held longer than a slice, so they are answered at once. Ink draws its
+  // last frame as it unmounts: on the alternate screen, before it is left, so the main screen
+  // gets nothing.
   const signals = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 } as const;
   for (const [signal, number] of Object.entries(signals)) {
     process.on(signal, () => {
+      instance?.unmount();
       restore();
       process.exit(128 + number);
     });
@@ -42,7 +46,7 @@ async function onTerminal(app: () => ReactElement, onExit: () => void): Promise<
     process.exit(70);
   });
   process.stdout.write(enterAlt);
-  const instance = render(app(), { exitOnCtrlC: true, patchConsole: true });
+  instance = render(app(), { exitOnCtrlC: true, patchConsole: true });
   await instance.waitUntilExit();
   restore();
   return 0;
@@ -57,7 +61,10 @@ export async function startTui(config: Config, recorder: Recorder | null): Promi
     const r = parseCommand(line);
     if (r.ok && r.command && timeline.apply(r.command).ok) recorder?.command(line, timeline.world);
   }
-  const save: SaveFile = (path, text, overwrite) => saveRecording(path, text, { overwrite });
+  // Saving over the file the session records to would cut the recording off: the recorder
+  // would go on writing to the file renamed away.
+  const save: SaveFile = (path, text, overwrite) =>
+    recorder?.writes(path) ? { kind: 'failed', message: `cannot save to ${path}: it is this session's recording (--record), written as the session goes` } : saveRecording(path, text, { overwrite });
   const playground = new Playground(timeline, () => performance.now(), recorder ?? undefined, save, starterCaption);
   return onTerminal(
     () => <App playground={playground} color={color()} />,
