@@ -47,6 +47,14 @@ describe('pmuplay (the shell)', () => {
     expect(help.err).toBe('');
   });
 
+  it('a header\'s long-counters=on stands unless --long-counters or --no-long-counters is typed', async () => {
+    const path = file('long.pmu', 'pmuplay 1 long-counters=on\nspawn a\n');
+    expect((await pmuplay('run', path)).out).toContain('6 counters (64-bit)');
+    expect((await pmuplay('run', '--no-long-counters', path)).out).not.toContain('(64-bit)');
+    const short = file('short.pmu', 'pmuplay 1 long-counters=off\nspawn a\n');
+    expect((await pmuplay('run', '--long-counters', short)).out).toContain('6 counters (64-bit)');
+  });
+
   it('runs a script and exits 0 when its expects hold', async () => {
     const r = await pmuplay('run', '--quiet', 'saves/examples/v4-other-mm.pmu');
     expect(r.code).toBe(0);

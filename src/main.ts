@@ -116,7 +116,11 @@ function parseArgs(argv: string[]): { input: string[]; flags: Flags; help: strin
   const unknown = Object.keys(cli.flags).filter((k) => !known.has(k) && k !== '--');
   if (unknown.length > 0) fail(`Unknown flag${unknown.length > 1 ? 's' : ''}: ${unknown.map((k) => (k.length === 1 ? `-${k}` : `--${kebab(k)}`)).join(', ')} (see pmuplay --help)`);
   const version = typeof cli.pkg.version === 'string' ? cli.pkg.version : 'unknown';
-  return { input: cli.input, flags: cli.flags, help: cli.help, version };
+  // meow reports a boolean flag that was not given as false; a file's header must then stand
+  // (long-counters=on), so a boolean that overrides a header key counts only when typed.
+  const flags = { ...cli.flags };
+  if (!argv.some((a) => /^--(no-)?long-counters(=|$)/.test(a))) flags.longCounters = undefined;
+  return { input: cli.input, flags, help: cli.help, version };
 }
 
 function overridesFromFlags(f: Flags): Partial<Config> {
