@@ -15,7 +15,7 @@ export interface KnobSpec {
   /** What a person calls it, and what it is. */
   title: string;
   what: string;
-  /** The values it takes (anything else is refused by the parser, as the kernel returns -EINVAL). */
+  /** The values it takes: writing any other is accepted as a command and answered -EINVAL, as the kernel does, and the knob keeps its value. */
   values: readonly number[];
   /** Its boot value in the configuration (header key, command-line flag). */
   boot: (config: Config) => number;

@@ -44,6 +44,8 @@ export function ticksPerCommand(config: { cpus: number; counters: number; cycles
   const lines = Math.floor(Math.min(logLinesMax, config.cpus * wraps));
   return Math.max(1, Math.floor(commandWorkMicros / (config.cpus * perCpu + lines * overflowLineMicros)));
 }
+/** What `sysctl` and `rdpmc` may write: an int, as /proc and sysfs take one; the design's handler refuses what it does not take. */
+export const knobValueMax = 2 ** 31 - 1;
 /** `back N` counts steps; a session may hold billions of them. */
 export const backStepsMax = Number.MAX_SAFE_INTEGER;
 /** Tasks alive at once; pids are never reused. */

@@ -15,7 +15,7 @@ import {
   faultNames,
   findingCodes,
 } from './command.js';
-import { backStepsMax, countersMax, echoLengthMax, nameLengthMax, sayLengthMax, ticksPerCommandMax } from './limits.js';
+import { backStepsMax, countersMax, echoLengthMax, knobValueMax, nameLengthMax, sayLengthMax, ticksPerCommandMax } from './limits.js';
 
 export interface ParseError {
   /** 1-based column of the offending token (or of the end of the line). */
@@ -365,12 +365,13 @@ function parseTokens(tokens: Token[], lineLength: number): Command {
     }
     case 'sysctl': {
       c.oneOf('a sysctl', ['perf_user_access'] as const);
-      const value = Number(c.oneOf('a value', ['0', '1'] as const));
+      // Any int is written; the kernel's handler is what refuses one out of range (-EINVAL).
+      const value = c.uint('a value', knobValueMax);
       c.end('');
       return { kind: 'knob', knob: 'perf_user_access', value };
     }
     case 'rdpmc': {
-      const value = Number(c.oneOf('a mode', ['0', '1', '2'] as const));
+      const value = c.uint('a mode', knobValueMax);
       c.end('');
       return { kind: 'knob', knob: 'rdpmc', value };
     }

@@ -95,6 +95,12 @@ function setPolicy(world: World, name: string): string[] {
 /** `sysctl perf_user_access V`, `rdpmc V`: one path for every knob; the design reacts. */
 function setKnob(world: World, name: KnobName, value: number): string[] {
   const was = world.knobs[name]!;
+  const spec = knobs[name];
+  if (!spec.values.includes(value)) {
+    // proc_dointvec_minmax (the sysctl) and x86's rdpmc store return -EINVAL; nothing changes.
+    logNote(world, null, 'info', `${spec.title}: write of ${value} refused: -EINVAL`);
+    return [`${spec.title}: -EINVAL (it takes ${spec.values.join(', ')}); it stays ${was}`];
+  }
   world.knobs[name] = value;
   logNote(world, null, 'info', `${knobs[name].title} ${was} -> ${value}`);
   designOf(world).knobChanged?.(world, name, value, was);

@@ -160,6 +160,19 @@ describe('the sysctl and rdpmc knobs', () => {
     expect(world.cpus[0]!.pmuserenr).toBe(12);
   });
 
+  it.each([
+    ['upstream', 'sysctl perf_user_access 2', 'perf_user_access', 'kernel.perf_user_access: -EINVAL (it takes 0, 1); it stays 1'],
+    ['hardened', 'sysctl perf_user_access 7', 'perf_user_access', 'kernel.perf_user_access: -EINVAL (it takes 0, 1); it stays 1'],
+    ['x86', 'rdpmc 3', 'rdpmc', 'rdpmc: -EINVAL (it takes 0, 1, 2); it stays 1'],
+  ] as const)('%s: %s is accepted and answered -EINVAL, as the kernel does; the value stays', (design, line, knob, answer) => {
+    const { world } = play('spawn a on 0\nopen 100 cycles user\ntick', { design, ...on });
+    const before = world.cpus.map((c) => c.pmuserenr);
+    const r = playLines(world, line)[0]!.result;
+    expect(r).toMatchObject({ ok: true, lines: [answer] });
+    expect(world.knobs[knob]).toBe(1);
+    expect(world.cpus.map((c) => c.pmuserenr)).toEqual(before);
+  });
+
   it('x86: rdpmc 2 opens every CPU, rdpmc 0 closes them, rdpmc 1 follows the mappings', () => {
     const { world } = play('spawn a on 0\nspawn b on 1', { design: 'x86' });
     expect(world.cpus.map((c) => c.design.cr4_pce === 1)).toEqual([false, false, false, false]);
