@@ -96,18 +96,20 @@ export function counterName(id: number): string {
   return id === cycleCounterId ? 'PMCCNTR' : `PMEVCNTR${id}`;
 }
 
-/** `armpmu_add`: give the event a counter on this CPU, preset it, publish the page. */
+/**
+ * `armpmu_add`: give the event a counter on this CPU, preset it, publish the page. A failed
+ * add (no counter, or the design's refusal) returns before `perf_event_update_userpage`: the
+ * page stays as the last update left it (index 0 since the event's last `armpmu_del`).
+ */
 export function addEvent(world: World, cpu: Cpu, ev: PerfEvent): boolean {
   const refused = designOf(world).addError(world, cpu, ev);
   if (refused) {
     logNote(world, cpu.id, 'hook', `armpmu_add of event ${ownerName(ev)} (${ev.type}${ev.is64 ? ', 64-bit' : ''}): -${refused}, inactive`);
-    updatePage(world, ev);
     return false;
   }
   const got = allocate(world, cpu, ev);
   if (got === null) {
     logNote(world, cpu.id, 'hook', `event ${ownerName(ev)} (${ev.type}) gets no counter: inactive, index 0`);
-    updatePage(world, ev);
     return false;
   }
   ev.counter = got.counter;

@@ -157,3 +157,18 @@ describe('a reschedule inside a read', () => {
     expect(world.findingCounts.size).toBe(0);
   });
 });
+
+describe('a failed armpmu_add', () => {
+  it('leaves the user page as it was: armpmu_add returns before perf_event_update_userpage', () => {
+    // Six event counters, seven events: the seventh finds no counter at every switch-in.
+    const world = createWorld({ ...defaultConfig, cpus: 1, counters: 6 });
+    const opens = Array.from({ length: 7 }, () => 'open 100 instructions user').join('\n');
+    playLines(world, `spawn a on 0\nspawn b on 0\n${opens}\nmmap 100 9\nswitch 0 100`);
+    const ev = world.events.get(world.tasks.get(100)!.fds.find((f) => f.fd === 9)!.event)!;
+    expect([ev.counter, ev.page.index]).toEqual([null, 0]);
+    const lock = ev.page.lock;
+    playLines(world, 'switch 0 101\nswitch 0 100\nswitch 0 101\nswitch 0 100');
+    expect(ev.counter).toBe(null);
+    expect(ev.page.lock).toBe(lock);
+  });
+});
