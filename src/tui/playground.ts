@@ -3,22 +3,25 @@
  * the UI state changed. `pump`, called from the event loop, does what time brings: the run
  * mode's ticks at their pace, or a slice of long work. Nothing here holds the event loop for
  * longer than a slice (`sliceMs`): a long `tick N`, a far `back` and a `save` run as work in
- * pieces (engine/work.ts) with their progress shown; Esc stops them, q and Ctrl-C quit at
- * once. The clock is passed in, so tests drive a whole session with keys and a fake clock.
+ * pieces (long-work.ts, engine/work.ts) with their progress shown; Esc stops them, q and
+ * Ctrl-C quit at once. The clock is passed in, so tests drive a whole session with keys and a
+ * fake clock.
  *
- * What the recording gets is what the timeline did, step for step, in canonical spelling: run-mode and typed ticks
- * as they happen (gathered into `tick N` lines), a `back` once it has landed, a stopped tick
- * as the ticks it did. So a recording replays to the same world at every checkpoint.
+ * What the recording gets is what the timeline did, step for step, in canonical spelling:
+ * run-mode and typed ticks as they happen (gathered into `tick N` lines), a `back` once it has
+ * landed, a stopped tick as the ticks it did. So a recording replays to the same world at
+ * every checkpoint.
  */
 import { formatCommand } from '../engine/format.js';
 import { parseCommand } from '../engine/parse.js';
 import { recordingWork } from '../engine/session.js';
 import { type StepResult, findingsSummary } from '../engine/step.js';
 import type { Timeline } from '../engine/timeline.js';
-import { type Clock, PieceSizer, type Work } from '../engine/work.js';
+import { type Clock, PieceSizer } from '../engine/work.js';
 import type { World } from '../engine/world.js';
 import { complete } from './completion.js';
 import { type KeyInfo, type Mode, keyAction, keysOf } from './keys.js';
+import { type Job, LongWork } from './long-work.js';
 import { type LineState, accept, browse, emptyLine, eraseBack, insert, killLine, moveCursor, setText } from './line-editor.js';
 
 /** Ticks per second the run mode aims at; the last is "as fast as it goes". */
@@ -57,15 +60,6 @@ export interface Ui {
   pace: number;
 }
 
-/** Long work under way: what it is, the work, and what to do when it ends or is stopped. */
-interface Busy {
-  what: string;
-  unit: string;
-  work: Work<unknown>;
-  finish(): void;
-  stop(): void;
-}
-
 type Key = KeyInfo & { meta?: boolean };
 
 export class Playground {
@@ -74,9 +68,8 @@ export class Playground {
   version = 0;
   /** Set once the session is over (q, Ctrl-C, `quit`): the shell exits. */
   quitting = false;
-  private busy: Busy | null = null;
-  /** Keys that arrived while long work ran (the rest of a paste, typing ahead): taken after it. */
-  private queued: { input: string; key: KeyInfo }[] = [];
+  /** Long work under way, and the keys that wait for it (the rest of a paste, typing ahead). */
+  private readonly long: LongWork;
   private confirm: { question: string; yes: () => void } | null = null;
   /** The run mode's clock: when it started at this pace, and the ticks it has sent since. */
   private run = { since: 0, ticks: 0 };
@@ -92,6 +85,7 @@ export class Playground {
   ) {
     this.ui = { mode: 'normal', line: emptyLine, message: null, caption, running: false, pace: 2 };
     this.sizer = new PieceSizer(timeline.ticksPerCommand);
+    this.long = new LongWork(clock, sliceMs);
   }
 
   get world(): World {
@@ -100,7 +94,7 @@ export class Playground {
 
   /** Long work under way, for the screen: what, how far, of how much. */
   get progress(): { what: string; done: number; total: number; unit: string } | null {
-    return this.busy && { what: this.busy.what, done: this.busy.work.done, total: this.busy.work.total, unit: this.busy.unit };
+    return this.long.progress;
   }
 
   private set(patch: Partial<Ui>): void {
@@ -122,14 +116,14 @@ export class Playground {
     }
     const keys = keysOf(input, key);
     for (const k of keys) {
-      if (this.busy) this.keyWhileBusy(k.input, k.key, keys.length === 1);
+      if (this.long.busy) this.keyWhileBusy(k.input, k.key, keys.length === 1);
       else this.key(k.input, k.key);
     }
   }
 
   key(input: string, key: KeyInfo): void {
     if (this.quitting) return;
-    if (this.busy) return this.keyWhileBusy(input, key, true);
+    if (this.long.busy) return this.keyWhileBusy(input, key, true);
     if (this.confirm) {
       const { yes } = this.confirm;
       this.confirm = null;
@@ -195,18 +189,16 @@ export class Playground {
    */
   private keyWhileBusy(input: string, key: KeyInfo, alone: boolean): void {
     if ((key.ctrl && input === 'c') || (alone && input === 'q' && !key.ctrl)) return this.quit();
-    if (key.escape) {
-      this.queued = [];
-      return this.stopWork();
-    }
-    this.queued.push({ input, key });
+    if (key.escape) return this.long.stop();
+    this.long.wait(input, key);
     this.progressMessage();
   }
 
   /** Keys that waited for long work, taken now that it is over (until one starts more). */
-  private takeQueued(): void {
-    while (this.queued.length > 0 && !this.busy && !this.quitting) {
-      const k = this.queued.shift()!;
+  private takeWaiting(): void {
+    while (!this.long.busy && !this.quitting) {
+      const k = this.long.nextWaiting();
+      if (!k) return;
       this.key(k.input, k.key);
     }
   }
@@ -224,8 +216,7 @@ export class Playground {
   }
 
   private quit(): void {
-    this.queued = [];
-    this.stopWork();
+    this.long.stop();
     this.pause();
     this.quitting = true;
     this.version++;
@@ -233,7 +224,7 @@ export class Playground {
 
   /** The session ends however it ends (quit, a signal): long work stops, ticks are written. */
   close(): void {
-    this.stopWork();
+    this.long.stop();
     this.recorder?.flushTicks(this.world);
   }
 
@@ -272,9 +263,15 @@ export class Playground {
     done(r.lines.join('  '));
   }
 
-  private begin(busy: Busy): void {
-    this.busy = busy;
-    this.slice();
+  private begin(job: Job): void {
+    this.sliced(this.long.start(job));
+  }
+
+  /** After a slice: the keys that waited when the work is over, its progress while it is not. */
+  private sliced(finished: boolean): void {
+    if (finished) this.takeWaiting();
+    else this.progressMessage();
+    this.version++;
   }
 
   /** `tick N`, typed: in pieces, each on the branch (and in the recording) as it is done. */
@@ -343,27 +340,9 @@ export class Playground {
     });
   }
 
-  private stopWork(): void {
-    const busy = this.busy;
-    if (!busy) return;
-    this.busy = null;
-    busy.stop();
-  }
-
   private progressMessage(): void {
-    const p = this.progress;
-    if (p) this.say(`${p.what}: ${p.done} of ${p.total} ${p.unit}…  Esc stops, q quits`);
-  }
-
-  /** A slice of the long work under way. */
-  private slice(): void {
-    const busy = this.busy!;
-    if (busy.work.runUntil(this.clock, this.clock() + sliceMs)) {
-      this.busy = null;
-      busy.finish();
-      this.takeQueued();
-    } else this.progressMessage();
-    this.version++;
+    const text = this.long.progressText();
+    if (text) this.say(text);
   }
 
   /** Run-mode ticks: `n` at once. */
@@ -389,9 +368,9 @@ export class Playground {
       this.lastFlush = now;
       this.recorder?.flushTicks(this.world);
     }
-    if (this.busy) {
-      this.slice();
-      return this.busy || this.ui.running ? 0 : Infinity;
+    if (this.long.busy) {
+      this.sliced(this.long.slice());
+      return this.long.busy || this.ui.running ? 0 : Infinity;
     }
     if (!this.ui.running) return Infinity;
     const pace = paces[this.ui.pace]!;
