@@ -6,7 +6,8 @@
 import type { Command } from './command.js';
 import { type DesignName, designNames } from './designs/index.js';
 import { countersMax, cpusMax, fileErrorsShownMax, sliceTicksMax } from './limits.js';
-import { echo, parseCommand, parseUint } from './parse.js';
+import { echo } from './lex.js';
+import { parseCommand, parseUint } from './parse.js';
 import { type Config, defaultConfig } from './world.js';
 
 export const formatVersion = 1;
