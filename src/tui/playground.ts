@@ -21,6 +21,7 @@ import { type Clock, PieceSizer } from '../engine/work.js';
 import type { World } from '../engine/world.js';
 import { complete } from './completion.js';
 import { type KeyInfo, type Mode, keyAction, keysOf } from './keys.js';
+import { checkpointEvery } from '../recorder.js';
 import { type Job, LongWork } from './long-work.js';
 import { type LineState, accept, browse, emptyLine, eraseBack, insert, killLine, moveCursor, setText } from './line-editor.js';
 
@@ -35,8 +36,6 @@ export function paceName(pace: number): string {
 export const sliceMs = 25;
 /** Gathered run-mode ticks reach the recording at least this often, in ms. */
 export const flushMs = 250;
-/** Checkpoints in a saved file: often enough to place a divergence. */
-export const saveCheckpointEvery = 100;
 
 /** Where the session's steps go (a Recorder, or nothing). */
 export interface CommandSink {
@@ -315,7 +314,7 @@ export class Playground {
   private startSave(path: string): void {
     const save = this.save!;
     const steps = this.timeline.position;
-    const work = recordingWork(this.timeline.config, this.timeline.history(), saveCheckpointEvery);
+    const work = recordingWork(this.timeline.config, this.timeline.history(), checkpointEvery);
     const written = () => this.say(`saved ${steps} steps to ${path}`);
     this.begin({
       what: `save ${path}`,
