@@ -39,6 +39,7 @@ export type Command =
   | { kind: 'mmap'; pid: number; fd: number }
   | { kind: 'munmap'; pid: number; fd: number }
   | { kind: 'read'; pid: number; fd: number }
+  | { kind: 'reset'; pid: number; fd: number }
   | { kind: 'mrs'; pid: number; reg: Reg }
   | { kind: 'msr'; pid: number; value: number }
   | { kind: 'migrate'; pid: number; cpu: number }
@@ -69,7 +70,7 @@ export type CommandKind = Command['kind'];
 
 /** Command words a user types, for help and completion. */
 export const commandWords = [
-  'spawn', 'thread', 'open', 'close', 'mmap', 'munmap', 'read', 'mrs', 'msr', 'migrate',
+  'spawn', 'thread', 'open', 'close', 'mmap', 'munmap', 'read', 'reset', 'mrs', 'msr', 'migrate',
   'exec32', 'exec64', 'exit', 'sleep', 'wake', 'switch', 'tick', 'run', 'ipi', 'deliver',
   'policy', 'sysctl', 'rdpmc', 'fault', 'check', 'say', 'pause', 'expect', 'checkpoint', 'back',
 ] as const;

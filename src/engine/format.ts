@@ -47,6 +47,7 @@ export function formatCommand(c: Command): string {
     case 'mmap':
     case 'munmap':
     case 'read':
+    case 'reset':
       return `${c.kind} ${c.pid} ${c.fd}`;
     case 'mrs':
       return `mrs ${c.pid} ${regName(c.reg)}`;

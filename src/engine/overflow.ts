@@ -8,10 +8,9 @@
  *
  * Why that is possible: each counter's trajectory is independent of the others (events over a
  * span telescope: instructions after c cycles are floor(c * ipcQuarters / 4)); after an
- * interrupt an overflowed counter is preset so that its next wrap comes after max_period =
- * 2^(w-1) - 1 events, w the event's width; and an instruction counter overshoots its wrap by
- * an amount that depends only on the wrap's instruction count modulo ipcQuarters, so the
- * overshoots form an eventually periodic sequence (`Orbit`). What an interrupt's
+ * interrupt an overflowed counter is preset from `period_left`, which takes what the counter
+ * overshot its wrap by out of the next period, so its wraps come every max_period =
+ * 2^(w-1) - 1 events, w the event's width (`Orbit`). What an interrupt's
  * `armpmu_enable` does is not in closed form: each CPU's first interrupts run the real handler
  * until one is seen to leave the world unchanged after `armpmu_enable`; from then on, while
  * nothing but counting happens, the rest are taken in closed form. That rests on a fact of
@@ -72,9 +71,8 @@ export interface Unit {
   q: bigint;
   width: bigint;
   value: bigint;
-  /** The raw value `armpmu_event_set_period` leaves, and its prev_count. */
+  /** The raw value `armpmu_event_set_period` leaves with a whole period left. */
   preset: bigint;
-  presetPrev: bigint;
   /** max_period, and the event width's mask for `armpmu_event_update`'s delta. */
   period: bigint;
   evMask: bigint;
@@ -94,17 +92,19 @@ export function unitsOf(world: World, cpu: Cpu, task: Task): Unit[] | null {
     const ev = c.event === null ? undefined : world.events.get(c.event);
     if (!ev || !irqCounter.irq || (high && (c.irq || high.event !== c.event || c.width !== 32 || high.width !== 32))) return null;
     const ew = eventWidth(world, ev);
+    // The first interrupt's update leaves period_left minus the overshoot only while
+    // period_left is prev_count's distance to the wrap (a counter written back by a task
+    // breaks that; the loop takes it).
+    if (ev.periodLeft !== (1n << BigInt(ew)) - (ev.prevCount & maskOf(ew))) return null;
     const period = maskOf(ew) >> 1n;
     const width = high ? 64n : BigInt(c.width);
-    const presetPrev = u64(-period);
     units.push({
       ev, low: c, high, irqCounter,
       order: irqCounter.id === cycleCounterId ? -1 : irqCounter.id,
       q: c.counts === 'cycles' ? 4n : BigInt(task.ipcQuarters),
       width,
       value: high ? (high.value << 32n) | c.value : c.value,
-      preset: presetPrev & maskOf(Number(width)),
-      presetPrev,
+      preset: u64(-period) & maskOf(Number(width)),
       period,
       evMask: maskOf(ew),
     });
@@ -145,11 +145,10 @@ interface Plan {
   count0: bigint;
 }
 
-/** The events of a unit by absolute event count: its count after the k-th wrap's update. */
+/** The event's count after the k-th wrap's update. */
 function countAfter(plan: Plan, k: bigint): bigint {
-  const { orbit, unit } = plan;
-  // After the first wrap every delta is (o - presetPrev) mod 2^ew = period + o.
-  return u64(plan.count0 + k * unit.period + orbit.overshoots(k + 1n) - orbit.overshoots(1n));
+  // After the first wrap each delta is what was counted between two interrupts.
+  return u64(plan.count0 + plan.orbit.after(k) - plan.orbit.after(0n));
 }
 
 function* newestOf(plan: Plan, kept: bigint): Generator<Wrap> {
@@ -232,7 +231,7 @@ export function closedSpan(world: World, cpu: Cpu, task: Task, units: Unit[], cy
 /** The low half's flag at the end: set by a wrap after the CPU's last interrupt in the span. */
 function lowFlagAfter(plan: Plan, start: bigint, end: bigint, lastIrq: bigint): boolean {
   const { unit, orbit, wraps } = plan;
-  const segStart = wraps > 0n ? orbit.after(wraps - 1n) : eventsAt(start, unit.q);
+  const segStart = wraps > 0n ? orbit.due(wraps - 1n) : eventsAt(start, unit.q);
   const segValue = wraps > 0n ? unit.preset : unit.value;
   const endValue = segValue + (eventsAt(end, unit.q) - segStart);
   const lowWraps = (endValue >> 32n) - (segValue >> 32n);
@@ -250,10 +249,14 @@ function apply(world: World, plan: Plan, start: bigint, end: bigint, lowFlag: bo
   if (wraps === 0n) {
     value = unit.value + (endEvents - eventsAt(start, unit.q));
   } else {
-    value = unit.preset + (endEvents - orbit.after(wraps - 1n));
-    ev.count = countAfter(plan, wraps - 1n);
-    ev.prevCount = unit.presetPrev;
-    // One update of the page per wrap, the last one's contents (the lock moves 2 each).
+    // The last interrupt took its overshoot out of the period it preset.
+    const last = wraps - 1n;
+    const left = unit.period - (orbit.after(last) - orbit.due(last));
+    value = unit.preset + (endEvents - orbit.due(last));
+    ev.count = countAfter(plan, last);
+    ev.prevCount = u64(-left);
+    ev.periodLeft = left;
+    // One update of the page per wrap (its set_period), the last one's contents.
     updatePage(world, ev, Number(wraps));
   }
   ev.trueCount += endEvents - eventsAt(start, unit.q);

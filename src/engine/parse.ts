@@ -175,7 +175,7 @@ function parseTokens(tokens: Token[], lineLength: number): Command {
     c.end('');
     return { kind, pid };
   };
-  const fdCmd = <K extends 'mmap' | 'munmap' | 'read'>(kind: K) => {
+  const fdCmd = <K extends 'mmap' | 'munmap' | 'read' | 'reset'>(kind: K) => {
     const pid = c.uint('a pid', pidMax);
     const fd = c.uint('an fd', fdMax);
     c.end('');
@@ -219,6 +219,7 @@ function parseTokens(tokens: Token[], lineLength: number): Command {
     case 'mmap':
     case 'munmap':
     case 'read':
+    case 'reset':
       return fdCmd(word);
     case 'mrs': {
       const pid = c.uint('a pid', pidMax);

@@ -6,7 +6,7 @@
  * (`armv8pmu_handle_irq`), `perf_event_update_userpage`, and scheduling a task's events in and
  * out at a context switch (`perf_event_task_sched_in/out`).
  */
-import { maskOf, u64 } from './bits.js';
+import { maskOf, signExtend, u64 } from './bits.js';
 import type { KernelEvent, LogEntry } from './events.js';
 import { designOf } from './designs/design.js';
 import { sendCpu } from './lifecycle.js';
@@ -58,20 +58,43 @@ function release(counter: Counter): void {
   counter.overflow = false;
 }
 
-/** `armpmu_event_set_period` in counting mode: preset to 2^(w-1) + 1, prev_count = -(2^(w-1) - 1). */
-function setPeriod(world: World, cpu: Cpu, ev: PerfEvent): void {
-  const left = maskOf(eventWidth(world, ev)) >> 1n;
-  const preset = u64(-left);
-  ev.prevCount = preset;
-  writeEventCounter(cpu, ev, preset);
+/** Counting mode's `hwc->sample_period`: max_period >> 1, 2^(w-1) - 1 for the event's width. */
+export function samplePeriod(world: World, ev: PerfEvent): bigint {
+  return maskOf(eventWidth(world, ev)) >> 1n;
 }
 
-/** `armpmu_event_update`: fold what the counter counted since prev_count into the count. */
+/**
+ * `armpmu_event_set_period` in counting mode: reload the counter with -period_left (a spent
+ * period_left gets max_period added first), set prev_count = (u64)-left, sign-extended, and
+ * publish the page. So the counter carries on across switch-ins, and the overflow comes after
+ * max_period counted events in all. A 32-bit event on a 64-bit counter (the cycle counter, or
+ * long counters) is written biased, its upper half all ones (`armv8pmu_bias_long_counter`).
+ */
+function setPeriod(world: World, cpu: Cpu, ev: PerfEvent): void {
+  const period = samplePeriod(world, ev);
+  let left = ev.periodLeft;
+  if (left <= -period) left = period;
+  if (left <= 0n) left += period;
+  ev.periodLeft = left;
+  if (left > period) left = period;
+  ev.prevCount = u64(-left);
+  writeEventCounter(cpu, ev, u64(-left));
+  updatePage(world, ev);
+}
+
+/**
+ * `armpmu_event_update`: fold what the counter counted since prev_count into the count and out
+ * of period_left. prev_count takes the raw value as read, unbiased: zero-extended for a 32-bit
+ * event, so it is not sign-extended again until the next `set_period`.
+ */
 export function updateEvent(world: World, cpu: Cpu, ev: PerfEvent): void {
-  const now = readEventCounter(cpu, ev);
-  const delta = (now - ev.prevCount) & maskOf(eventWidth(world, ev));
-  ev.prevCount = now;
+  const width = eventWidth(world, ev);
+  const mask = maskOf(width);
+  const now = readEventCounter(cpu, ev) & mask;
+  const delta = (now - ev.prevCount) & mask;
+  ev.prevCount = designOf(world).prevCountSignExtended ? u64(signExtend(now, width)) : now;
   ev.count = u64(ev.count + delta);
+  ev.periodLeft -= delta;
 }
 
 /** `perf_event_update_userpage`: the page's lock moves by two (odd while the kernel writes). */
@@ -122,6 +145,7 @@ export function addEvent(world: World, cpu: Cpu, ev: PerfEvent): boolean {
   } else {
     occupy(counterOf(cpu, got.counter), ev, ev.type, true);
   }
+  // armpmu_start's set_period publishes the page, then armpmu_add publishes it again.
   setPeriod(world, cpu, ev);
   updatePage(world, ev);
   return true;
@@ -189,7 +213,7 @@ export function overflowEntry(counterId: number, ev: PerfEvent, count: bigint, s
 }
 
 /**
- * `armv8pmu_handle_irq`: stop, fold each overflowed event, preset it, publish, start. `enable`
+ * `armv8pmu_handle_irq`: stop, fold each overflowed event, preset it (which publishes), start. `enable`
  * is `armpmu_enable` (overflow.ts passes one that watches whether it changed anything).
  */
 export function handlePmuIrq(world: World, cpu: Cpu, enable: (world: World, cpu: Cpu) => void = pmuEnable): void {
@@ -203,7 +227,6 @@ export function handlePmuIrq(world: World, cpu: Cpu, enable: (world: World, cpu:
     if (!ev) continue;
     updateEvent(world, cpu, ev);
     setPeriod(world, cpu, ev);
-    updatePage(world, ev);
     logEvent(world, cpu.id, overflowEvent(c.id, ev, ev.count));
   }
   enable(world, cpu);

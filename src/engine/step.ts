@@ -17,7 +17,7 @@ import { type ReadResult, mrs, msrPmselr, readSelf } from './read-protocol.js';
 import { type Rejection, eventOf, validate } from './validate.js';
 import { ensureRunning, schedulerTick } from './sched.js';
 import { runTicks } from './tick-batch.js';
-import { closeCpuEvent, closeTaskEvent, execTask, exitTask, mmapEvent, munmapEvent, openCpuEvent, openTaskEvent, settleKernel } from './syscalls.js';
+import { closeCpuEvent, closeTaskEvent, execTask, exitTask, mmapEvent, munmapEvent, openCpuEvent, openTaskEvent, resetEvent, settleKernel } from './syscalls.js';
 import { forceSwitch, migrate, sleep, spawn, thread, wake } from './tasks.js';
 import { userenrName } from './sysreg.js';
 import { type Finding, type LogEntry, type World, bootKnobs } from './world.js';
@@ -67,8 +67,17 @@ function describeRead(r: ReadResult): string {
   if (r.kind === 'sigill') return 'SIGILL';
   if (r.kind === 'fallback') return `fallback read() = ${r.value} (${r.why})`;
   const retry = r.tries > 1 ? `, ${r.tries - 1} ${r.tries === 2 ? 'retry' : 'retries'}` : '';
+  if (r.value !== r.truth) return `${r.value}${retry}; wrong: the event counted ${r.truth}, ${howFar(r.truth, r.value)}`;
   const zero = r.zeroExtended !== r.value ? `; zero extension would give ${r.zeroExtended}` : '';
   return `${r.value}${retry}${zero}`;
+}
+
+/** How far a read is from the count, modulo 2^64: `2^32 below`, `5 above`. */
+function howFar(truth: bigint, value: bigint): string {
+  const d = BigInt.asIntN(64, truth - value);
+  const size = d < 0n ? -d : d;
+  const power = size > 0n && (size & (size - 1n)) === 0n ? `2^${size.toString(2).length - 1}` : `${size}`;
+  return `${power} ${d > 0n ? 'below' : 'above'} it`;
 }
 
 function userRead(world: World, verb: string, pid: number, fd: number): ReadResult {
@@ -186,6 +195,8 @@ function apply(world: World, c: Command): { lines: string[]; check?: Check } {
       return { lines: munmapEvent(world, c.pid, c.fd) };
     case 'read':
       return { lines: [describeRead(userRead(world, 'read', c.pid, c.fd))] };
+    case 'reset':
+      return { lines: resetEvent(world, c.pid, c.fd) };
     case 'mrs':
     case 'msr': {
       const task = world.tasks.get(c.pid)!;

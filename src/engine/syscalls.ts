@@ -6,12 +6,13 @@
  * (`exit_mm`, `perf_event_exit_task`). A syscall whose hook sent IPIs it must wait for parks
  * the task until the last one is taken, then finishes.
  */
+import { maskOf } from './bits.js';
 import type { EventType } from './command.js';
 import { designOf } from './designs/design.js';
 import { blockOnIpis, waitsForIpis } from './ipi.js';
 import { cpuMode, mmContext, sendCpu, sendMm, sendTask, taskState } from './lifecycle.js';
 import { logEvent, logNote } from './log.js';
-import { addEvent, pmuEnable, removeEvent } from './perf.js';
+import { addEvent, pmuEnable, readCount, removeEvent, updatePage } from './perf.js';
 import { detach, enqueue, ensureRunning, loadMm, switchAway } from './sched.js';
 import { reapMmIfUnused, reapTask } from './reap.js';
 import { createMm } from './tasks.js';
@@ -51,7 +52,7 @@ function lowestFreeFd(taken: number[]): number {
 export function newEvent(world: World, owner: number | null, boundCpu: number | null, fd: number, type: EventType, user: boolean, is64: boolean): PerfEvent {
   return {
     id: world.nextEvent++, owner, boundCpu, fd, type, userRequest: user, is64, readable: false, chained: false,
-    counter: null, activeCpu: null, count: 0n, prevCount: 0n, trueCount: 0n,
+    counter: null, activeCpu: null, count: 0n, prevCount: 0n, periodLeft: (is64 ? maskOf(64) : maskOf(32)) >> 1n, trueCount: 0n,
     page: { lock: 0, index: 0, offset: 0n, capUserRdpmc: false, pmcWidth: 0 },
     mappedIn: null, fdOpen: true,
   };
@@ -198,9 +199,13 @@ function mapLocked(world: World, task: Task, op: Deferred, unlock: boolean): str
   const mm = world.mms.get(task.mm)!;
   const design = designOf(world);
   if (ev && op.op === 'mmap') {
+    // The first mmap of an event attaches its ring buffer and publishes the page.
+    const first = ev.mappedIn === null;
+    if (first) updatePage(world, ev);
     ev.mappedIn = mm.id;
     mm.mappings.push(ev.id);
-    logNote(world, task.cpu, 'syscall', `mmap by task ${task.pid}: user page of fd ${op.fd} mapped in mm ${mm.id}`);
+    const page = first ? ` (page published: index ${ev.page.index}, offset ${signed(ev.page.offset)})` : '';
+    logNote(world, task.cpu, 'syscall', `mmap by task ${task.pid}: user page of fd ${op.fd} mapped in mm ${mm.id}${page}`);
     design.mapped(world, ev, mm, task);
   } else if (ev && op.op === 'munmap') {
     logNote(world, task.cpu, 'syscall', `munmap by task ${task.pid}: user page of fd ${op.fd} unmapped from mm ${mm.id}`);
@@ -215,6 +220,30 @@ function unmapOne(world: World, mm: Mm, ev: PerfEvent, caller: Task): void {
   designOf(world).unmapped(world, ev, mm, caller);
   const owner = ev.owner === null ? undefined : world.tasks.get(ev.owner);
   if (!ev.fdOpen || !owner || taskState(owner) === 'exited') freeEvent(world, ev);
+}
+
+/**
+ * `ioctl(fd, PERF_EVENT_IOC_RESET)`: `perf_event_read` folds an active event's counter in
+ * (`armpmu_event_update`, which leaves prev_count zero-extended), the count goes to 0, and the
+ * page is published (`perf_event_update_userpage`) with offset 0 - prev_count.
+ */
+export function resetEvent(world: World, pid: number, fd: number): string[] {
+  const task = world.tasks.get(pid)!;
+  const ev = eventOf(world, pid, fd)!;
+  enterSyscall(world, task, 'ioctl');
+  readCount(world, ev);
+  ev.count = 0n;
+  // The monitor's reference counts from the reset too.
+  ev.trueCount = 0n;
+  updatePage(world, ev);
+  leaveSyscall(world, task);
+  logNote(world, task.cpu, 'syscall', `ioctl PERF_EVENT_IOC_RESET by task ${pid} on fd ${fd}: count 0, page published with offset ${signed(ev.page.offset)}`);
+  return [`fd ${fd} reset`];
+}
+
+/** A u64 as the signed value a C program prints with %lld. */
+function signed(v: bigint): bigint {
+  return BigInt.asIntN(64, v);
 }
 
 /** mmap and munmap take mmap_lock for write, or queue behind its holder. */

@@ -234,7 +234,8 @@ export function validate(world: World, c: Command): Rejection | null {
         return ev.mappedIn === mm ? null : rejection('munmap', 'not-mapped', `fd ${c.fd} of task ${c.pid} is not mapped in its mm ${mm}`);
       });
     case 'read':
-      return actingTask(world, 'read', c.pid) ?? withFd(world, 'read', c.pid, c.fd);
+    case 'reset':
+      return actingTask(world, c.kind, c.pid) ?? withFd(world, c.kind, c.pid, c.fd);
     case 'expect-read':
       return actingTask(world, 'expect', c.pid) ?? withFd(world, 'expect', c.pid, c.fd);
     case 'mrs':

@@ -176,7 +176,10 @@ export interface PerfEvent {
   counter: number | null;
   activeCpu: number | null;
   count: bigint;
+  /** `hw.prev_count`: the raw counter value the last update or preset left. */
   prevCount: bigint;
+  /** `hw.period_left`: events until the overflow, shrunk by every update (counting mode). */
+  periodLeft: bigint;
   /** What the hardware really counted for this event: the monitor's reference. */
   trueCount: bigint;
   page: UserPage;

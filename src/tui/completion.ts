@@ -20,6 +20,7 @@ const slots: Record<string, Slot[]> = {
   mmap: ['pid', 'fd'],
   munmap: ['pid', 'fd'],
   read: ['pid', 'fd'],
+  reset: ['pid', 'fd'],
   mrs: ['pid', ['pmccntr', 'pmselr', 'pmevcntr0', 'pmevcntr1', 'pmevcntr2', 'pmevcntr3', 'pmevcntr4', 'pmevcntr5']],
   msr: ['pid', ['pmselr']],
   migrate: ['pid', 'cpu'],

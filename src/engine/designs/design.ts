@@ -58,6 +58,10 @@ export interface Design {
   entitled(world: World, task: Task): boolean;
   /** Would the design call a SIGILL on this register a broken promise to this task? */
   promises(world: World, cpu: Cpu, task: Task, reg: Reg): boolean;
+  /** Does `armpmu_event_update` keep prev_count sign-extended, as `set_period` stores it? (Linux
+   * stores the raw value, zero-extended: a page published before the next set_period is 2^32
+   * off.) */
+  prevCountSignExtended?: boolean;
   /** Does the architecture fill in mm_cpumask()? */
   maintainsCpumask(world: World): boolean;
   /** Does the hardware let EL0 on this CPU access the register now? */

@@ -77,6 +77,8 @@ export const hardened: Design = {
     return id !== null && (cpu.pmuserenr & USERENR_UEN) !== 0 && (cpu.design.pmuacr! & (1 << id)) !== 0;
   },
   accessBits: (cpu) => cpu.pmuserenr,
+  // The one-line driver fix for Linux 6.1's offset after read(2) (demo offset-after-read).
+  prevCountSignExtended: true,
   accessName: (cpu) => userenrName(cpu.pmuserenr, cpu.design.pmuacr),
   cpuState: { pmuacr: 0 },
   knobs: ['perf_user_access'],

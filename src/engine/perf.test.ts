@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import type { DesignName } from './command.js';
+import { play, playLines } from './session.js';
+import { ringEntries } from './ring.js';
+import type { World } from './world.js';
+
+const arm: DesignName[] = ['v4', 'v5', 'upstream', 'hardened'];
+/** The designs that keep Linux's arm_pmu driver as it is (hardened carries the fix). */
+const linux: DesignName[] = ['v4', 'v5', 'upstream'];
+const on = { perfUserAccess: 1 as const };
+
+function ev(world: World, n = 0) {
+  return [...world.events.values()][n]!;
+}
+
+function lastLine(world: World, line: string): string {
+  const r = playLines(world, line).at(-1)!.result;
+  return r.ok ? r.lines.join(' ') : `rejected: ${r.rejection.code}`;
+}
+
+function overflows(world: World): number {
+  return ringEntries(world.log).filter((e) => e.kind === 'overflow').length;
+}
+
+/** A u64 as C's %lld prints it. */
+function signed(v: bigint): bigint {
+  return BigInt.asIntN(64, v);
+}
+
+describe('Linux 6.1: a page published after read(2) has an offset 2^32 too low', () => {
+  // armpmu_event_update leaves prev_count zero-extended; perf_mmap publishes count - prev_count.
+  for (const event of ['cycles', 'instructions'] as const) {
+    for (const longCounters of [false, true]) {
+      it.each(linux)(`${event}, long counters ${longCounters ? 'on' : 'off'}: %s`, (design) => {
+        const { world } = play(`spawn a on 0\nopen 100 ${event} user\ntick`, { design, ...on, longCounters });
+        expect(lastLine(world, 'read 100 3')).toMatch(/^fallback read\(\)/);
+        expect(lastLine(world, 'mmap 100 3')).toBe('mmap fd 3 done');
+        // On a real 6.1 kernel: offset=-2147483649 where 2147483647 is right.
+        expect(signed(ev(world).page.offset)).toBe(-2147483649n);
+        expect(lastLine(world, 'read 100 3')).toMatch(/; wrong: the event counted \d+, 2\^32 below it$/);
+        expect(world.findingCounts.get('read/wrong-count')).toBe(1);
+      });
+    }
+  }
+
+  it.each(arm)('mmap before any read publishes the right offset, and reads are right: %s', (design) => {
+    const { world } = play('spawn a on 0\nopen 100 cycles user\nmmap 100 3\ntick\nread 100 3\ntick\nread 100 3', { design, ...on });
+    expect(signed(ev(world).page.offset)).toBe(2147483647n);
+    expect(world.findingCounts.get('read/wrong-count')).toBeUndefined();
+  });
+
+  it.each(linux)('the next set_period mends it: a switch out and back in: %s', (design) => {
+    const { world } = play('spawn a on 0\nspawn b on 0\nopen 100 cycles user\ntick\nread 100 3\nmmap 100 3', { design, ...on });
+    playLines(world, 'switch 0 101\nswitch 0 100');
+    const page = ev(world).page;
+    // set_period stored prev_count = -(period_left) sign-extended again, and the counter
+    // carried on: offset = count + period_left = 2^31 - 1 until the first overflow.
+    expect(page.offset).toBe(2147483647n);
+    expect(lastLine(world, 'read 100 3')).not.toContain('wrong');
+  });
+
+  it.each(linux)('reset of a mapped event publishes the same wrong offset: %s', (design) => {
+    const { world } = play('spawn a on 0\nopen 100 cycles user\nmmap 100 3\ntick', { design, ...on });
+    expect(lastLine(world, 'read 100 3')).not.toContain('wrong');
+    expect(lastLine(world, 'reset 100 3')).toBe('fd 3 reset');
+    expect(ev(world).count).toBe(0n);
+    // offset = 0 - prev_count, prev_count the raw counter zero-extended (0x8xxxxxxx).
+    expect(ev(world).page.offset).toBe(BigInt.asUintN(64, -ev(world).prevCount));
+    expect(ev(world).prevCount >> 31n).toBe(1n);
+    expect(lastLine(world, 'read 100 3')).toMatch(/2\^32 below it$/);
+  });
+
+  it('hardened keeps prev_count sign-extended: after read(2) then mmap, and after reset, reads are right', () => {
+    const { world } = play('spawn a on 0\nopen 100 cycles user\ntick\nread 100 3\nmmap 100 3', { design: 'hardened', ...on });
+    expect(ev(world).page.offset).toBe(2147483647n);
+    expect(lastLine(world, 'read 100 3')).not.toContain('wrong');
+    playLines(world, 'tick\nreset 100 3\ntick');
+    expect(lastLine(world, 'read 100 3')).not.toContain('wrong');
+    expect(world.findingCounts.size).toBe(0);
+  });
+
+  it('reset without a mapping: the count restarts and read(2) reads from 0', () => {
+    const { world } = play('spawn a on 0\nopen 100 cycles\ntick\nreset 100 3\ntick', { design: 'upstream' });
+    expect(lastLine(world, 'read 100 3')).toBe('fallback read() = 1000000 (user page not mapped)');
+  });
+
+  it('reset is refused for an fd the task does not have', () => {
+    const { world } = play('spawn a on 0');
+    expect(lastLine(world, 'reset 100 3')).toBe('rejected: reset/no-such-fd');
+  });
+});
+
+describe('period_left: the counter carries on across switch-ins', () => {
+  it.each([...arm, 'x86' as const])('slices each far shorter than 2^31 - 1 cycles still overflow once in all: %s', (design) => {
+    // Two tasks share CPU 0 in slices of 4 ticks (4 * 10^6 cycles); each runs 2.5 * 10^9.
+    const { world } = play('spawn a on 0\nspawn b on 0\nopen 100 cycles\nopen 101 cycles\ntick 5000', { design });
+    expect(overflows(world)).toBe(2);
+    for (const e of world.events.values()) {
+      expect(e.count).toBe(e.trueCount);
+      expect(e.count).toBe(2_500_000_000n);
+      // The overflow came after 2^31 - 1 events, and period_left counts down to the next.
+      expect(e.periodLeft).toBe(2n * 2147483647n - 2_500_000_000n);
+    }
+  });
+
+  it.each(arm)('the raw counter after a sleep is where it stopped: %s', (design) => {
+    const { world } = play('spawn a on 0\nspawn b on 0\nopen 100 instructions\ntick', { design });
+    const before = world.cpus[0]!.counters[0]!.value;
+    playLines(world, 'sleep 100\ntick 3\nwake 100\nswitch 0 100');
+    expect(world.cpus[0]!.counters[0]!.value).toBe(before);
+    expect(before).toBe(0x80000001n + ev(world).count);
+  });
+
+  it('a read(2) shrinks period_left but leaves the counter counting', () => {
+    const { world } = play('spawn a on 0\nopen 100 cycles\ntick\nread 100 3', { design: 'upstream' });
+    const e = ev(world);
+    expect(e.periodLeft).toBe(2147483647n - e.count);
+    expect(e.prevCount).toBe(0x80000001n + e.count);
+  });
+});
