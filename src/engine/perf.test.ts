@@ -118,3 +118,30 @@ describe('period_left: the counter carries on across switch-ins', () => {
     expect(e.prevCount).toBe(0x80000001n + e.count);
   });
 });
+
+describe('AArch32: MRC p15 reads 32 bits', () => {
+  it.each(arm)('an AArch32 task reads PMCCNTR[31:0] where an AArch64 task reads all 64 bits: %s', (design) => {
+    // The cycle counter holds a 32-bit event biased: 0xffffffff_8xxxxxxx.
+    const setup = (arch: string) => play(`spawn a${arch} on 0\nopen 100 cycles user\nmmap 100 3\ntick`, { design, ...on }).world;
+    const wide = setup('');
+    const narrow = setup(' aarch32');
+    const raw = wide.cpus[0]!.cycleCounter.value;
+    expect(raw >> 32n).toBe(0xffffffffn);
+    const got64 = lastLine(wide, 'mrs 100 pmccntr');
+    const got32 = lastLine(narrow, 'mrs 100 pmccntr');
+    // hardened refuses AArch32 tasks access at all.
+    if (design === 'hardened') return expect(got32).toBe('SIGILL');
+    expect(BigInt(got64) >> 32n).toBe(0xffffffffn);
+    expect(BigInt(got32)).toBe(BigInt(got64) & 0xffffffffn);
+  });
+
+  it('a 32-bit event reads right from AArch32 (pmc_width 32 needs only the low half)', () => {
+    const { world } = play('spawn a aarch32 on 0\nopen 100 cycles\nmmap 100 3\ntick\nread 100 3', { design: 'v4' });
+    expect(world.findingCounts.get('read/wrong-count')).toBeUndefined();
+  });
+
+  it('a 64-bit event read from AArch32 loses the high half: the monitor flags the count', () => {
+    const { world } = play('spawn a aarch32 on 0\nopen 100 cycles 64bit\nmmap 100 3\nrun 5000000000\nread 100 3', { design: 'v4' });
+    expect(world.findingCounts.get('read/wrong-count')).toBe(1);
+  });
+});

@@ -30,7 +30,11 @@ function trap(world: World, cpu: Cpu, task: Task, reg: Reg, access: 'read' | 'wr
   logEvent(world, cpu.id, { kind: 'sigill', what: 'trap', pid: task.pid, access, reg, ec, regs: designOf(world).accessName(cpu) });
 }
 
-/** What an EL0 read of a register sees, with whose value it is: the fact the monitor judges. */
+/**
+ * What an EL0 read of a register sees, with whose value it is: the fact the monitor judges. An
+ * AArch32 task reads with `MRC p15` into one 32-bit register: PMCCNTR[31:0], and the low half
+ * of a 64-bit event counter.
+ */
 function registerRead(cpu: Cpu, task: Task, reg: Reg) {
   if (reg.kind === 'pmselr') {
     return { kind: 'read', what: 'register', pid: task.pid, reg, value: BigInt(cpu.pmselr), pmselrWriter: cpu.pmselrWriter, owner: null, live: false } as const;
@@ -38,7 +42,8 @@ function registerRead(cpu: Cpu, task: Task, reg: Reg) {
   const c = counterOf(cpu, reg.kind === 'pmccntr' ? cycleCounterId : reg.n);
   const live = c.event !== null;
   const owner = live || c.value !== 0n ? c.lastOwner : null;
-  return { kind: 'read', what: 'register', pid: task.pid, reg, value: c.value, pmselrWriter: null, owner, live } as const;
+  const value = taskArch(task) === 'aarch32' ? c.value & maskOf(32) : c.value;
+  return { kind: 'read', what: 'register', pid: task.pid, reg, value, pmselrWriter: null, owner, live } as const;
 }
 
 function mayAccess(world: World, cpu: Cpu, reg: Reg): boolean {
