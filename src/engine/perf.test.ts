@@ -145,3 +145,22 @@ describe('AArch32: MRC p15 reads 32 bits', () => {
     expect(world.findingCounts.get('read/wrong-count')).toBe(1);
   });
 });
+
+describe('do_exit: exit_mm before exit_files and perf_event_exit_task', () => {
+  it('v5: the exiting task waits in exit_mm for its unmap IPIs with its event still counting', () => {
+    const { world } = play('spawn a on 0\nspawn b on 1\nopen 100 cycles\nmmap 100 3\nipi manual\nexit 100', { design: 'v5' });
+    expect(world.tasks.get(100)!.resume).toMatchObject({ op: 'exit' });
+    expect(world.cpus[0]!.cycleCounter.event).not.toBe(null);
+    expect(world.events.size).toBe(1);
+    playLines(world, 'ipi auto');
+    expect(world.events.size).toBe(0);
+    expect(world.cpus[0]!.cycleCounter.event).toBe(null);
+  });
+
+  it('v4 with a maintained mm_cpumask: the NULL refresh halts the CPU inside exit_mm, before exit_files frees the event', () => {
+    const { world } = play('fault cpumask-maintained on\nspawn a on 0\nopen 100 cycles\nmmap 100 3\nexit 100', { design: 'v4' });
+    expect(world.findingCounts.get('oops/null-deref')).toBe(1);
+    expect(world.events.size).toBe(1);
+    expect(world.cpus[0]!.cycleCounter.event).not.toBe(null);
+  });
+});

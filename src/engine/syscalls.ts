@@ -174,6 +174,8 @@ function finish(world: World, task: Task, resume: Resume): string[] {
       return [`task ${task.pid} runs ${resume.arch} in mm ${task.mm}`];
     }
     case 'exit': {
+      // exit_files and perf_event_exit_task come after exit_mm and the IPIs its hooks wait for.
+      exitTaskEvents(world, task);
       sendTask(task, { type: 'task.exit' });
       switchAway(world, world.cpus[task.cpu]!, `task ${task.pid} exited`);
       reapTask(world, task);
@@ -303,10 +305,14 @@ function exitTaskEvents(world: World, task: Task): void {
   }
 }
 
+/**
+ * `do_exit`: `exit_mm` first (the last user's `exit_mmap` unmaps every page, running the
+ * unmapped hooks, whose IPIs it waits for), then `exit_files` and `perf_event_exit_task` (the
+ * task's events stop), then the last switch away.
+ */
 export function exitTask(world: World, pid: number): string[] {
   const task = world.tasks.get(pid)!;
   enterSyscall(world, task, 'exit');
-  exitTaskEvents(world, task);
   dropMmUser(world, world.mms.get(task.mm)!, task);
   return endOrPark(world, task, { op: 'exit' });
 }
