@@ -17,10 +17,9 @@ import { cpuMode, mmContext, mmLive, taskHas, taskState } from './lifecycle.js';
 import type { Ring } from './ring.js';
 import type { TaskState } from '../machines/task-machine.js';
 import { counterOf, cycleCounterId } from './pmu.js';
-import type { Counter, World } from './world.js';
+import { type Counter, type World, pmuWidths } from './world.js';
+import { maskOf } from './bits.js';
 
-const limit32 = 1n << 32n;
-const limit64 = 1n << 64n;
 
 function ctrName(c: Counter): string {
   return c.id === cycleCounterId ? 'PMCCNTR' : `PMEVCNTR${c.id}`;
@@ -76,15 +75,16 @@ function checkMachine(world: World, states: States, bad: Bad): void {
   world.cpus.forEach((cpu, i) => {
     if (cpu.id !== i) bad(`cpus[${i}] has id ${cpu.id}`);
     if (cpu.counters.length !== cfg.counters) bad(`cpu${i} has ${cpu.counters.length} event counters, config.counters is ${cfg.counters}`);
-    if (cpu.cycleCounter.id !== cycleCounterId || cpu.cycleCounter.width !== 64) bad(`cpu${i} cycle counter is id ${cpu.cycleCounter.id}, ${cpu.cycleCounter.width} bits (want 31, 64)`);
-    const width = cfg.longCounters ? 64 : 32;
+    const widths = pmuWidths(cfg);
+    if (cpu.cycleCounter.id !== cycleCounterId || cpu.cycleCounter.width !== widths.cycle) bad(`cpu${i} cycle counter is id ${cpu.cycleCounter.id}, ${cpu.cycleCounter.width} bits (want 31, ${widths.cycle})`);
+    const width = widths.event;
     cpu.counters.forEach((c, n) => {
       if (c.id !== n) bad(`cpu${i} counters[${n}] has id ${c.id}`);
       if (c.width !== width) bad(`cpu${i} ${ctrName(c)} is ${c.width} bits, the PMU's are ${width}`);
-      if (c.value < 0n || c.value >= (c.width === 64 ? limit64 : limit32)) bad(`cpu${i} ${ctrName(c)} holds ${c.value}, outside ${c.width} bits`);
     });
-    const cc = cpu.cycleCounter;
-    if (cc.value < 0n || cc.value >= limit64) bad(`cpu${i} ${ctrName(cc)} holds ${cc.value}, outside 64 bits`);
+    for (const c of [cpu.cycleCounter, ...cpu.counters]) {
+      if (c.value < 0n || c.value > maskOf(c.width)) bad(`cpu${i} ${ctrName(c)} holds ${c.value}, outside ${c.width} bits`);
+    }
     if (!Number.isInteger(cpu.pmselr) || cpu.pmselr < 0 || cpu.pmselr > 31) bad(`cpu${i} PMSELR_EL0 is ${cpu.pmselr}, outside 0..31`);
     if (cpu.sliceLeft < 1 || cpu.sliceLeft > cfg.sliceTicks) bad(`cpu${i} sliceLeft ${cpu.sliceLeft} outside 1..${cfg.sliceTicks}`);
   });

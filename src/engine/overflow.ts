@@ -305,7 +305,7 @@ function loopStepsMax(cpu: Cpu, task: Task, cycles: bigint): bigint {
       instructions = eventsAt(task.cyclesRun + cycles, q) - eventsAt(task.cyclesRun, q);
     }
     const events = c.counts === 'cycles' ? cycles : instructions;
-    const first = (c.width === 32 ? 1n << 32n : 1n << 64n) - c.value;
+    const first = (c.width === 32 ? 1n << 32n : c.width === 64 ? 1n << 64n : 1n << BigInt(c.width)) - c.value;
     if (events >= first) n += 1n + ((events - first) >> 30n);
   }
   return n;

@@ -13,23 +13,25 @@ import { sendCpu } from './lifecycle.js';
 import { logEvent, logNote } from './log.js';
 import { engineStats } from './stats.js';
 import { counterOf, cycleCounterId, readEventCounter, writeEventCounter } from './pmu.js';
-import type { Counter, Cpu, PerfEvent, Task, World } from './world.js';
+import { type Counter, type Cpu, type PerfEvent, type Task, type World, pmuWidths } from './world.js';
 
 /** The event's counter width as perf sees it: max_period = 2^w - 1. */
-export function eventWidth(world: World, ev: PerfEvent): 32 | 64 {
+export function eventWidth(world: World, ev: PerfEvent): number {
+  const pmu = pmuWidths(world.config);
+  if (pmu.uniform) return pmu.event;
   if (!ev.is64) return 32;
   return ev.chained || ev.counter === cycleCounterId || world.config.longCounters ? 64 : 32;
 }
 
 /** Does a 64-bit event need a chained pair of 32-bit counters on this machine? */
 export function needsChain(world: World, ev: Pick<PerfEvent, 'is64' | 'type'>): boolean {
-  return ev.is64 && !world.config.longCounters && ev.type !== 'cycles';
+  return ev.is64 && !world.config.longCounters && ev.type !== 'cycles' && !pmuWidths(world.config).uniform;
 }
 
 /** `armv8pmu_get_event_idx`: the cycle counter for cycles, else a free counter or pair. */
 function allocate(world: World, cpu: Cpu, ev: PerfEvent): { counter: number; chained: boolean } | null {
   if (ev.type === 'cycles' && cpu.cycleCounter.event === null) return { counter: cycleCounterId, chained: false };
-  const chain = ev.is64 && !world.config.longCounters;
+  const chain = ev.is64 && !world.config.longCounters && !pmuWidths(world.config).uniform;
   if (chain && designOf(world).mayChain(ev)) {
     for (let n = 0; n + 1 < cpu.counters.length; n += 2) {
       if (cpu.counters[n]!.event === null && cpu.counters[n + 1]!.event === null) return { counter: n, chained: true };

@@ -78,7 +78,7 @@ export function runWithoutWrap(world: World, cpu: Cpu, task: Task, cycles: bigin
       instructions = instructionsAt(task, task.cyclesRun + cycles) - instructionsAt(task, task.cyclesRun);
     }
     const events = c.counts === 'cycles' ? cycles : instructions;
-    if (c.value + events >= (c.width === 32 ? wrapAt32 : wrapAt64)) return false;
+    if (c.value + events >= (c.width === 32 ? wrapAt32 : c.width === 64 ? wrapAt64 : 1n << BigInt(c.width))) return false;
   }
   for (let i = -1; i < cpu.counters.length; i++) {
     const c = i < 0 ? cpu.cycleCounter : cpu.counters[i]!;
@@ -141,7 +141,7 @@ export function readEventCounter(cpu: Cpu, ev: PerfEvent): bigint {
 export function writeEventCounter(cpu: Cpu, ev: PerfEvent, value: bigint): void {
   if (ev.counter === null) return;
   if (ev.counter === 31) {
-    cpu.cycleCounter.value = value & maskOf(64);
+    cpu.cycleCounter.value = value & maskOf(cpu.cycleCounter.width);
     return;
   }
   const low = cpu.counters[ev.counter]!;

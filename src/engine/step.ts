@@ -20,7 +20,7 @@ import { runTicks } from './tick-batch.js';
 import { closeCpuEvent, closeTaskEvent, execTask, exitTask, mmapEvent, munmapEvent, openCpuEvent, openTaskEvent, resetEvent, settleKernel } from './syscalls.js';
 import { forceSwitch, migrate, sleep, spawn, thread, wake } from './tasks.js';
 import { userenrName } from './sysreg.js';
-import { type Finding, type LogEntry, type World, bootKnobs } from './world.js';
+import { type Finding, type LogEntry, type World, bootKnobs, resizeCounters } from './world.js';
 import { ringLast } from './ring.js';
 
 /** An `expect` or `checkpoint` outcome. */
@@ -93,7 +93,10 @@ function setPolicy(world: World, name: string): string[] {
   world.config = { ...world.config, design };
   // Nothing has happened yet (validate.ts): only the CPUs and the knobs hold design state.
   const d = designOf(world);
-  for (const cpu of world.cpus) cpu.design = { ...d.cpuState };
+  for (const cpu of world.cpus) {
+    cpu.design = { ...d.cpuState };
+    resizeCounters(cpu, world.config);
+  }
   const kept = world.knobs;
   world.knobs = bootKnobs(d, world.config);
   for (const k of d.knobs) if (kept[k] !== undefined) world.knobs[k] = kept[k];

@@ -18,7 +18,7 @@ import { reapMmIfUnused, reapTask } from './reap.js';
 import { createMm } from './tasks.js';
 import { firstFd } from './limits.js';
 import { eventOf } from './validate.js';
-import type { Deferred, Mm, PerfEvent, Resume, Task, World } from './world.js';
+import { type Deferred, type Mm, type PerfEvent, type Resume, type Task, type World, pmuWidths } from './world.js';
 
 /**
  * Enter a syscall: the task must be on its CPU. The machines hear of the syscall only if it
@@ -52,10 +52,17 @@ function lowestFreeFd(taken: number[]): number {
 export function newEvent(world: World, owner: number | null, boundCpu: number | null, fd: number, type: EventType, user: boolean, is64: boolean): PerfEvent {
   return {
     id: world.nextEvent++, owner, boundCpu, fd, type, userRequest: user, is64, readable: false, chained: false,
-    counter: null, activeCpu: null, count: 0n, prevCount: 0n, periodLeft: (is64 ? maskOf(64) : maskOf(32)) >> 1n, trueCount: 0n,
+    counter: null, activeCpu: null, count: 0n, prevCount: 0n, periodLeft: initialPeriod(world, is64), trueCount: 0n,
     page: { lock: 0, index: 0, offset: 0n, capUserRdpmc: false, pmcWidth: 0 },
     mappedIn: null, fdOpen: true,
   };
+}
+
+/** Counting mode's period at init: max_period >> 1 of the event's width (arm: 64 bits when it
+ * asked for a 64-bit counter, else 32; x86: the counters' 48). */
+function initialPeriod(world: World, is64: boolean): bigint {
+  const pmu = pmuWidths(world.config);
+  return maskOf(pmu.uniform ? pmu.event : is64 ? 64 : 32) >> 1n;
 }
 
 /** `perf_event_open(attr, pid, -1, ...)`: a task-bound event, counting while the task runs. */

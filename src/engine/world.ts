@@ -56,7 +56,7 @@ export interface Counter {
   id: number;
   /** The raw register, within its physical width. */
   value: bigint;
-  width: 32 | 64;
+  width: number;
   /** PMEVTYPER<n>: what it counts while enabled (CHAIN counts the even counter's overflows). */
   counts: EventType | 'chain' | null;
   /** PMCNTENSET bit. */
@@ -215,7 +215,25 @@ export interface World {
   reported: Map<number, { seq: number; keys: number[] }>;
 }
 
-function newCounter(id: number, width: 32 | 64): Counter {
+/**
+ * The PMU's counter widths. arm64: event counters of 32 bits (64 with PMUv3p5 long counters),
+ * a 64-bit cycle counter (PMCR_EL0.LC). x86: every counter, general or fixed, is
+ * `x86_pmu.cntval_bits` = 48 wide, and every event has that width (`uniform`: no 64-bit
+ * request, no chaining).
+ */
+export function pmuWidths(config: Pick<Config, 'design' | 'longCounters'>): { event: number; cycle: number; uniform: boolean } {
+  if (config.design === 'x86') return { event: 48, cycle: 48, uniform: true };
+  return { event: config.longCounters ? 64 : 32, cycle: 64, uniform: false };
+}
+
+/** Give the CPU's counters the design's widths (only while nothing counts: a `policy` line). */
+export function resizeCounters(cpu: Cpu, config: Config): void {
+  const w = pmuWidths(config);
+  cpu.cycleCounter.width = w.cycle;
+  for (const c of cpu.counters) c.width = w.event;
+}
+
+function newCounter(id: number, width: number): Counter {
   return { id, value: 0n, width, counts: null, enabled: false, irq: false, overflow: false, event: null, lastOwner: null };
 }
 
@@ -228,6 +246,7 @@ export function bootKnobs(design: Design, config: Config): Partial<Record<KnobNa
 
 export function createWorld(config: Config = defaultConfig): World {
   const design = designOf({ config });
+  const widths = pmuWidths(config);
   const cpus: Cpu[] = [];
   for (let id = 0; id < config.cpus; id++) {
     cpus.push({
@@ -243,9 +262,9 @@ export function createWorld(config: Config = defaultConfig): World {
       grant: null,
       pmselr: 0,
       pmselrWriter: null,
-      // PMCR_EL0.LC: the cycle counter always overflows at bit 63.
-      cycleCounter: newCounter(31, 64),
-      counters: Array.from({ length: config.counters }, (_, n) => newCounter(n, config.longCounters ? 64 : 32)),
+      // PMCR_EL0.LC: the cycle counter always overflows at its top bit.
+      cycleCounter: newCounter(31, widths.cycle),
+      counters: Array.from({ length: config.counters }, (_, n) => newCounter(n, widths.event)),
       pendingIpis: [],
       boundEvents: [],
     });

@@ -57,10 +57,10 @@ describe('open: what perf_event_open returns', () => {
 
 describe('the user page: index and pmc_width', () => {
   const rows: [string, string, Record<DesignName, [number, number]>][] = [
-    ['cycles user', 'open 100 cycles user', { v4: [32, 32], v5: [32, 32], upstream: [32, 32], x86: [32, 32], hardened: [32, 32] }],
-    ['instructions user (counter 0)', 'open 100 instructions user', { v4: [1, 32], v5: [1, 32], upstream: [1, 32], x86: [1, 32], hardened: [1, 32] }],
-    ['cycles user 64bit', 'open 100 cycles user 64bit', { v4: [32, 64], v5: [32, 64], upstream: [32, 64], x86: [32, 64], hardened: [32, 64] }],
-    ['cycles without user', 'open 100 cycles', { v4: [32, 32], v5: [32, 32], upstream: [0, 0], x86: [32, 32], hardened: [0, 0] }],
+    ['cycles user', 'open 100 cycles user', { v4: [32, 32], v5: [32, 32], upstream: [32, 32], x86: [32, 48], hardened: [32, 32] }],
+    ['instructions user (counter 0)', 'open 100 instructions user', { v4: [1, 32], v5: [1, 32], upstream: [1, 32], x86: [1, 48], hardened: [1, 32] }],
+    ['cycles user 64bit', 'open 100 cycles user 64bit', { v4: [32, 64], v5: [32, 64], upstream: [32, 64], x86: [32, 48], hardened: [32, 64] }],
+    ['cycles without user', 'open 100 cycles', { v4: [32, 32], v5: [32, 32], upstream: [0, 0], x86: [32, 48], hardened: [0, 0] }],
   ];
   for (const [what, line, want] of rows) {
     it.each(all)(`${what}: %s`, (design) => {

@@ -14,7 +14,7 @@ import { logEvent } from '../log.js';
 import { onEachCpu } from '../ipi.js';
 import { needsChain } from '../perf.js';
 import { regrant } from '../sysreg.js';
-import type { Cpu, Mm, World } from '../world.js';
+import { type Cpu, type Mm, type World, pmuWidths } from '../world.js';
 import type { GrantReason } from '../sysreg.js';
 import { type Cause, viaIpi } from '../events.js';
 import { type Design, armIndex, isCounter, mmMapsReadable, zeroUnusedCounters } from './design.js';
@@ -79,7 +79,8 @@ export const x86: Design = {
   },
   eventIndex: (_world, ev) => (ev.readable ? armIndex(ev) : 0),
   capUserRdpmc: (_world, ev) => ev.readable,
-  pmcWidth: (_world, ev) => (ev.readable ? (ev.is64 ? 64 : 32) : 0),
+  // x86_pmu.cntval_bits, whatever the event.
+  pmcWidth: (world, ev) => (ev.readable ? pmuWidths(world.config).event : 0),
   entitled: (world, task) => entitled(world, task.mm),
   promises: (world, _cpu, task, reg: Reg) => isCounter(reg) && entitled(world, task.mm),
   maintainsCpumask: () => true,
