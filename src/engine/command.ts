@@ -32,8 +32,10 @@ export type FindingCode = (typeof findingCodes)[number];
 export type Command =
   | { kind: 'spawn'; name: string; aarch32: boolean; cpu: number | null }
   | { kind: 'thread'; pid: number; cpu: number | null }
-  | { kind: 'open'; pid: number; event: EventType; user: boolean; is64: boolean }
-  | { kind: 'open-cpu'; cpu: number; event: EventType; user: boolean; is64: boolean }
+  | { kind: 'fork'; pid: number; cpu: number | null }
+  | { kind: 'open'; pid: number; event: EventType; user: boolean; is64: boolean; inherit: boolean; cloexec: boolean }
+  /** `by`: the task that opens it (its fd table holds it); null: a system-wide tool outside the model. */
+  | { kind: 'open-cpu'; cpu: number; event: EventType; user: boolean; is64: boolean; cloexec: boolean; by: number | null }
   | { kind: 'close'; pid: number; fd: number }
   | { kind: 'close-cpu'; fd: number }
   | { kind: 'mmap'; pid: number; fd: number }
@@ -70,7 +72,7 @@ export type CommandKind = Command['kind'];
 
 /** Command words a user types, for help and completion. */
 export const commandWords = [
-  'spawn', 'thread', 'open', 'close', 'mmap', 'munmap', 'read', 'reset', 'mrs', 'msr', 'migrate',
+  'spawn', 'thread', 'fork', 'open', 'close', 'mmap', 'munmap', 'read', 'reset', 'mrs', 'msr', 'migrate',
   'exec32', 'exec64', 'exit', 'sleep', 'wake', 'switch', 'tick', 'run', 'ipi', 'deliver',
   'policy', 'sysctl', 'rdpmc', 'fault', 'check', 'say', 'pause', 'expect', 'checkpoint', 'back',
 ] as const;

@@ -133,9 +133,9 @@ export function eventText(e: KernelEvent & { cpu?: number | null }): string {
     case 'finding':
       return `${e.finding.code}: ${e.finding.text}`;
     case 'open':
-      if (e.errno) return `perf_event_open by task ${e.pid} returns -${e.errno}`;
-      return e.pid === null
-        ? `perf_event_open(${e.type}, cpu ${e.cpuBound}) = fd ${e.fd} (per-CPU)`
-        : `perf_event_open(${e.type}) by task ${e.pid} = fd ${e.fd}${e.readable ? ', user-readable' : ''}`;
+      if (e.errno) return `perf_event_open${e.cpuBound === null ? '' : `(cpu ${e.cpuBound})`} by task ${e.pid} returns -${e.errno}`;
+      if (e.pid === null) return `perf_event_open(${e.type}, cpu ${e.cpuBound}) = fd ${e.fd} (per-CPU)`;
+      if (e.cpuBound !== null) return `perf_event_open(${e.type}, cpu ${e.cpuBound}) by task ${e.pid} = fd ${e.fd} (per-CPU)${e.readable ? ', user-readable' : ''}`;
+      return `perf_event_open(${e.type}) by task ${e.pid} = fd ${e.fd}${e.readable ? ', user-readable' : ''}`;
   }
 }

@@ -25,8 +25,8 @@ function regName(reg: Reg): string {
   return reg.kind === 'pmevcntr' ? `pmevcntr${reg.n}` : reg.kind;
 }
 
-function openFlags(c: { user: boolean; is64: boolean }): string {
-  return (c.user ? ' user' : '') + (c.is64 ? ' 64bit' : '');
+function openFlags(c: { user: boolean; is64: boolean; inherit?: boolean; cloexec: boolean }): string {
+  return (c.user ? ' user' : '') + (c.is64 ? ' 64bit' : '') + (c.inherit ? ' inherit' : '') + (c.cloexec ? ' cloexec' : '');
 }
 
 /** The canonical spelling of a command; parsing it gives the same command back. */
@@ -35,11 +35,12 @@ export function formatCommand(c: Command): string {
     case 'spawn':
       return `spawn ${c.name}${c.aarch32 ? ' aarch32' : ''}${c.cpu === null ? '' : ` on ${c.cpu}`}`;
     case 'thread':
-      return `thread ${c.pid}${c.cpu === null ? '' : ` on ${c.cpu}`}`;
+    case 'fork':
+      return `${c.kind} ${c.pid}${c.cpu === null ? '' : ` on ${c.cpu}`}`;
     case 'open':
       return `open ${c.pid} ${c.event}${openFlags(c)}`;
     case 'open-cpu':
-      return `open cpu ${c.cpu} ${c.event}${openFlags(c)}`;
+      return `open cpu ${c.cpu} ${c.event}${openFlags(c)}${c.by === null ? '' : ` by ${c.by}`}`;
     case 'close':
       return `close ${c.pid} ${c.fd}`;
     case 'close-cpu':

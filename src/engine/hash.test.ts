@@ -26,7 +26,7 @@ function pattern(path: Path): string {
  */
 const sharedByContract = [
   'config', 'cpus[*].grant', 'cpus[*].pendingIpis[*]', 'cpus[*].counters[*].lastOwner', 'cpus[*].cycleCounter.lastOwner',
-  'tasks{*}.resume', 'tasks{*}.deferred', 'tasks{*}.fds[*]', 'events{*}.page', 'log.items[*]', 'findings.items[*]',
+  'tasks{*}.resume', 'tasks{*}.deferred', 'tasks{*}.fds[*]', 'events{*}.page', 'mms{*}.copiedFrom', 'log.items[*]', 'findings.items[*]',
 ];
 
 /** Paths the hash leaves out, from hash.ts's own list. */
@@ -177,7 +177,9 @@ ipi manual
 mmap 102 3
 mmap 103 3
 deliver 1
-munmap 100 3`;
+munmap 100 3
+open 105 cycles inherit
+fork 105 on 3`;
 
 describe('the state hash', () => {
   const { world } = play(session);
@@ -192,7 +194,8 @@ describe('the state hash', () => {
   it('the session reaches the rare fields', () => {
     const seen = new Set(leaves.map((l) => pattern(l.path)));
     for (const p of ['tasks{*}.resume.unlock', 'tasks{*}.deferred.op', 'calls{*}.waitingOn[*]', 'cpus[*].pendingIpis[*].fn', 'reported{*}.keys[*]',
-      'cpus[*].grant.forMm', 'mms{*}.life.context.lockWaiters[*]', 'tasks{*}.fds[*].fd', 'mms{*}.design.pmu_direct_access', 'faults<*>', 'cpuFds{*}', 'cpus[*].counters[*].lastOwner.label', 'findingCounts{*}']) {
+      'cpus[*].grant.forMm', 'mms{*}.life.context.lockWaiters[*]', 'tasks{*}.fds[*].fd', 'mms{*}.design.pmu_direct_access', 'faults<*>', 'cpuFds{*}', 'cpus[*].counters[*].lastOwner.label', 'findingCounts{*}',
+      'tasks{*}.perfContext[*]', 'mms{*}.copiedFrom.design.pmu_direct_access', 'events{*}.maps[*]', 'events{*}.parent']) {
       expect(seen, p).toContain(p);
     }
     expect(leaves.length).toBeGreaterThan(500);

@@ -74,16 +74,20 @@ const corruptions: [string, (w: World) => void, RegExp][] = [
   ['an event whose counter was freed', (w) => { Object.assign(w.cpus[0]!.counters[0]!, { event: null, enabled: false, counts: null, irq: false }); }, /^event 2 is active on cpu0 counter 0 but is held by no counter$/],
   ['an event on two counters', (w) => { Object.assign(w.cpus[0]!.counters[1]!, { event: 2, enabled: true, counts: 'instructions', irq: true }); }, /^event 2 is active on cpu0 counter 0 but is held by cpu0 PMEVCNTR0 and cpu0 PMEVCNTR1$/],
   ['an event counting for a task not running there', (w) => { w.cpus[0]!.current = null; }, /^event 1 of task 100 is active on cpu0, but the task is on cpu0 and cpu0 runs nothing$/],
-  ['an fd naming another task\'s event', (w) => { w.tasks.get(104)!.fds = [{ fd: 3, event: 1 }]; }, /^task 104 fd 3 names event 1, whose owner is 100 fd 3$/],
-  ['an event missing from its fd table', (w) => { w.tasks.get(100)!.fds = w.tasks.get(100)!.fds.filter((e) => e.fd !== 4); }, /^event 2 of task 100 is not in its fd table \(fd 4\)$/],
-  ['a per-CPU event missing from the tool\'s table', (w) => { w.cpuFds.clear(); }, /^per-CPU event 4 \(fd 3\) is in no fd table$/],
-  ['a closed fd with no mapping', (w) => { w.events.get(2)!.fdOpen = false; }, /^event 2 has its fd closed and no mapping/],
-  ['a mapping its mm does not list', (w) => { w.events.get(2)!.mappedIn = 1; }, /^event 2 is mapped in mm 1, which lists it 0 times$/],
-  ['an mm listing a mapping twice', (w) => { w.mms.get(1)!.mappings.push(1); }, /^mm 1 lists event 1 more than once$/],
+  ['an fd under another number', (w) => { w.tasks.get(104)!.fds = [{ fd: 4, event: 1, open: true, cloexec: false }]; }, /^task 104 fd 4 names event 1, which was opened as fd 3$/],
+  ['an fd the event does not count', (w) => { w.tasks.get(104)!.fds = [{ fd: 3, event: 1, open: true, cloexec: false }]; }, /^event 1 has fdRefs 1, but 2 open fds name it$/],
+  ['an event missing from its fd table', (w) => { w.tasks.get(100)!.fds = w.tasks.get(100)!.fds.filter((e) => e.fd !== 4); }, /^event 2 has fdRefs 1, but 0 open fds name it$/],
+  ['a per-CPU event missing from the tool\'s table', (w) => { w.cpuFds.clear(); }, /^event 4 has fdRefs 1, but 0 open fds name it$/],
+  ['an event nothing holds', (w) => { w.tasks.get(100)!.fds = w.tasks.get(100)!.fds.filter((e) => e.fd !== 4); w.events.get(2)!.fdRefs = 0; }, /^event 2 has no open fd and no mapping, so nothing keeps it alive$/],
+  ['a closed fd with no mapping', (w) => { const t = w.tasks.get(100)!; t.fds = t.fds.map((e) => (e.fd === 4 ? { ...e, open: false } : e)); }, /^task 100 keeps closed fd 4 of event 2, which its mm 1 does not map$/],
+  ['an event missing from its perf context', (w) => { const t = w.tasks.get(100)!; t.perfContext = t.perfContext.filter((id) => id !== 2); }, /^event 2 counts task 100, but is not in its perf context$/],
+  ['a perf context listing another task\'s event', (w) => { w.tasks.get(104)!.perfContext = [1]; }, /^task 104 perf context lists event 1, which counts task 100$/],
+  ['a mapping its mm does not list', (w) => { w.events.get(2)!.maps = [1]; }, /^event 2 is mapped 1 times in mm 1, which lists it 0 times$/],
+  ['an mm listing a mapping twice', (w) => { w.mms.get(1)!.mappings.push(1); }, /^event 1 is mapped 1 times in mm 1, which lists it 2 times$/],
   ['an mm user count', (w) => { w.mms.get(3)!.users = 2; }, /^mm 3 has 2 users, but 1 tasks use it/],
   ['a per-mm access count', (w) => { w.mms.get(1)!.design.pmu_direct_access = 2; }, /^mm 1 pmu_direct_access is 2, but it maps 1 user-readable events$/],
   ['a dead mm nobody has loaded', (w) => {
-    const mm = { id: w.nextMm++, life: w.mms.get(3)!.life, users: 0, mappings: [], cpumask: [], design: {} };
+    const mm = { id: w.nextMm++, life: w.mms.get(3)!.life, users: 0, mappings: [], cpumask: [], design: {}, copiedFrom: null };
     sendMm(mm, { type: 'mm.release' });
     w.mms.set(mm.id, mm);
   }, /^dead mm 4 is loaded nowhere but was not reaped$/],
@@ -196,8 +200,9 @@ const ev = fc.constantFrom('cycles' as const, 'instructions' as const);
 const commandArb: fc.Arbitrary<Command[]> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('spawn' as const), name: fc.constant('p'), aarch32: fc.boolean(), cpu: fc.option(cpu) }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('thread' as const), pid, cpu: fc.option(cpu) }) },
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant('open' as const), pid, event: ev, user: fc.boolean(), is64: fc.boolean() }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('open-cpu' as const), cpu, event: ev, user: fc.boolean(), is64: fc.boolean() }) },
+  { weight: 5, arbitrary: fc.record({ kind: fc.constant('open' as const), pid, event: ev, user: fc.boolean(), is64: fc.boolean(), inherit: fc.boolean(), cloexec: fc.boolean() }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('fork' as const), pid, cpu: fc.option(cpu) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('open-cpu' as const), cpu, event: ev, user: fc.boolean(), is64: fc.boolean(), cloexec: fc.boolean(), by: fc.option(pid) }).map((c) => ({ ...c, cloexec: c.cloexec && c.by !== null })) },
   { weight: 8, arbitrary: fc.record({ kind: fc.constantFrom('close' as const, 'mmap' as const, 'munmap' as const, 'read' as const), pid, fd }) },
   fc.record({ kind: fc.constant('close-cpu' as const), fd }),
   fc.record({ kind: fc.constant('mrs' as const), pid, reg: fc.constantFrom({ kind: 'pmccntr' as const }, { kind: 'pmselr' as const }, { kind: 'pmevcntr' as const, n: 1 }) }),
@@ -253,7 +258,7 @@ describe('the invariants', () => {
             }
             reached.halted += w.cpus.filter((c) => cpuMode(c) === 'halted').length;
             reached.pending += w.cpus.reduce((n, c) => n + c.pendingIpis.length, 0);
-            reached.mapped += [...w.events.values()].filter((e) => e.mappedIn !== null).length;
+            reached.mapped += [...w.events.values()].filter((e) => e.maps.length > 0).length;
           });
         },
       ),

@@ -54,7 +54,7 @@ export function checkInvariants(world: World): string[] {
   for (const t of world.tasks.values()) states.set(t.pid, taskState(t));
   checkMachine(world, states, bad);
   checkCounters(world, bad);
-  checkFds(world, bad);
+  checkFds(world, states, bad);
   checkMappings(world, states, bad);
   checkScheduler(world, states, bad);
   checkCpuModes(world, states, bad);
@@ -164,43 +164,64 @@ function checkCounters(world: World, bad: Bad): void {
 }
 
 /**
- * fd <-> owner: every event is named by exactly one fd table (its task's, or the per-CPU
- * tool's), or — its task gone — only kept alive by a mapping with the fd closed.
+ * fd tables, perf contexts and events: an fd names a live event by its number (a fork copies
+ * numbers); an event's `fdRefs` counts the open fds naming it in every table, the per-CPU
+ * tool's included; an event lives while an fd or a mapping holds it (an inherited one, while
+ * its task's context does); a closed fd stays in a table only while its event is mapped in
+ * that task's mm; a task's perf context lists the task-bound events counting it, once each.
  */
-function checkFds(world: World, bad: Bad): void {
-  // The tables naming each event, as [pid, fd] (pid null: the per-CPU tool's).
-  const named = new Map<number, [number | null, number][]>();
-  const tables = (by: [number | null, number][]) => by.map(([pid, fd]) => (pid === null ? `per-CPU fd ${fd}` : `task ${pid} fd ${fd}`)).join(' and ');
+function checkFds(world: World, states: States, bad: Bad): void {
+  const refs = new Map<number, number>();
+  const contexts = new Map<number, number>();
   for (const t of world.tasks.values()) {
-    for (const { fd, event: id } of t.fds) {
-      add(named, id, [t.pid, fd]);
+    for (const { fd, event: id, open } of t.fds) {
       const ev = world.events.get(id);
-      if (!ev) bad(`task ${t.pid} fd ${fd} names event ${id}, which does not exist`);
-      else if (ev.owner !== t.pid || ev.fd !== fd) bad(`task ${t.pid} fd ${fd} names event ${id}, whose owner is ${ev.owner} fd ${ev.fd}`);
+      if (!ev) {
+        bad(`task ${t.pid} fd ${fd} names event ${id}, which does not exist`);
+        continue;
+      }
+      if (ev.fd !== fd) bad(`task ${t.pid} fd ${fd} names event ${id}, which was opened as fd ${ev.fd}`);
+      if (ev.parent !== null) bad(`task ${t.pid} fd ${fd} names inherited event ${id}, which has no fd`);
+      if (open) refs.set(id, (refs.get(id) ?? 0) + 1);
+      else if (!ev.maps.includes(t.mm)) bad(`task ${t.pid} keeps closed fd ${fd} of event ${id}, which its mm ${t.mm} does not map`);
+    }
+    for (const fd of new Set(dupes(t.fds.map((e) => e.fd)))) bad(`task ${t.pid} has fd ${fd} twice`);
+    for (const id of new Set(dupes(t.perfContext))) bad(`task ${t.pid} perf context lists event ${id} twice`);
+    for (const id of t.perfContext) {
+      contexts.set(id, t.pid);
+      const ev = world.events.get(id);
+      if (!ev) bad(`task ${t.pid} perf context lists event ${id}, which does not exist`);
+      else if (ev.owner !== t.pid) bad(`task ${t.pid} perf context lists event ${id}, which counts ${ev.owner === null ? `cpu ${ev.boundCpu}` : `task ${ev.owner}`}`);
     }
   }
   for (const [fd, id] of world.cpuFds) {
-    add(named, id, [null, fd]);
+    refs.set(id, (refs.get(id) ?? 0) + 1);
     const ev = world.events.get(id);
     if (!ev) bad(`per-CPU fd ${fd} names event ${id}, which does not exist`);
-    else if (ev.owner !== null || ev.fd !== fd) bad(`per-CPU fd ${fd} names event ${id}, whose owner is ${ev.owner} fd ${ev.fd}`);
+    else if (ev.owner !== null || ev.openedBy !== null || ev.fd !== fd) bad(`per-CPU fd ${fd} names event ${id}, whose owner is ${ev.owner} fd ${ev.fd}, opened by ${ev.openedBy}`);
   }
   for (const ev of world.events.values()) {
     const name = `event ${ev.id}`;
-    const by = named.get(ev.id) ?? [];
-    if (by.length > 1) bad(`${name} is named by ${tables(by)}`);
+    const n = refs.get(ev.id) ?? 0;
+    if (ev.fdRefs !== n) bad(`${name} has fdRefs ${ev.fdRefs}, but ${n} open fds name it`);
     if ((ev.owner === null) === (ev.boundCpu === null)) bad(`${name} has owner ${ev.owner} and boundCpu ${ev.boundCpu}: exactly one must be set`);
-    if (!ev.fdOpen && ev.mappedIn === null) bad(`${name} has its fd closed and no mapping, so nothing keeps it alive`);
+    const inContext = contexts.get(ev.id);
+    if (ev.parent !== null) {
+      if (ev.openedBy !== null || ev.maps.length > 0) bad(`inherited ${name} was opened by ${ev.openedBy} or is mapped (${ev.maps.join(',')}), though no fd names it`);
+      if (inContext === undefined) bad(`inherited ${name} of task ${ev.owner} is in no perf context, so nothing keeps it alive`);
+    } else if (ev.fdRefs === 0 && ev.maps.length === 0) bad(`${name} has no open fd and no mapping, so nothing keeps it alive`);
     if (ev.owner === null) {
-      if (by.length === 0) bad(`per-CPU ${name} (fd ${ev.fd}) is in no fd table`);
-      if (!ev.fdOpen || ev.mappedIn !== null) bad(`per-CPU ${name} has fdOpen=${ev.fdOpen} mappedIn=${ev.mappedIn}; only task-bound events are mapped`);
+      if (inContext !== undefined) bad(`per-CPU ${name} is in task ${inContext}'s perf context`);
       const bound = ev.boundCpu === null ? undefined : world.cpus[ev.boundCpu];
       if (!bound) bad(`per-CPU ${name} is bound to cpu ${ev.boundCpu}, which does not exist`);
-    } else if (world.tasks.has(ev.owner)) {
-      if (by.length === 0) bad(`${name} of task ${ev.owner} is not in its fd table (fd ${ev.fd})`);
+      if (ev.openedBy === null && ev.maps.length > 0) bad(`per-CPU ${name} of the tool outside the model is mapped in mm ${ev.maps.join(',')}`);
     } else {
-      // Its task exited: only a mapping keeps it (perf_event_exit_task closed the fd).
-      if (ev.fdOpen) bad(`${name} of gone task ${ev.owner} still has its fd open`);
+      // perf_event_exit_task empties the context of a task on its way out, which may then be
+      // parked in the kernel (waiting for IPIs, or stuck on a halted CPU).
+      const s = states.get(ev.owner);
+      const acting = s !== undefined && s !== 'syscall' && s !== 'blocked.ipi';
+      if (acting && inContext !== ev.owner) bad(`${name} counts task ${ev.owner}, but is not in its perf context`);
+      if (inContext === undefined && ev.counter !== null) bad(`${name} of task ${ev.owner} is in no perf context but holds a counter`);
     }
   }
 }
@@ -208,19 +229,20 @@ function checkFds(world: World, bad: Bad): void {
 /** Per-mm design state that counts the mm's mapped user-readable events, where a design keeps it. */
 const perMmCounts = ['pmu_direct_access', 'perf_rdpmc_allowed'];
 
-/** event.mappedIn <-> mm.mappings; dead mms map nothing; users count the tasks. */
+/** event.maps <-> mm.mappings (one entry per mapping each side); dead mms map nothing; users count the tasks. */
 function checkMappings(world: World, states: States, bad: Bad): void {
+  const count = (list: readonly number[], x: number) => list.filter((y) => y === x).length;
   for (const ev of world.events.values()) {
-    if (ev.mappedIn === null) continue;
-    const mm = world.mms.get(ev.mappedIn);
-    if (!mm) {
-      bad(`event ${ev.id} is mapped in mm ${ev.mappedIn}, which does not exist`);
-      continue;
+    for (const id of new Set(ev.maps)) {
+      const mm = world.mms.get(id);
+      if (!mm) {
+        bad(`event ${ev.id} is mapped in mm ${id}, which does not exist`);
+        continue;
+      }
+      const want = count(ev.maps, id);
+      const n = count(mm.mappings, ev.id);
+      if (n !== want) bad(`event ${ev.id} is mapped ${want} times in mm ${mm.id}, which lists it ${n} times`);
     }
-    const n = mm.mappings.filter((id) => id === ev.id).length;
-    if (n !== 1) bad(`event ${ev.id} is mapped in mm ${mm.id}, which lists it ${n} times`);
-    const owner = ev.owner === null ? undefined : world.tasks.get(ev.owner);
-    if (owner && owner.mm !== mm.id) bad(`event ${ev.id} of task ${owner.pid} (mm ${owner.mm}) is mapped in mm ${mm.id}`);
   }
   // Per mm: [tasks using it, those parked in exit, those in a syscall on a halted CPU].
   const usage = new Map<number, [number, number, number]>();
@@ -235,9 +257,8 @@ function checkMappings(world: World, states: States, bad: Bad): void {
     for (const id of mm.mappings) {
       const ev = world.events.get(id);
       if (!ev) bad(`mm ${mm.id} maps event ${id}, which does not exist`);
-      else if (ev.mappedIn !== mm.id) bad(`mm ${mm.id} maps event ${id}, which says it is mapped in ${ev.mappedIn}`);
+      else if (!ev.maps.includes(mm.id)) bad(`mm ${mm.id} maps event ${id}, which says it is mapped in ${ev.maps.length === 0 ? 'no mm' : `mm ${ev.maps.join(',')}`}`);
     }
-    for (const id of new Set(dupes(mm.mappings))) bad(`mm ${mm.id} lists event ${id} more than once`);
     const live = mmLive(mm);
     if (!live && mm.mappings.length > 0) bad(`dead mm ${mm.id} still maps events ${mm.mappings.join(',')}`);
     // reap.ts: a dead mm is freed once no CPU has it loaded.
@@ -249,12 +270,14 @@ function checkMappings(world: World, states: States, bad: Bad): void {
     if (mm.users > tasks - exiting || mm.users < tasks - exiting - stuck) {
       bad(`mm ${mm.id} has ${mm.users} users, but ${tasks} tasks use it (${exiting} exiting${stuck ? `, ${stuck} stuck on a halted CPU` : ''})`);
     }
-    // v4 and v5 count the mm's mapped user-readable events in pmu_direct_access, x86 in perf_rdpmc_allowed.
+    // v4 and v5 count the mm's mappings of user-readable events in pmu_direct_access, x86 in
+    // perf_rdpmc_allowed — on top of what a fork's dup_mm copied, which no mapping backs.
     let readable = 0;
     for (const id of mm.mappings) if (world.events.get(id)?.readable === true) readable++;
     for (const field of perMmCounts) {
       const count = mm.design[field];
-      if (count !== undefined && count !== readable) bad(`mm ${mm.id} ${field} is ${count}, but it maps ${readable} user-readable events`);
+      const copied = mm.copiedFrom?.design[field] ?? 0;
+      if (count !== undefined && count !== readable + copied) bad(`mm ${mm.id} ${field} is ${count}, but it maps ${readable} user-readable events${copied ? ` and was copied with ${copied}` : ''}`);
     }
   }
 }

@@ -52,6 +52,9 @@ export const backStepsMax = Number.MAX_SAFE_INTEGER;
 export const tasksMax = 4096;
 /** Events open at once across the machine. */
 export const eventsMax = 8192;
+/** Perf user pages one mm may map at once (the kernel's bound is vm.max_map_count, 65530; a
+ * small one keeps worlds small, and a script never needs more). */
+export const mmMappingsMax = 64;
 /** Kernel log lines kept (a ring buffer: memory stays flat over a long run). */
 export const logLinesMax = 2000;
 /** Findings kept in full; the per-code counts keep counting past it. */

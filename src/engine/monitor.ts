@@ -80,7 +80,10 @@ function accessText(world: World, code: AccessCode, cpu: Cpu, task: Task, grant:
   const why = grantText(grant);
   if (code === 'access/aarch32') return `AArch32 task ${task.pid} (${task.name}) runs at EL0 with ${regs} on CPU ${cpu.id} (granted for ${why})`;
   if (code === 'access/other-mm') return `task ${task.pid} (${task.name}, mm ${task.mm}) runs at EL0 with ${regs} on CPU ${cpu.id}, granted for ${why}`;
-  return `task ${task.pid} (${task.name}, mm ${task.mm}) keeps ${regs} on CPU ${cpu.id}, granted for ${why}, though ${design.name} no longer entitles it`;
+  // A fork's child: dup_mm copied the per-mm state, not the mappings behind it.
+  const from = world.mms.get(task.mm)?.copiedFrom;
+  const copied = from && grant.forMm === task.mm ? ` (mm ${task.mm} is a fork's copy of mm ${from.mm}: its per-mm state came without the mappings)` : '';
+  return `task ${task.pid} (${task.name}, mm ${task.mm}) keeps ${regs} on CPU ${cpu.id}, granted for ${why}, though ${design.name} no longer entitles it${copied}`;
 }
 
 /** Access meant for another address space, or left over in this one. */

@@ -8,7 +8,8 @@ import { parseScript } from './script.js';
 
 const fixedSpellings = [
   'spawn app', 'spawn app aarch32', 'spawn app on 2', 'spawn app aarch32 on 3', 'thread 100', 'thread 100 on 1',
-  'open 100 cycles', 'open 100 instructions user 64bit', 'open cpu 1 cycles', 'close 100 3', 'close cpu 3',
+  'open 100 cycles', 'open 100 instructions user 64bit', 'open 100 cycles user 64bit inherit cloexec', 'open 100 cycles cloexec',
+  'open cpu 1 cycles', 'open cpu 1 cycles by 100', 'open cpu 1 cycles user cloexec by 100', 'fork 100', 'fork 100 on 2', 'close 100 3', 'close cpu 3',
   'mmap 100 3', 'munmap 100 3', 'read 100 3', 'mrs 100 pmccntr', 'mrs 100 pmevcntr5', 'mrs 100 pmselr',
   'msr 100 pmselr 31', 'migrate 100 2', 'exec32 100', 'exec64 100', 'exit 100', 'sleep 100', 'wake 100',
   'switch 1 100', 'tick', 'tick 10', 'run 4096', 'ipi manual', 'ipi auto', 'deliver 1', 'policy v4',
@@ -26,6 +27,15 @@ describe('parseCommand', () => {
     expect(formatCommand(r.command)).toBe(line);
   });
 
+  it.each([
+    ['open 100 cycles cloexec inherit 64bit user', 'open 100 cycles user 64bit inherit cloexec'],
+    ['open cpu 2 instructions by 101 cloexec user', 'open cpu 2 instructions user cloexec by 101'],
+  ])('takes the words after the event in any order: %s', (line, canonical) => {
+    const r = parseCommand(line);
+    if (!r.ok || !r.command) throw new Error(`${line} does not parse`);
+    expect(formatCommand(r.command)).toBe(canonical);
+  });
+
   it('ignores blank lines and comments', () => {
     expect(parseCommand('')).toEqual({ ok: true, command: null });
     expect(parseCommand('   # just a note')).toEqual({ ok: true, command: null });
@@ -41,7 +51,10 @@ describe('parseCommand', () => {
     ['mmap 100', 9, "mmap: expected an fd"],
     ['mmap x 3', 6, "mmap: expected a pid (a whole number up to 999999) at column 6, got 'x'"],
     ['open 100 bogus', 10, 'open: expected cycles|instructions at column 10'],
-    ['open 100 cycles user user', 22, "open: expected the end of the line or 64bit at column 22, got 'user'"],
+    ['open 100 cycles user user', 22, "open: expected the end of the line or 64bit|inherit|cloexec at column 22, got 'user'"],
+    ['open cpu 0 cycles cloexec', 19, "open: expected by PID with cloexec (only a task's fd is closed at exec) at column 19, got 'cloexec'"],
+    ['open cpu 0 cycles by 100 by 101', 26, "open: expected the end of the line or user|64bit|cloexec at column 26, got 'by'"],
+    ['fork 100 on', 12, 'fork: expected a CPU at column 12, the line ended'],
     ['mrs 100 pmevcntr40', 9, 'mrs: expected a register'],
     ['frobnicate 1', 1, "unknown command 'frobnicate'"],
     ['say "unterminated', 5, 'unterminated string'],
@@ -72,8 +85,9 @@ const name = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/);
 const commandArb: fc.Arbitrary<Command> = fc.oneof(
   fc.record({ kind: fc.constant('spawn' as const), name, aarch32: fc.boolean(), cpu: fc.option(cpu) }),
   fc.record({ kind: fc.constant('thread' as const), pid, cpu: fc.option(cpu) }),
-  fc.record({ kind: fc.constant('open' as const), pid, event: ev, user: fc.boolean(), is64: fc.boolean() }),
-  fc.record({ kind: fc.constant('open-cpu' as const), cpu, event: ev, user: fc.boolean(), is64: fc.boolean() }),
+  fc.record({ kind: fc.constant('open' as const), pid, event: ev, user: fc.boolean(), is64: fc.boolean(), inherit: fc.boolean(), cloexec: fc.boolean() }),
+  fc.record({ kind: fc.constant('fork' as const), pid, cpu: fc.option(cpu) }),
+  fc.record({ kind: fc.constant('open-cpu' as const), cpu, event: ev, user: fc.boolean(), is64: fc.boolean(), cloexec: fc.boolean(), by: fc.option(pid) }).map((c) => ({ ...c, cloexec: c.cloexec && c.by !== null })),
   fc.record({ kind: fc.constantFrom('close' as const, 'mmap' as const, 'munmap' as const, 'read' as const), pid, fd }),
   fc.record({ kind: fc.constant('close-cpu' as const), fd }),
   fc.record({

@@ -91,12 +91,18 @@ class Cursor {
     return t.text;
   }
 
+  /** Fail at the token `text` (already taken), expecting `what`. */
+  failAt(text: string, what: string): never {
+    const t = this.tokens.find((x) => x.text === text)!;
+    this.fail(t.column, what, t.text);
+  }
+
   end(expected: string): void {
     const t = this.tokens[this.i];
     if (t) this.fail(t.column, `the end of the line${expected ? ` or ${expected}` : ''}`, t.text);
   }
 
-  /** `on CPU` at the end of spawn and thread. */
+  /** `on CPU` at the end of spawn, thread and fork. */
   optionalOn(): number | null {
     if (!this.flag('on')) return null;
     return this.uint('a CPU', 1023);
@@ -125,16 +131,28 @@ function parseReg(t: string | undefined, column: number): Reg {
   });
 }
 
-function parseOpenFlags(c: Cursor): { user: boolean; is64: boolean } {
-  let user = false;
-  let is64 = false;
+/**
+ * The optional words after `open … cycles|instructions`, in any order, each once: `words`, and
+ * (for a per-CPU event) `by PID`. `cloexec` on a per-CPU event needs `by`: the system-wide
+ * tool outside the model never execs.
+ */
+function parseOpenFlags(c: Cursor, words: readonly string[], withBy: boolean): { seen: Set<string>; by: number | null } {
+  const seen = new Set<string>();
+  let by: number | null = null;
   for (;;) {
-    if (!user && c.flag('user')) user = true;
-    else if (!is64 && c.flag('64bit')) is64 = true;
-    else break;
+    const w = c.peek();
+    if (w !== undefined && words.includes(w) && !seen.has(w)) {
+      c.flag(w);
+      seen.add(w);
+    } else if (withBy && by === null && c.flag('by')) {
+      by = c.uint('a pid', pidMax);
+    } else break;
   }
-  c.end(!user && !is64 ? 'user|64bit' : !user ? 'user' : !is64 ? '64bit' : '');
-  return { user, is64 };
+  const left = words.filter((w) => !seen.has(w));
+  if (withBy && by === null) left.push('by PID');
+  c.end(left.join('|'));
+  if (withBy && by === null && seen.has('cloexec')) c.failAt('cloexec', 'by PID with cloexec (only a task\'s fd is closed at exec)');
+  return { seen, by };
 }
 
 function parseExpect(c: Cursor): Command {
@@ -189,21 +207,24 @@ function parseTokens(tokens: Token[], lineLength: number): Command {
       c.end(cpu === null ? (aarch32 ? 'on CPU' : 'aarch32|on CPU') : '');
       return { kind: 'spawn', name, aarch32, cpu };
     }
-    case 'thread': {
+    case 'thread':
+    case 'fork': {
       const pid = c.uint('a pid', pidMax);
       const cpu = c.optionalOn();
       c.end(cpu === null ? 'on CPU' : '');
-      return { kind: 'thread', pid, cpu };
+      return { kind: word, pid, cpu };
     }
     case 'open': {
       if (c.flag('cpu')) {
         const cpu = c.uint('a CPU', 1023);
         const event = c.oneOf<EventType>('an event', ['cycles', 'instructions']);
-        return { kind: 'open-cpu', cpu, event, ...parseOpenFlags(c) };
+        const { seen, by } = parseOpenFlags(c, ['user', '64bit', 'cloexec'], true);
+        return { kind: 'open-cpu', cpu, event, user: seen.has('user'), is64: seen.has('64bit'), cloexec: seen.has('cloexec'), by };
       }
       const pid = c.uint("a pid or 'cpu'", pidMax);
       const event = c.oneOf<EventType>('an event', ['cycles', 'instructions']);
-      return { kind: 'open', pid, event, ...parseOpenFlags(c) };
+      const { seen } = parseOpenFlags(c, ['user', '64bit', 'inherit', 'cloexec'], false);
+      return { kind: 'open', pid, event, user: seen.has('user'), is64: seen.has('64bit'), inherit: seen.has('inherit'), cloexec: seen.has('cloexec') };
     }
     case 'close': {
       if (c.flag('cpu')) {

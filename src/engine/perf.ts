@@ -113,8 +113,10 @@ export function updatePage(world: World, ev: PerfEvent, lockMoves = 1): void {
   };
 }
 
+/** `pid:fd`; a per-CPU event opened by a task `pid:fd` too, by the tool `cpu:fd`; inherited `pid:fdi`. */
 function ownerName(ev: PerfEvent): string {
-  return ev.owner === null ? `cpu:${ev.fd}` : `${ev.owner}:${ev.fd}`;
+  if (ev.parent !== null) return `${ev.owner}:${ev.fd}i`;
+  return ev.owner === null ? `${ev.openedBy ?? 'cpu'}:${ev.fd}` : `${ev.owner}:${ev.fd}`;
 }
 
 export function counterName(id: number): string {
@@ -166,10 +168,10 @@ export function removeEvent(world: World, ev: PerfEvent): void {
   updatePage(world, ev);
 }
 
-/** The events of a task's perf context (task-bound events it owns). */
+/** The events of a task's perf context (task-bound events counting it). */
 export function taskEvents(world: World, task: Task): PerfEvent[] {
   const list: PerfEvent[] = [];
-  for (const { event: id } of task.fds) {
+  for (const id of task.perfContext) {
     const ev = world.events.get(id);
     if (ev) list.push(ev);
   }

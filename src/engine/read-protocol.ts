@@ -104,7 +104,7 @@ function preemptReader(world: World, cpu: Cpu, task: Task): void {
 /** `perf_mmap__read_self` on the task's event; the task runs at EL0 on its CPU. */
 export function readSelf(world: World, task: Task, ev: PerfEvent): ReadResult {
   const cpu = world.cpus[task.cpu]!;
-  if (ev.mappedIn !== task.mm) return fallback(world, task, ev, 'user page not mapped');
+  if (!ev.maps.includes(task.mm)) return fallback(world, task, ev, 'user page not mapped');
   const zeroExtend = world.faults.has('zero-extend');
   for (let tries = 1; tries <= readTriesMax; tries++) {
     const page = ev.page;

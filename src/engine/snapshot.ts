@@ -3,7 +3,7 @@
  * that branches. The world is plain data, so a copy is a walk over it: every object the engine
  * changes in place is copied; what it only ever replaces — lifecycle states (interned, frozen),
  * the config, grants, IPIs, counter owners, a task's parked syscall, fd entries, user pages,
- * log entries and findings —
+ * an mm's record of what it was copied from, log entries and findings —
  * is shared. A test changes every field of a copy and checks the original did not move.
  */
 import { copyRing } from './ring.js';
@@ -26,7 +26,7 @@ function copyCpu(cpu: Cpu): Cpu {
 }
 
 function copyTask(task: Task): Task {
-  return { ...task, fds: task.fds.slice() };
+  return { ...task, fds: task.fds.slice(), perfContext: task.perfContext.slice() };
 }
 
 function copyMm(mm: Mm): Mm {
@@ -34,7 +34,7 @@ function copyMm(mm: Mm): Mm {
 }
 
 function copyEvent(ev: PerfEvent): PerfEvent {
-  return { ...ev };
+  return { ...ev, maps: ev.maps.slice() };
 }
 
 function copyMap<K, V>(m: Map<K, V>, copy: (v: V) => V): Map<K, V> {

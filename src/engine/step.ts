@@ -19,6 +19,7 @@ import { ensureRunning, schedulerTick } from './sched.js';
 import { runTicks } from './tick-batch.js';
 import { closeCpuEvent, closeTaskEvent, execTask, exitTask, mmapEvent, munmapEvent, openCpuEvent, openTaskEvent, resetEvent, settleKernel } from './syscalls.js';
 import { forceSwitch, migrate, sleep, spawn, thread, wake } from './tasks.js';
+import { fork } from './fork.js';
 import { userenrName } from './sysreg.js';
 import { type Finding, type LogEntry, type World, bootKnobs, resizeCounters } from './world.js';
 import { ringLast } from './ring.js';
@@ -184,10 +185,12 @@ function apply(world: World, c: Command): { lines: string[]; check?: Check } {
       return { lines: spawn(world, c.name, c.aarch32, c.cpu) };
     case 'thread':
       return { lines: thread(world, c.pid, c.cpu) };
+    case 'fork':
+      return { lines: fork(world, c.pid, c.cpu) };
     case 'open':
-      return { lines: openTaskEvent(world, c.pid, c.event, c.user, c.is64) };
+      return { lines: openTaskEvent(world, c.pid, c.event, c.user, c.is64, c.inherit, c.cloexec) };
     case 'open-cpu':
-      return { lines: openCpuEvent(world, c.cpu, c.event, c.user, c.is64) };
+      return { lines: openCpuEvent(world, c.cpu, c.event, c.user, c.is64, c.by, c.cloexec) };
     case 'close':
       return { lines: closeTaskEvent(world, c.pid, c.fd) };
     case 'close-cpu':

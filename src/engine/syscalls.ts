@@ -3,8 +3,10 @@
  * `close` (`perf_release`), `mmap`/`munmap` of the user page (`perf_mmap` ->
  * `pmu->event_mapped`, `perf_mmap_close` -> `pmu->event_unmapped`, under `mmap_lock` taken for
  * write), `execve` (`de_thread`, `exec_mmap`: the old mm's pages are unmapped) and `exit`
- * (`exit_mm`, `perf_event_exit_task`). A syscall whose hook sent IPIs it must wait for parks
- * the task until the last one is taken, then finishes.
+ * (`exit_mm`, `perf_event_exit_task`). An event lives while an fd or a mapping holds it
+ * (the file's references): a fork's copied fds and a second mapping count too, and an fd
+ * opened with `PERF_FLAG_FD_CLOEXEC` closes at exec (`do_close_on_exec`). A syscall whose
+ * hook sent IPIs it must wait for parks the task until the last one is taken, then finishes.
  */
 import { maskOf } from './bits.js';
 import type { EventType } from './command.js';
@@ -18,7 +20,7 @@ import { reapMmIfUnused, reapTask } from './reap.js';
 import { createMm } from './tasks.js';
 import { firstFd } from './limits.js';
 import { eventOf } from './validate.js';
-import { type Deferred, type Mm, type PerfEvent, type Resume, type Task, type World, pmuWidths } from './world.js';
+import { type Deferred, type FdEntry, type Mm, type PerfEvent, type Resume, type Task, type World, pmuWidths } from './world.js';
 
 /**
  * Enter a syscall: the task must be on its CPU. The machines hear of the syscall only if it
@@ -49,12 +51,19 @@ function lowestFreeFd(taken: number[]): number {
   return fd;
 }
 
-export function newEvent(world: World, owner: number | null, boundCpu: number | null, fd: number, type: EventType, user: boolean, is64: boolean): PerfEvent {
+/** Who holds a new event: the task whose fd table gets it, `attr.inherit`, the event it was inherited from. */
+export interface EventOrigin {
+  openedBy: number | null;
+  inherit: boolean;
+  parent: number | null;
+}
+
+export function newEvent(world: World, owner: number | null, boundCpu: number | null, fd: number, type: EventType, user: boolean, is64: boolean, origin: EventOrigin): PerfEvent {
   return {
     id: world.nextEvent++, owner, boundCpu, fd, type, userRequest: user, is64, readable: false, chained: false,
     counter: null, activeCpu: null, count: 0n, prevCount: 0n, periodLeft: initialPeriod(world, is64), trueCount: 0n,
     page: { lock: 0, index: 0, offset: 0n, capUserRdpmc: false, pmcWidth: 0 },
-    mappedIn: null, fdOpen: true,
+    maps: [], fdRefs: 0, ...origin,
   };
 }
 
@@ -65,12 +74,18 @@ function initialPeriod(world: World, is64: boolean): bigint {
   return maskOf(pmu.uniform ? pmu.event : is64 ? 64 : 32) >> 1n;
 }
 
+/** A new fd in the task's table naming the event. */
+function installFd(task: Task, ev: PerfEvent, cloexec: boolean): void {
+  ev.fdRefs++;
+  task.fds.push({ fd: ev.fd, event: ev.id, open: true, cloexec });
+}
+
 /** `perf_event_open(attr, pid, -1, ...)`: a task-bound event, counting while the task runs. */
-export function openTaskEvent(world: World, pid: number, type: EventType, user: boolean, is64: boolean): string[] {
+export function openTaskEvent(world: World, pid: number, type: EventType, user: boolean, is64: boolean, inherit = false, cloexec = false): string[] {
   const task = world.tasks.get(pid)!;
   enterSyscall(world, task, 'perf_event_open');
   const fd = lowestFreeFd(task.fds.map((e) => e.fd));
-  const ev = newEvent(world, task.pid, null, fd, type, user, is64);
+  const ev = newEvent(world, task.pid, null, fd, type, user, is64, { openedBy: task.pid, inherit, parent: null });
   const errno = designOf(world).open(world, ev);
   if (errno) {
     world.nextEvent--;
@@ -79,7 +94,8 @@ export function openTaskEvent(world: World, pid: number, type: EventType, user: 
     return [`open: -${errno}`];
   }
   world.events.set(ev.id, ev);
-  task.fds.push({ fd, event: ev.id });
+  installFd(task, ev, cloexec);
+  task.perfContext = [...task.perfContext, ev.id];
   const cpu = world.cpus[task.cpu]!;
   const counting = addEvent(world, cpu, ev);
   pmuEnable(world, cpu);
@@ -99,8 +115,7 @@ function freeEvent(world: World, ev: PerfEvent): void {
   const where = ev.activeCpu ?? (owner && world.cpus[owner.cpu]!.current === owner.pid ? owner.cpu : null);
   removeEvent(world, ev);
   world.events.delete(ev.id);
-  if (ev.owner === null) world.cpuFds.delete(ev.fd);
-  else if (owner) owner.fds = owner.fds.filter((e) => e.fd !== ev.fd);
+  if (owner) owner.perfContext = owner.perfContext.filter((id) => id !== ev.id);
   if (ev.boundCpu !== null) {
     const bound = world.cpus[ev.boundCpu]!;
     bound.boundEvents = bound.boundEvents.filter((id) => id !== ev.id);
@@ -108,45 +123,80 @@ function freeEvent(world: World, ev: PerfEvent): void {
   if (where !== null) pmuEnable(world, world.cpus[where]!);
 }
 
-/** `perf_event_open(attr, -1, cpu, ...)` by a system-wide tool outside the model. */
-export function openCpuEvent(world: World, cpuId: number, type: EventType, user: boolean, is64: boolean): string[] {
+/**
+ * `perf_event_open(attr, -1, cpu, ...)`: by task `by`, whose fd table gets it (a system-wide
+ * `perf record` run in the model), or — `by` null — by a system-wide tool outside the model.
+ */
+export function openCpuEvent(world: World, cpuId: number, type: EventType, user: boolean, is64: boolean, by: number | null = null, cloexec = false): string[] {
   const cpu = world.cpus[cpuId]!;
-  const fd = lowestFreeFd([...world.cpuFds.keys()]);
-  const ev = newEvent(world, null, cpu.id, fd, type, user, is64);
+  const task = by === null ? undefined : world.tasks.get(by)!;
+  if (task) enterSyscall(world, task, 'perf_event_open');
+  const fd = lowestFreeFd(task ? task.fds.map((e) => e.fd) : [...world.cpuFds.keys()]);
+  const ev = newEvent(world, null, cpu.id, fd, type, user, is64, { openedBy: by, inherit: false, parent: null });
   const errno = designOf(world).open(world, ev);
   if (errno) {
     world.nextEvent--;
+    if (task) {
+      leaveSyscall(world, task);
+      logEvent(world, task.cpu, { kind: 'syscall', what: 'open', pid: by, cpuBound: cpuId, type, fd, readable: false, errno });
+    }
     return [`open: -${errno}`];
   }
   world.events.set(ev.id, ev);
-  world.cpuFds.set(fd, ev.id);
+  if (task) installFd(task, ev, cloexec);
+  else {
+    ev.fdRefs++;
+    world.cpuFds.set(fd, ev.id);
+  }
   cpu.boundEvents.push(ev.id);
   addEvent(world, cpu, ev);
   pmuEnable(world, cpu);
-  logEvent(world, cpu.id, { kind: 'syscall', what: 'open', pid: null, cpuBound: cpuId, type, fd, readable: ev.readable, errno: null });
-  return [`cpu fd ${fd}`];
+  if (task) leaveSyscall(world, task);
+  logEvent(world, cpu.id, { kind: 'syscall', what: 'open', pid: by, cpuBound: cpuId, type, fd, readable: ev.readable, errno: null });
+  return [task ? `fd ${fd}` : `cpu fd ${fd}`];
 }
 
 export function closeCpuEvent(world: World, fd: number): string[] {
-  freeEvent(world, world.events.get(world.cpuFds.get(fd)!)!);
+  const ev = world.events.get(world.cpuFds.get(fd)!)!;
+  world.cpuFds.delete(fd);
+  ev.fdRefs--;
+  freeEvent(world, ev);
   return [`cpu fd ${fd} closed`];
+}
+
+/**
+ * Close one fd of the task (`close`, `exit_files`, `do_close_on_exec`): the file's reference
+ * goes, and with the last one (no other fd, no mapping) the event (`perf_release`). An fd whose
+ * event is mapped in the task's mm stays in the table, closed, so `munmap PID FD` names it.
+ */
+function closeFd(world: World, task: Task, entry: FdEntry): string {
+  const ev = world.events.get(entry.event)!;
+  ev.fdRefs--;
+  const keep = ev.maps.includes(task.mm);
+  task.fds = keep ? task.fds.map((e) => (e === entry ? { ...e, open: false } : e)) : task.fds.filter((e) => e !== entry);
+  if (ev.maps.length > 0 && ev.fdRefs === 0) return `fd ${entry.fd} closed; the mapping in mm ${[...new Set(ev.maps)].join(', mm ')} keeps the event counting until munmap`;
+  if (ev.fdRefs > 0) return `fd ${entry.fd} closed; ${ev.fdRefs} other fd${ev.fdRefs === 1 ? '' : 's'} still hold${ev.fdRefs === 1 ? 's' : ''} the event`;
+  freeEvent(world, ev);
+  return `fd ${entry.fd} closed`;
 }
 
 export function closeTaskEvent(world: World, pid: number, fd: number): string[] {
   const task = world.tasks.get(pid)!;
-  const ev = eventOf(world, pid, fd)!;
+  const entry = task.fds.find((e) => e.fd === fd)!;
   enterSyscall(world, task, 'close');
-  let line: string;
-  if (ev.mappedIn !== null) {
-    ev.fdOpen = false;
-    line = `fd ${fd} closed; the mapping in mm ${ev.mappedIn} keeps the event counting until munmap`;
-  } else {
-    freeEvent(world, ev);
-    line = `fd ${fd} closed`;
-  }
+  const line = closeFd(world, task, entry);
   leaveSyscall(world, task);
   logNote(world, task.cpu, 'syscall', `close by task ${pid}: ${line}`);
   return [line];
+}
+
+/** `do_close_on_exec`: the fds opened with `PERF_FLAG_FD_CLOEXEC` close. */
+function closeOnExec(world: World, task: Task): void {
+  for (const entry of task.fds.slice()) {
+    if (!entry.open || !entry.cloexec) continue;
+    const line = closeFd(world, task, entry);
+    logNote(world, task.cpu, 'syscall', `exec by task ${task.pid}: close-on-exec ${line}`);
+  }
 }
 
 /** Finish the rest of a syscall now, or park the task until its IPIs are taken. */
@@ -174,6 +224,8 @@ function finish(world: World, task: Task, resume: Resume): string[] {
       return [`${resume.op} fd ${resume.fd} done`];
     }
     case 'exec': {
+      // begin_new_exec: after exec_mmap, before the new personality (load_elf_binary).
+      closeOnExec(world, task);
       sendTask(task, { type: 'task.exec', arch: resume.arch });
       designOf(world).reconsider(world, world.cpus[task.cpu]!);
       leaveSyscall(world, task);
@@ -208,13 +260,14 @@ function mapLocked(world: World, task: Task, op: Deferred, unlock: boolean): str
   const mm = world.mms.get(task.mm)!;
   const design = designOf(world);
   if (ev && op.op === 'mmap') {
-    // The first mmap of an event attaches its ring buffer and publishes the page.
-    const first = ev.mappedIn === null;
+    // The first mmap of an event attaches its ring buffer and publishes the page; a further
+    // mapping shares the buffer.
+    const first = ev.maps.length === 0;
     if (first) updatePage(world, ev);
-    ev.mappedIn = mm.id;
+    ev.maps = [...ev.maps, mm.id];
     mm.mappings.push(ev.id);
-    const page = first ? ` (page published: index ${ev.page.index}, offset ${signed(ev.page.offset)})` : '';
-    logNote(world, task.cpu, 'syscall', `mmap by task ${task.pid}: user page of fd ${op.fd} mapped in mm ${mm.id}${page}`);
+    const what = first ? ` (page published: index ${ev.page.index}, offset ${signed(ev.page.offset)})` : ` (mapping ${ev.maps.length} of the event)`;
+    logNote(world, task.cpu, 'syscall', `mmap by task ${task.pid}: user page of fd ${op.fd} mapped in mm ${mm.id}${what}`);
     design.mapped(world, ev, mm, task);
   } else if (ev && op.op === 'munmap') {
     logNote(world, task.cpu, 'syscall', `munmap by task ${task.pid}: user page of fd ${op.fd} unmapped from mm ${mm.id}`);
@@ -223,12 +276,22 @@ function mapLocked(world: World, task: Task, op: Deferred, unlock: boolean): str
   return endOrPark(world, task, { op: op.op, fd: op.fd, unlock });
 }
 
+/** Drop one element equal to `x` from a list (a new list). */
+function withoutOne(list: number[], x: number): number[] {
+  const i = list.indexOf(x);
+  return i < 0 ? list : [...list.slice(0, i), ...list.slice(i + 1)];
+}
+
+/** `perf_mmap_close` of one mapping: the hook runs once per mapping; the last reference frees. */
 function unmapOne(world: World, mm: Mm, ev: PerfEvent, caller: Task): void {
-  mm.mappings = mm.mappings.filter((id) => id !== ev.id);
-  ev.mappedIn = null;
+  mm.mappings = withoutOne(mm.mappings, ev.id);
+  ev.maps = withoutOne(ev.maps, mm.id);
   designOf(world).unmapped(world, ev, mm, caller);
-  const owner = ev.owner === null ? undefined : world.tasks.get(ev.owner);
-  if (!ev.fdOpen || !owner || taskState(owner) === 'exited') freeEvent(world, ev);
+  // A closed fd stays in a table only while the event is mapped in that task's mm.
+  for (const t of world.tasks.values()) {
+    if (t.fds.some((e) => !e.open && e.event === ev.id) && !ev.maps.includes(t.mm)) t.fds = t.fds.filter((e) => e.open || e.event !== ev.id);
+  }
+  if (ev.fdRefs === 0 && ev.maps.length === 0) freeEvent(world, ev);
 }
 
 /**
@@ -300,16 +363,28 @@ function dropMmUser(world: World, mm: Mm, caller: Task): void {
   reapMmIfUnused(world, mm);
 }
 
-/** `perf_event_exit_task`: the task's events stop; a mapped one lives on until munmap. */
+/**
+ * `exit_files` and `perf_event_exit_task`: every fd of the task closes, and the events counting
+ * it stop. An event goes with its last reference; one still mapped, or named by another
+ * task's fd (a fork's copy), lives on without counting. An inherited event has no fd and goes.
+ */
 function exitTaskEvents(world: World, task: Task): void {
-  for (const { event: id } of task.fds.slice()) {
+  const ids: number[] = [];
+  for (const e of task.fds) {
+    const ev = world.events.get(e.event);
+    if (!ev) continue;
+    if (e.open) ev.fdRefs--;
+    if (!ids.includes(ev.id)) ids.push(ev.id);
+  }
+  task.fds = [];
+  for (const id of task.perfContext) if (!ids.includes(id)) ids.push(id);
+  for (const id of ids) {
     const ev = world.events.get(id);
     if (!ev) continue;
-    if (ev.mappedIn !== null) {
-      removeEvent(world, ev);
-      ev.fdOpen = false;
-    } else freeEvent(world, ev);
+    if (ev.fdRefs === 0 && ev.maps.length === 0) freeEvent(world, ev);
+    else if (ev.owner === task.pid) removeEvent(world, ev);
   }
+  task.perfContext = [];
 }
 
 /**

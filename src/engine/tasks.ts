@@ -1,6 +1,6 @@
 /**
  * Making and moving tasks: `fork`+`exec` of a new program (a new mm), `clone(CLONE_VM)` for a
- * thread, `sched_setaffinity`-style migration, sleeping and waking, and a forced switch. A
+ * thread (a plain `fork`, which copies the mm, is fork.ts), `sched_setaffinity`-style migration, sleeping and waking, and a forced switch. A
  * new task starts at once on an idle CPU; otherwise it waits on a run queue.
  */
 import { cpuMode, initialMmLife, initialTaskLife, sendTask, taskArch, taskState } from './lifecycle.js';
@@ -12,20 +12,20 @@ import { contextSwitch, detach, enqueue, ensureRunning } from './sched.js';
 import type { Cpu, Mm, Task, World } from './world.js';
 
 export function createMm(world: World): Mm {
-  const mm: Mm = { id: world.nextMm++, life: initialMmLife(), users: 0, mappings: [], cpumask: [], design: { ...designOf(world).mmState } };
+  const mm: Mm = { id: world.nextMm++, life: initialMmLife(), users: 0, mappings: [], cpumask: [], design: { ...designOf(world).mmState }, copiedFrom: null };
   world.mms.set(mm.id, mm);
   return mm;
 }
 
 /** First idle CPU, else the one with the shortest run queue (validate.ts made sure one is up). */
-function pickCpu(world: World): Cpu {
+export function pickCpu(world: World): Cpu {
   const up = world.cpus.filter((c) => cpuMode(c) !== 'halted');
   const idle = up.find((c) => c.current === null && c.runqueue.length === 0);
   if (idle) return idle;
   return up.reduce((best, c) => (c.runqueue.length < best.runqueue.length ? c : best));
 }
 
-function newTask(world: World, name: string, mm: Mm, arch: 'aarch64' | 'aarch32', cpu: Cpu): Task {
+export function newTask(world: World, name: string, mm: Mm, arch: 'aarch64' | 'aarch32', cpu: Cpu): Task {
   const task: Task = {
     pid: world.nextPid++,
     name,
@@ -38,6 +38,7 @@ function newTask(world: World, name: string, mm: Mm, arch: 'aarch64' | 'aarch32'
     resume: null,
     deferred: null,
     sigills: 0,
+    perfContext: [],
   };
   mm.users++;
   world.tasks.set(task.pid, task);

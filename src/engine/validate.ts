@@ -9,9 +9,9 @@ import type { Command } from './command.js';
 import { designNames, designs } from './designs/index.js';
 import { cpuMode, taskCan, taskHas, taskState } from './lifecycle.js';
 import { type KnobName, knobs } from './knobs.js';
-import { eventsMax, firstPid, tasksMax, ticksPerCommand } from './limits.js';
+import { eventsMax, firstPid, mmMappingsMax, tasksMax, ticksPerCommand } from './limits.js';
 import { cpuBusy } from './sched.js';
-import type { PerfEvent, Task, World } from './world.js';
+import type { FdEntry, PerfEvent, Task, World } from './world.js';
 
 /** Why a command can be refused: one documented union. */
 export const rejectionReasons = {
@@ -31,7 +31,7 @@ export const rejectionReasons = {
   'too-many-events': 'the machine holds its most open events (limits.ts)',
   'no-such-fd': 'the task has no perf event on that fd',
   closed: 'the event\'s fd is closed (its mapping keeps it alive)',
-  mapped: 'the event is already mapped (one mapping per event)',
+  'too-many-mappings': 'the mm maps the most perf user pages it may (limits.ts)',
   'not-mapped': '`munmap` of an event not mapped in the task\'s mm',
   'no-such-counter': 'the PMU has no event counter with that number',
   unknown: 'no design has that name',
@@ -127,8 +127,36 @@ function roomForTask(world: World, verb: string): Rejection | null {
   return live >= tasksMax ? rejection(verb, 'too-many-tasks', `${tasksMax} tasks are alive; exit some first`) : null;
 }
 
-function roomForEvent(world: World, verb: string): Rejection | null {
-  return world.events.size >= eventsMax ? rejection(verb, 'too-many-events', `${eventsMax} events are open; close some first`) : null;
+function roomForEvent(world: World, verb: string, n = 1): Rejection | null {
+  return world.events.size + n > eventsMax ? rejection(verb, 'too-many-events', `${eventsMax} events are open${n > 1 ? ` and this needs ${n}` : ''}; close some first`) : null;
+}
+
+/** The fd table entry (for a task already checked). */
+function fdEntry(world: World, pid: number, fd: number): FdEntry | undefined {
+  return world.tasks.get(pid)!.fds.find((e) => e.fd === fd);
+}
+
+function mmap(world: World, pid: number, fd: number): Rejection | null {
+  const entry = fdEntry(world, pid, fd)!;
+  if (!entry.open) return rejection('mmap', 'closed', `fd ${fd} of task ${pid} is closed`);
+  const mm = world.mms.get(world.tasks.get(pid)!.mm)!;
+  if (mm.mappings.length >= mmMappingsMax) return rejection('mmap', 'too-many-mappings', `mm ${mm.id} maps ${mmMappingsMax} perf user pages, the most one mm may here; munmap some first`);
+  return null;
+}
+
+/** The events `perf_event_init_task` would inherit: the parent's context events with `inherit`. */
+function inheritable(world: World, parent: Task): number {
+  let n = 0;
+  for (const id of parent.perfContext) if (world.events.get(id)?.inherit) n++;
+  return n;
+}
+
+/** fork: the parent acts, there is room for the child and the events it inherits. */
+function fork(world: World, pid: number, cpu: number | null): Rejection | null {
+  const r = actingTask(world, 'fork', pid) ?? roomForTask(world, 'fork') ?? (cpu === null ? null : liveCpu(world, 'fork', cpu));
+  if (r) return r;
+  const n = inheritable(world, world.tasks.get(pid)!);
+  return n === 0 ? null : roomForEvent(world, 'fork', n);
 }
 
 /** Where a new task may go: a named live CPU, or (none named) any CPU that is up. */
@@ -214,24 +242,23 @@ export function validate(world: World, c: Command): Rejection | null {
       return roomForTask(world, 'spawn') ?? placement(world, 'spawn', c.cpu);
     case 'thread':
       return actingTask(world, 'thread', c.pid) ?? roomForTask(world, 'thread') ?? placement(world, 'thread', c.cpu);
+    case 'fork':
+      return fork(world, c.pid, c.cpu);
     case 'open':
       return actingTask(world, 'open', c.pid) ?? roomForEvent(world, 'open');
     case 'open-cpu':
-      return liveCpu(world, 'open', c.cpu) ?? roomForEvent(world, 'open');
+      return (c.by === null ? null : actingTask(world, 'open', c.by)) ?? liveCpu(world, 'open', c.cpu) ?? roomForEvent(world, 'open');
     case 'close':
-      return actingTask(world, 'close', c.pid) ?? withFd(world, 'close', c.pid, c.fd, (ev) =>
-        ev.fdOpen ? null : rejection('close', 'closed', `fd ${c.fd} of task ${c.pid} is already closed (its mapping keeps the event alive)`));
+      return actingTask(world, 'close', c.pid) ?? withFd(world, 'close', c.pid, c.fd, () =>
+        fdEntry(world, c.pid, c.fd)!.open ? null : rejection('close', 'closed', `fd ${c.fd} of task ${c.pid} is already closed (its mapping keeps the event alive)`));
     case 'close-cpu':
       return world.cpuFds.has(c.fd) ? null : rejection('close', 'no-such-fd', `no per-CPU event has fd ${c.fd}`);
     case 'mmap':
-      return actingTask(world, 'mmap', c.pid) ?? withFd(world, 'mmap', c.pid, c.fd, (ev) =>
-        !ev.fdOpen ? rejection('mmap', 'closed', `fd ${c.fd} of task ${c.pid} is closed`)
-          : ev.mappedIn !== null ? rejection('mmap', 'mapped', `fd ${c.fd} of task ${c.pid} is already mapped in mm ${ev.mappedIn} (one mapping per event here)`)
-            : null);
+      return actingTask(world, 'mmap', c.pid) ?? withFd(world, 'mmap', c.pid, c.fd, () => mmap(world, c.pid, c.fd));
     case 'munmap':
       return actingTask(world, 'munmap', c.pid) ?? withFd(world, 'munmap', c.pid, c.fd, (ev) => {
         const mm = world.tasks.get(c.pid)!.mm;
-        return ev.mappedIn === mm ? null : rejection('munmap', 'not-mapped', `fd ${c.fd} of task ${c.pid} is not mapped in its mm ${mm}`);
+        return ev.maps.includes(mm) ? null : rejection('munmap', 'not-mapped', `fd ${c.fd} of task ${c.pid} is not mapped in its mm ${mm}`);
       });
     case 'read':
     case 'reset':

@@ -5,6 +5,7 @@
  */
 import type { Command, EventType, Reg } from './command.js';
 import { taskState } from './lifecycle.js';
+import { firstFd } from './limits.js';
 import { type PrngState, nextInt, nextU32, seedPrng } from './prng.js';
 import { applyCommand } from './step.js';
 import { type Config, type World, createWorld } from './world.js';
@@ -27,6 +28,13 @@ function livePids(world: World): number[] {
   return pids;
 }
 
+/** The fd perf_event_open will return next (the lowest free one). */
+function lowestFree(fds: number[]): number {
+  let fd = firstFd;
+  while (fds.includes(fd)) fd++;
+  return fd;
+}
+
 /** Weighted command kinds: what a session mostly does is run time and read counters. */
 const kinds = [
   ...Array<string>(20).fill('tick'), ...Array<string>(14).fill('read'), ...Array<string>(8).fill('mrs'),
@@ -34,6 +42,7 @@ const kinds = [
   ...Array<string>(8).fill('mmap'), ...Array<string>(6).fill('munmap'), ...Array<string>(5).fill('migrate'),
   ...Array<string>(4).fill('switch'), ...Array<string>(3).fill('run'), 'sleep', 'sleep', 'wake', 'wake', 'wake',
   'exec32', 'exec64', 'exit', 'open-cpu', 'close-cpu', 'check', 'expect', 'say', 'race', 'lock-skip',
+  'fork', 'fork', 'open-cpu-by',
 ] as const;
 
 function next(world: World, p: PrngState, opts: WorkloadOptions): Command[] {
@@ -53,8 +62,12 @@ function next(world: World, p: PrngState, opts: WorkloadOptions): Command[] {
       return [{ kind: 'tick', n: 1 }];
     case 'run':
       return [{ kind: 'run', cycles: BigInt(nextU32(p)) }];
-    case 'read':
-      return [{ kind: 'read', pid, fd }];
+    case 'read': {
+      // libperf's self-monitoring read: of an event counting the reader (a fork's copied fd or
+      // a per-CPU event read from the wrong CPU reads another's counter: a wrong count).
+      const own = task.fds.filter((e) => world.events.get(e.event)?.owner === pid).map((e) => e.fd);
+      return own.length > 0 ? [{ kind: 'read', pid, fd: pick(p, own) }] : [{ kind: 'open', pid, event, user: true, is64: false, inherit: false, cloexec: false }];
+    }
     case 'mrs': {
       const regs: Reg[] = [{ kind: 'pmccntr' }, { kind: 'pmselr' }, { kind: 'pmevcntr', n: nextInt(p, 0, opts.config.counters - 1) }];
       return [{ kind: 'mrs', pid, reg: pick(p, regs) }];
@@ -62,7 +75,7 @@ function next(world: World, p: PrngState, opts: WorkloadOptions): Command[] {
     case 'msr':
       return [{ kind: 'msr', pid, value: nextInt(p, 0, 31) }];
     case 'open':
-      return fds.length >= 3 ? [{ kind: 'close', pid, fd }] : [{ kind: 'open', pid, event, user: nextInt(p, 0, 3) > 0, is64: nextInt(p, 0, 3) === 0 }];
+      return fds.length >= 3 ? [{ kind: 'close', pid, fd }] : [{ kind: 'open', pid, event, user: nextInt(p, 0, 3) > 0, is64: nextInt(p, 0, 3) === 0, inherit: nextInt(p, 0, 2) === 0, cloexec: nextInt(p, 0, 2) === 0 }];
     case 'close':
       return [{ kind: 'close', pid, fd }];
     case 'mmap':
@@ -86,7 +99,12 @@ function next(world: World, p: PrngState, opts: WorkloadOptions): Command[] {
     case 'exit':
       return [{ kind: 'exit', pid }];
     case 'open-cpu':
-      return [{ kind: 'open-cpu', cpu, event, user: false, is64: false }];
+      return [{ kind: 'open-cpu', cpu, event, user: false, is64: false, cloexec: false, by: null }];
+    case 'open-cpu-by':
+      // A system-wide perf record run by a task: it opens a per-CPU event and maps it.
+      return fds.length >= 3 ? [{ kind: 'close', pid, fd }] : [{ kind: 'open-cpu', cpu, event, user: false, is64: false, cloexec: nextInt(p, 0, 1) === 0, by: pid }, { kind: 'mmap', pid, fd: lowestFree(fds) }];
+    case 'fork':
+      return pids.length < opts.tasks + 2 ? [{ kind: 'fork', pid, cpu: nextInt(p, 0, 1) === 0 ? null : cpu }] : [{ kind: 'exit', pid }];
     case 'close-cpu':
       return [{ kind: 'close-cpu', fd: pick(p, [...world.cpuFds.keys(), 3]) }];
     case 'check':

@@ -120,6 +120,19 @@ export type Resume =
   | { op: 'exec'; arch: 'aarch64' | 'aarch32' }
   | { op: 'exit' };
 
+/**
+ * One entry of a task's fd table. `open` is false for an fd closed while its event is mapped
+ * in the task's mm: the entry stays so `munmap PID FD` can name the mapping (the README's
+ * limits), and goes when that mapping does. `cloexec`: `PERF_FLAG_FD_CLOEXEC`, closed at exec.
+ * Entries are never changed in place (a world copy shares them).
+ */
+export interface FdEntry {
+  fd: number;
+  event: number;
+  open: boolean;
+  cloexec: boolean;
+}
+
 /** A syscall parked behind mmap_lock, to run when the lock is handed over. */
 export type Deferred = { op: 'mmap' | 'munmap'; fd: number };
 
@@ -129,14 +142,20 @@ export interface Task {
   mm: number;
   life: TaskLife;
   cpu: number;
-  /** Open perf event fds and the events they name (per task here; see the README's limits); never changed in place. */
-  fds: { fd: number; event: number }[];
+  /** The fd table: perf event fds and the events they name (per task here; see the README's
+   * limits). An fd may name an event that counts another task (a fork copies the table) or a
+   * CPU (`open cpu … by PID`). */
+  fds: FdEntry[];
   /** Instructions per 4 cycles: the program's fixed rate. */
   ipcQuarters: number;
   cyclesRun: bigint;
   resume: Resume | null;
   deferred: Deferred | null;
   sigills: number;
+  /** The task's perf context: the task-bound events counting it (ids), in the order they were
+   * added, which is the order they are scheduled in. Its own opens and, after a fork, the
+   * events it inherited (`attr.inherit`); not the events its copied fds name. */
+  perfContext: number[];
 }
 
 export interface Mm {
@@ -149,6 +168,9 @@ export interface Mm {
   cpumask: number[];
   /** What the design keeps per mm (v4's `pmu_direct_access`, x86's `perf_rdpmc_allowed`). */
   design: DesignState;
+  /** A fork's copy (`dup_mm`): the mm it was copied from and the design state it got from it,
+   * which no mapping of this mm backs (perf pages are `VM_DONTCOPY`). Never changed in place. */
+  copiedFrom: { mm: number; design: DesignState } | null;
 }
 
 export interface UserPage {
@@ -183,8 +205,18 @@ export interface PerfEvent {
   /** What the hardware really counted for this event: the monitor's reference. */
   trueCount: bigint;
   page: UserPage;
-  mappedIn: number | null;
-  fdOpen: boolean;
+  /** The mms its user page is mapped in, one entry per mapping (an mm may map it twice);
+   * replaced, never changed in place. */
+  maps: number[];
+  /** Open fd entries naming it, in every fd table (the tool's `cpuFds` included): with `maps`,
+   * what keeps it alive (the file's references). */
+  fdRefs: number;
+  /** The task whose fd table it was opened into (null: the system-wide tool's `cpuFds`). */
+  openedBy: number | null;
+  /** `attr.inherit`: a fork gives the child its own copy, counting the child. */
+  inherit: boolean;
+  /** The event this one was inherited from (`event->parent`), or null. */
+  parent: number | null;
 }
 
 export interface World {

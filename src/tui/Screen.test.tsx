@@ -88,7 +88,7 @@ describe('the screen', () => {
   it('shows the help overlay with keys and commands', () => {
     const f = frame(starter, 80, 24, { mode: 'help' });
     expect(f).toContain('space   run / pause');
-    expect(f).toContain('spawn  thread  open');
+    expect(f).toContain('spawn  thread  fork  open');
   });
 });
 

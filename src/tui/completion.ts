@@ -15,7 +15,8 @@ type Slot = 'pid' | 'fd' | 'cpu' | readonly string[];
 const slots: Record<string, Slot[]> = {
   spawn: [[], ['aarch32', 'on']],
   thread: ['pid', ['on']],
-  open: [['cpu'], ['cycles', 'instructions'], ['user', '64bit'], ['user', '64bit']],
+  fork: ['pid', ['on']],
+  open: [['cpu'], ['cycles', 'instructions'], ['user', '64bit', 'inherit', 'cloexec'], ['user', '64bit', 'inherit', 'cloexec'], ['user', '64bit', 'inherit', 'cloexec'], ['user', '64bit', 'inherit', 'cloexec']],
   close: ['pid', 'fd'],
   mmap: ['pid', 'fd'],
   munmap: ['pid', 'fd'],

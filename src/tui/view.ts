@@ -5,7 +5,7 @@
 import { designOf } from '../engine/designs/index.js';
 import { cpuMode, mmContext, taskArch, taskState } from '../engine/lifecycle.js';
 import { ownerName } from '../engine/perf.js';
-import type { Counter, Cpu, LogKind, World } from '../engine/world.js';
+import type { Counter, Cpu, LogKind, PerfEvent, World } from '../engine/world.js';
 import { ringLast } from '../engine/ring.js';
 import { eventText } from '../engine/events.js';
 
@@ -144,10 +144,18 @@ export function viewOf(world: World, logLines: number): WorldView {
   const tasks: TaskRow[] = [];
   for (const t of world.tasks.values()) {
     const events: string[] = [];
-    for (const { fd, event: id } of t.fds) {
+    const tag = (ev: PerfEvent) => `${ev.type === 'cycles' ? 'cyc' : 'ins'}${ev.boundCpu === null ? '' : `@cpu${ev.boundCpu}`}${ev.readable ? '+u' : ''}${ev.maps.length === 0 ? '' : ev.maps.length === 1 ? '+m' : `+m${ev.maps.length}`}${ev.counter === null ? '' : '*'}`;
+    for (const { fd, event: id, open } of t.fds) {
       const ev = world.events.get(id);
       if (!ev) continue;
-      events.push(`${fd}:${ev.type === 'cycles' ? 'cyc' : 'ins'}${ev.readable ? '+u' : ''}${ev.mappedIn !== null ? '+m' : ''}${ev.counter === null ? '' : '*'}`);
+      // An fd naming an event that counts another task (a fork's copy) shows whose it is.
+      const whose = ev.owner !== null && ev.owner !== t.pid ? `(${ev.owner})` : '';
+      events.push(`${fd}${open ? '' : '(closed)'}:${tag(ev)}${whose}`);
+    }
+    // Inherited events have no fd: `i` and the fd of the event they came from.
+    for (const id of t.perfContext) {
+      const ev = world.events.get(id);
+      if (ev && ev.parent !== null) events.push(`i${ev.fd}:${tag(ev)}`);
     }
     tasks.push({ pid: t.pid, name: t.name, arch: taskArch(t) === 'aarch32' ? 'A32' : 'A64', state: stateName(taskState(t)), cpu: t.cpu, mm: t.mm, events: events.join(' ') || '-' });
   }

@@ -118,7 +118,7 @@ export function regCounterId(reg: Reg): number | null {
 export function nrUser(world: World, task: Task | undefined): number {
   if (!task) return 0;
   let n = 0;
-  for (const { event } of task.fds) if (world.events.get(event)?.readable) n++;
+  for (const id of task.perfContext) if (world.events.get(id)?.readable) n++;
   return n;
 }
 

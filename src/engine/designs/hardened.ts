@@ -24,7 +24,7 @@ function hardenedEntitled(world: World, task: Task): boolean {
 /** PMUACR_EL1 bits for the counters the task's own active events occupy on this CPU. */
 function ownCounters(world: World, cpu: Cpu, task: Task): number {
   let mask = 0;
-  for (const { event: id } of task.fds) {
+  for (const id of task.perfContext) {
     const ev = world.events.get(id);
     if (!ev?.readable || ev.activeCpu !== cpu.id || ev.counter === null) continue;
     mask |= 1 << ev.counter;
