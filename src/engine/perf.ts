@@ -26,17 +26,19 @@ export function needsChain(world: World, ev: Pick<PerfEvent, 'is64' | 'type'>): 
   return ev.is64 && !world.config.longCounters && ev.type !== 'cycles';
 }
 
-/** `armv8pmu_get_event_idx`: the cycle counter for cycles, else a free counter or pair. */
+/**
+ * `armv8pmu_get_event_idx`: the cycle counter for cycles, else a free counter or pair. An event
+ * the design does not chain (`armv8pmu_event_is_chained` false; x86 never chains) takes one
+ * counter, as `armv8pmu_get_single_idx` gives it.
+ */
 function allocate(world: World, cpu: Cpu, ev: PerfEvent): { counter: number; chained: boolean } | null {
   if (ev.type === 'cycles' && cpu.cycleCounter.event === null) return { counter: cycleCounterId, chained: false };
-  const chain = ev.is64 && !world.config.longCounters;
-  if (chain && designOf(world).mayChain(ev)) {
+  if (ev.is64 && !world.config.longCounters && designOf(world).mayChain(ev)) {
     for (let n = 0; n + 1 < cpu.counters.length; n += 2) {
       if (cpu.counters[n]!.event === null && cpu.counters[n + 1]!.event === null) return { counter: n, chained: true };
     }
     return null;
   }
-  if (chain) return null;
   const free = cpu.counters.find((c) => c.event === null);
   return free ? { counter: free.id, chained: false } : null;
 }
