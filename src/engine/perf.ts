@@ -8,7 +8,7 @@
  */
 import { maskOf, u64 } from './bits.js';
 import type { KernelEvent, LogEntry } from './events.js';
-import { designOf } from './designs/design.js';
+import { type Publish, designOf } from './designs/design.js';
 import { sendCpu } from './lifecycle.js';
 import { logEvent, logNote } from './log.js';
 import { engineStats } from './stats.js';
@@ -76,8 +76,11 @@ export function updateEvent(world: World, cpu: Cpu, ev: PerfEvent): void {
   ev.count = u64(ev.count + delta);
 }
 
-/** `perf_event_update_userpage`: the page's lock moves by two (odd while the kernel writes). */
-export function updatePage(world: World, ev: PerfEvent, lockMoves = 1): void {
+/**
+ * `perf_event_update_userpage`: the page's lock moves by two (odd while the kernel writes).
+ * `at` is where it runs (design.ts `Publish`): by default on the event's CPU.
+ */
+export function updatePage(world: World, ev: PerfEvent, lockMoves = 1, at: Publish = { cpu: ev.activeCpu, oncpu: ev.activeCpu }): void {
   const design = designOf(world);
   const index = design.eventIndex(world, ev);
   // A new page each time, never one changed in place: a world copy shares the old one.
@@ -85,7 +88,7 @@ export function updatePage(world: World, ev: PerfEvent, lockMoves = 1): void {
     lock: ev.page.lock + 2 * lockMoves,
     index,
     offset: index === 0 ? ev.count : u64(ev.count - ev.prevCount),
-    capUserRdpmc: design.capUserRdpmc(world, ev),
+    capUserRdpmc: design.capUserRdpmc(world, ev, at),
     pmcWidth: design.pmcWidth(world, ev),
   };
 }
@@ -139,7 +142,8 @@ export function removeEvent(world: World, ev: PerfEvent): void {
   ev.counter = null;
   ev.activeCpu = null;
   ev.chained = false;
-  updatePage(world, ev);
+  // event_sched_out calls pmu->del before it sets oncpu = -1.
+  updatePage(world, ev, 1, { cpu: cpu.id, oncpu: cpu.id });
 }
 
 /** The events of a task's perf context (task-bound events it owns). */

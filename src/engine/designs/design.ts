@@ -29,6 +29,17 @@ export type Signal = 'SIGILL' | 'SIGSEGV';
  * ER set — "permitted EL0 writes are ignored", not trapped), or traps. */
 export type WriteEffect = 'write' | 'ignore' | 'trap';
 
+/**
+ * Where a user page is published (`perf_event_update_userpage`): the CPU running the update
+ * (`smp_processor_id()`) and the event's `oncpu` then (null for -1). `armpmu_add`, set_period
+ * and the overflow handler run on the event's CPU; `armpmu_del` runs before `oncpu` is reset;
+ * `perf_mmap` runs on the mapping task's CPU, wherever the event is.
+ */
+export interface Publish {
+  cpu: number | null;
+  oncpu: number | null;
+}
+
 /** The plain state a design keeps: field names as the kernel spells them, initial values. */
 export type DesignState = Record<string, number>;
 
@@ -60,7 +71,8 @@ export interface Design {
   pmuStart(world: World, cpu: Cpu): void;
   runIpi(world: World, cpu: Cpu, ipi: Ipi): void;
   eventIndex(world: World, ev: PerfEvent): number;
-  capUserRdpmc(world: World, ev: PerfEvent): boolean;
+  /** `userpg->cap_user_rdpmc`, as `arch_perf_update_userpage` computes it at a publish. */
+  capUserRdpmc(world: World, ev: PerfEvent, at: Publish): boolean;
   pmcWidth(world: World, ev: PerfEvent): number;
   /** Does the design mean this task to read counters at EL0? */
   entitled(world: World, task: Task): boolean;
