@@ -8,12 +8,19 @@ import type { KnobName } from './knobs.js';
 export type EventType = 'cycles' | 'instructions';
 export type Reg = { kind: 'pmccntr' } | { kind: 'pmevcntr'; n: number } | { kind: 'pmselr' };
 export type ExpectReg = 'pmuserenr' | 'pmselr';
-export type ReadOutcome = { kind: 'sigill' } | { kind: 'fallback' } | { kind: 'value'; value: bigint };
+/** What `expect read` checks: the value, the fallback, or the trap's signal (SIGSEGV under x86). */
+export type ReadOutcome = { kind: 'sigill' } | { kind: 'fallback' } | { kind: 'value'; value: bigint } | { kind: 'sigsegv' };
 
 /** A design's name: the registry (designs/index.ts) is the one list. */
 export type { DesignName } from './designs/index.js';
 
-export const faultNames = ['mmap-lock-skip', 'cpumask-maintained', 'zero-extend', 'preempt-in-read'] as const;
+/**
+ * What-ifs. `uen-alone`: hardened writes PMUSERENR_EL0 = UEN without ER|CR, as it once did, so
+ * the PMUACR-selected counters are open to EL0 writes (PMUv3.9: CR/ER block them under UEN).
+ * `userenr-en`: every grant written through `writePmuserenr` (v4, v5, upstream) also sets EN,
+ * as out-of-tree modules that open the PMU to user space do: EL0 may then write any counter.
+ */
+export const faultNames = ['mmap-lock-skip', 'cpumask-maintained', 'zero-extend', 'preempt-in-read', 'uen-alone', 'userenr-en'] as const;
 export type FaultName = (typeof faultNames)[number];
 
 export const findingCodes = [
@@ -26,6 +33,7 @@ export const findingCodes = [
   'oops/null-deref',
   'lockdep/mmap-lock',
   'read/wrong-count',
+  'write/counter',
 ] as const;
 export type FindingCode = (typeof findingCodes)[number];
 
@@ -43,7 +51,7 @@ export type Command =
   | { kind: 'read'; pid: number; fd: number }
   | { kind: 'reset'; pid: number; fd: number }
   | { kind: 'mrs'; pid: number; reg: Reg }
-  | { kind: 'msr'; pid: number; value: number }
+  | { kind: 'msr'; pid: number; reg: Reg; value: bigint }
   | { kind: 'migrate'; pid: number; cpu: number }
   | { kind: 'exec32'; pid: number }
   | { kind: 'exec64'; pid: number }

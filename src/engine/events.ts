@@ -42,7 +42,8 @@ export type FindingCause =
   | { kind: 'counter'; pid: number; counter: string; live: boolean; owner: { pid: number | null; label: string } }
   | { kind: 'wrong-count'; pid: number; fd: number; value: string; truth: string }
   | { kind: 'null-deref'; fn: string; ipi: Cause['ipi'] | null }
-  | { kind: 'lock'; fn: string; mm: number; pid: number; holder: number | null };
+  | { kind: 'lock'; fn: string; mm: number; pid: number; holder: number | null }
+  | { kind: 'write'; pid: number; counter: string; value: string; was: string; owner: { pid: number | null; label: string } };
 
 export interface Finding {
   step: number;
@@ -65,7 +66,7 @@ export type KernelEvent =
   | { kind: 'hook'; what: 'count'; fn: string; mm: number; field: string; from: number; to: number }
   | { kind: 'hook'; what: 'lock-not-held'; fn: string; mm: number; pid: number; holder: number | null }
   | { kind: 'overflow'; what: 'overflow'; counter: string; event: string; count: bigint }
-  | { kind: 'sigill'; what: 'trap'; pid: number; access: 'read' | 'write'; reg: Reg; ec: string; regs: string }
+  | { kind: 'sigill'; what: 'trap'; pid: number; access: 'read' | 'write'; reg: Reg; ec: string; regs: string; signal: 'SIGILL' | 'SIGSEGV' }
   | { kind: 'read'; what: 'register'; pid: number; reg: Reg; value: bigint; pmselrWriter: number | null; owner: { pid: number | null; label: string } | null; live: boolean }
   | { kind: 'read'; what: 'retry'; pid: number; fd: number; from: number; to: number }
   | { kind: 'read'; what: 'value'; pid: number; fd: number; value: bigint; tries: number; truth: bigint }
@@ -73,7 +74,9 @@ export type KernelEvent =
   | { kind: 'oops'; what: 'null-deref'; fn: string; ipi: Cause['ipi'] | null; pid: number | null }
   | { kind: 'finding'; what: 'finding'; finding: Finding }
   | { kind: 'syscall' | 'sched' | 'info' | 'oops' | 'say' | 'hook'; what: 'note'; text: string }
-  | { kind: 'syscall'; what: 'open'; pid: number | null; cpuBound: number | null; type: EventType; fd: number; readable: boolean; errno: string | null };
+  | { kind: 'syscall'; what: 'open'; pid: number | null; cpuBound: number | null; type: EventType; fd: number; readable: boolean; errno: string | null }
+  /** An EL0 write of a counter that the hardware allowed (or ignored): whose count it held. */
+  | { kind: 'sysreg'; what: 'counter-write'; pid: number; reg: Reg; value: bigint; was: bigint; ignored: boolean; owner: { pid: number | null; label: string } | null; regs: string };
 
 export type LogKind = KernelEvent['kind'];
 
@@ -119,7 +122,11 @@ export function eventText(e: KernelEvent & { cpu?: number | null }): string {
     case 'overflow':
       return `${e.counter} overflow: event ${e.event} count ${e.count}, preset again`;
     case 'trap':
-      return `task ${e.pid} ${e.access} of ${regName(e.reg)} trapped (EC ${e.ec}, access ${e.regs}): SIGILL`;
+      return `task ${e.pid} ${e.access} of ${regName(e.reg)} trapped (${e.signal === 'SIGSEGV' ? e.ec : `EC ${e.ec}`}, access ${e.regs}): ${e.signal}`;
+    case 'counter-write':
+      return e.ignored
+        ? `task ${e.pid} write of ${regName(e.reg)} ignored (access ${e.regs}: EL0 writes disabled)`
+        : `task ${e.pid} writes ${regName(e.reg)} = ${e.value} (was ${e.was}${e.owner ? `, ${e.owner.pid === null ? 'per-CPU event' : 'event'} ${e.owner.label}` : ''})`;
     case 'register':
       return `task ${e.pid} reads ${regName(e.reg)} = ${e.value}`;
     case 'retry':

@@ -53,7 +53,7 @@ export function formatCommand(c: Command): string {
     case 'mrs':
       return `mrs ${c.pid} ${regName(c.reg)}`;
     case 'msr':
-      return `msr ${c.pid} pmselr ${c.value}`;
+      return `msr ${c.pid} ${regName(c.reg)} ${c.value}`;
     case 'migrate':
       return `migrate ${c.pid} ${c.cpu}`;
     case 'exec32':

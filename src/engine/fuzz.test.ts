@@ -5,7 +5,7 @@ import { faultNames, findingCodes } from './command.js';
 import { formatCommand } from './format.js';
 import { stateHash } from './hash.js';
 import { assertInvariants } from './invariants.js';
-import { cpuMode, taskState } from './lifecycle.js';
+import { cpuMode, taskArch, taskState } from './lifecycle.js';
 import { playLines } from './session.js';
 import { applyCommand } from './step.js';
 import { eventOf } from './validate.js';
@@ -30,7 +30,13 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
     pid,
     reg: fc.oneof(fc.constant({ kind: 'pmccntr' as const }), fc.constant({ kind: 'pmselr' as const }), fc.record({ kind: fc.constant('pmevcntr' as const), n: fc.integer({ min: 0, max: 30 }) })),
   }),
-  fc.record({ kind: fc.constant('msr' as const), pid, value: fc.integer({ min: 0, max: 0xffff_ffff }) }),
+  fc.record({ kind: fc.constant('msr' as const), pid, reg: fc.constant({ kind: 'pmselr' as const }), value: fc.bigInt({ min: 0n, max: 0xffff_ffffn }) }),
+  fc.record({
+    kind: fc.constant('msr' as const),
+    pid,
+    reg: fc.oneof(fc.constant({ kind: 'pmccntr' as const }), fc.record({ kind: fc.constant('pmevcntr' as const), n: fc.integer({ min: 0, max: 30 }) })),
+    value: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+  }),
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('migrate' as const), pid, cpu }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constantFrom('exec32' as const, 'exec64' as const, 'exit' as const, 'sleep' as const, 'wake' as const), pid }) },
   fc.record({ kind: fc.constant('switch' as const), cpu, pid }),
@@ -47,7 +53,7 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
     kind: fc.constant('expect-read' as const),
     pid,
     fd,
-    outcome: fc.constant({ kind: 'sigill' as const }),
+    outcome: fc.constantFrom({ kind: 'sigill' as const }, { kind: 'sigsegv' as const }),
   }),
   fc.record({ kind: fc.constant('expect-reg' as const), cpu, reg: fc.constantFrom('pmuserenr' as const, 'pmselr' as const), value: fc.integer({ min: 0, max: 15 }) }),
 );
@@ -63,13 +69,22 @@ const oopsArb = fc.tuple(pid, fd).map(([a, f]): Command[] => [
   { kind: 'fault', name: 'cpumask-maintained', on: true },
   { kind: 'munmap', pid: a, fd: f },
 ]);
+// And EL0 counter writes where a grant carries EN (the what-if), so some land on live counters.
+const counterReg = fc.oneof(fc.constant({ kind: 'pmccntr' as const }), fc.record({ kind: fc.constant('pmevcntr' as const), n: fc.integer({ min: 0, max: 3 }) }));
+const writeArb = fc.tuple(pid, pid, fd, counterReg, fc.bigInt({ min: 0n, max: (1n << 64n) - 1n })).map(([a, b, f, reg, value]): Command[] => [
+  { kind: 'fault', name: 'userenr-en', on: true },
+  { kind: 'mmap', pid: a, fd: f },
+  { kind: 'tick', n: 1 },
+  { kind: 'msr', pid: b, reg, value },
+  { kind: 'read', pid: a, fd: f },
+]);
 const stepsArb = fc
-  .array(fc.oneof({ weight: 20, arbitrary: commandArb.map((c) => [c]) }, { weight: 2, arbitrary: raceArb }, { weight: 1, arbitrary: oopsArb }), { minLength: 40, maxLength: 120 })
+  .array(fc.oneof({ weight: 20, arbitrary: commandArb.map((c) => [c]) }, { weight: 2, arbitrary: raceArb }, { weight: 1, arbitrary: oopsArb }, { weight: 1, arbitrary: writeArb }), { minLength: 40, maxLength: 120 })
   .map((steps) => steps.flat());
 
 describe('the engine on any command sequence', () => {
   it('never throws, and a rejection changes nothing', () => {
-    const reached = { ok: 0, rejected: 0, parked: 0, halted: 0, lockWait: 0, findings: 0 };
+    const reached = { ok: 0, rejected: 0, parked: 0, halted: 0, lockWait: 0, findings: 0, written: 0 };
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 1000 }), fc.boolean(), stepsArb, (seed, longCounters, commands) => {
         const world = createWorld({ ...defaultConfig, seed, longCounters, counters: 4 });
@@ -77,16 +92,32 @@ describe('the engine on any command sequence', () => {
         playLines(world, 'spawn a on 0\nthread 100 on 1\nspawn b on 2\nthread 102 on 3\nspawn c aarch32\nopen 100 cycles\nopen 101 instructions\nopen 102 cycles\nmmap 100 3');
         assertInvariants(world, () => 'after the setup');
         const done: string[] = [];
-        let wrongSelfReads = 0;
+        // Events (`pid:fd`) whose live counter an EL0 write changed: their counts are wrong
+        // from then on, and so may be any read of them.
+        const written = new Set<string>();
         for (const c of commands) {
           const before = stateHash(world);
           // A self-monitoring read (of an event counting the reader) must never be wrong; a read
           // of another's event (a fork's copied fd, a per-CPU event) may read another counter.
           const self = (c.kind === 'read' || c.kind === 'expect-read') && eventOf(world, c.pid, c.fd)?.owner === c.pid;
-          const wrongBefore = world.findingCounts.get('read/wrong-count') ?? 0;
           const r = applyCommand(world, c);
-          if (self) wrongSelfReads += (world.findingCounts.get('read/wrong-count') ?? 0) - wrongBefore;
           if (!r.ok) expect(stateHash(world), `${c.kind} rejected (${r.rejection.message}) but changed the world`).toBe(before);
+          if (r.ok) {
+            for (const e of r.events) if (e.what === 'counter-write' && !e.ignored && e.owner) written.add(e.owner.label);
+            // A self-monitoring read is wrong only for a known reason; the read protocol itself
+            // is right: a written counter; v4's flagged chained events (libperf reads the high
+            // half); an AArch32 reader of a 64-bit page (MRC reads 32 bits); or Linux 6.1's
+            // page published after read(2) or reset, exactly 2^32 below the count.
+            for (const f of r.findings) {
+              if (f.cause.kind !== 'wrong-count' || !self) continue;
+              const { pid: p, fd: d } = f.cause;
+              const ev = eventOf(world, p, d);
+              const reader = world.tasks.get(p);
+              const offsetBug = BigInt.asUintN(64, BigInt(f.cause.truth) - BigInt(f.cause.value)) === 1n << 32n && ev?.page.pmcWidth === 32;
+              const narrow = reader !== undefined && taskArch(reader) === 'aarch32' && ev?.page.pmcWidth === 64;
+              expect(written.has(`${p}:${d}`) || ev?.chained === true || offsetBug || narrow, `${f.text} after:\n${done.join('\n')}`).toBe(true);
+            }
+          }
           reached[r.ok ? 'ok' : 'rejected']++;
           done.push(formatCommand(c));
           assertInvariants(world, () => `after '${formatCommand(c)}' in:\n${done.join('\n')}\n`);
@@ -98,7 +129,7 @@ describe('the engine on any command sequence', () => {
         }
         reached.halted += world.cpus.filter((c) => cpuMode(c) === 'halted').length;
         reached.findings += world.findings.total;
-        expect(wrongSelfReads).toBe(0);
+        reached.written += written.size;
       }),
       { numRuns: 300, seed: 20261125 },
     );
@@ -108,5 +139,6 @@ describe('the engine on any command sequence', () => {
     expect(reached.lockWait).toBeGreaterThan(5);
     expect(reached.halted).toBeGreaterThan(5);
     expect(reached.findings).toBeGreaterThan(100);
+    expect(reached.written).toBeGreaterThan(5);
   }, 60_000);
 });

@@ -206,7 +206,7 @@ const commandArb: fc.Arbitrary<Command[]> = fc.oneof(
   { weight: 8, arbitrary: fc.record({ kind: fc.constantFrom('close' as const, 'mmap' as const, 'munmap' as const, 'read' as const), pid, fd }) },
   fc.record({ kind: fc.constant('close-cpu' as const), fd }),
   fc.record({ kind: fc.constant('mrs' as const), pid, reg: fc.constantFrom({ kind: 'pmccntr' as const }, { kind: 'pmselr' as const }, { kind: 'pmevcntr' as const, n: 1 }) }),
-  fc.record({ kind: fc.constant('msr' as const), pid, value: fc.integer({ min: 0, max: 31 }) }),
+  fc.record({ kind: fc.constant('msr' as const), pid, reg: fc.constantFrom({ kind: 'pmselr' as const }, { kind: 'pmccntr' as const }, { kind: 'pmevcntr' as const, n: 1 }), value: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }) }),
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('migrate' as const), pid, cpu }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constantFrom('exec32' as const, 'exec64' as const, 'exit' as const, 'sleep' as const, 'wake' as const), pid }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('switch' as const), cpu, pid }) },

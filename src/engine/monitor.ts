@@ -1,7 +1,7 @@
 /**
  * The security monitor: the one place facts become findings. The kernel and the hardware emit
- * facts (events.ts) — an EL0 register read, a SIGILL, a read's result, a hook run without
- * `mmap_lock`, a NULL dereference — and the monitor judges each as it happens; after every
+ * facts (events.ts) — an EL0 register read or counter write, a SIGILL, a read's result, a hook
+ * run without `mmap_lock`, a NULL dereference — and the monitor judges each as it happens; after every
  * step it also compares what each CPU allows with what the design intends. Each finding names
  * the step, the CPU, the task, and its cause as data. A standing condition (a task at EL0 with
  * access it should not have) is reported once per grant.
@@ -27,8 +27,9 @@ export function observe(world: World, e: LogEntry): void {
       const cpu = world.cpus[e.cpu!]!;
       const task = world.tasks.get(e.pid)!;
       const design = designOf(world);
-      if (design.promises(world, cpu, task, e.reg)) {
-        record(world, 'access/denied', cpu.id, e.pid, `task ${e.pid} got SIGILL on ${regName(e.reg)}, which design ${design.name} promised it could read`,
+      // The designs promise reads; no design promises EL0 writes.
+      if (e.access === 'read' && design.promises(world, cpu, task, e.reg)) {
+        record(world, 'access/denied', cpu.id, e.pid, `task ${e.pid} got ${e.signal} on ${regName(e.reg)}, which design ${design.name} promised it could read`,
           { kind: 'denied', pid: e.pid, reg: regName(e.reg), access: e.regs });
       }
       return;
@@ -46,6 +47,16 @@ export function observe(world: World, e: LogEntry): void {
       const name = e.reg.kind === 'pmccntr' ? 'PMCCNTR' : `PMEVCNTR${e.reg.n}`;
       record(world, 'leak/counter', e.cpu, e.pid, `task ${e.pid} read ${name} on CPU ${e.cpu}: ${e.live ? 'the live count of' : 'a value left by'} ${whose}`,
         { kind: 'counter', pid: e.pid, counter: name, live: e.live, owner: e.owner });
+      return;
+    }
+    case 'counter-write': {
+      // Writing one's own counter is the task's business (its own later read may be a
+      // read/wrong-count); writing a counter another event is using corrupts that count.
+      if (e.ignored || e.owner === null || e.owner.pid === e.pid) return;
+      const whose = e.owner.pid === null ? `per-CPU event ${e.owner.label}` : `event ${e.owner.label} of task ${e.owner.pid}`;
+      const name = regName(e.reg).replace('_EL0', '');
+      record(world, 'write/counter', e.cpu, e.pid, `task ${e.pid} wrote ${e.value} to ${name} on CPU ${e.cpu}, the live count of ${whose} (it held ${e.was})`,
+        { kind: 'write', pid: e.pid, counter: name, value: `${e.value}`, was: `${e.was}`, owner: e.owner });
       return;
     }
     case 'value':

@@ -11,11 +11,11 @@ const fixedSpellings = [
   'open 100 cycles', 'open 100 instructions user 64bit', 'open 100 cycles user 64bit inherit cloexec', 'open 100 cycles cloexec',
   'open cpu 1 cycles', 'open cpu 1 cycles by 100', 'open cpu 1 cycles user cloexec by 100', 'fork 100', 'fork 100 on 2', 'close 100 3', 'close cpu 3',
   'mmap 100 3', 'munmap 100 3', 'read 100 3', 'mrs 100 pmccntr', 'mrs 100 pmevcntr5', 'mrs 100 pmselr',
-  'msr 100 pmselr 31', 'migrate 100 2', 'exec32 100', 'exec64 100', 'exit 100', 'sleep 100', 'wake 100',
+  'msr 100 pmselr 31', 'msr 100 pmccntr 18446744073709551615', 'msr 100 pmevcntr5 7', 'migrate 100 2', 'exec32 100', 'exec64 100', 'exit 100', 'sleep 100', 'wake 100',
   'switch 1 100', 'tick', 'tick 10', 'run 4096', 'ipi manual', 'ipi auto', 'deliver 1', 'policy v4',
   'sysctl perf_user_access 1', 'rdpmc 2', 'fault mmap-lock-skip on', 'fault cpumask-maintained off', 'check',
   'say "hello \\"world\\""', 'pause', 'expect finding access/other-mm', 'expect no-finding',
-  'expect no-finding leak/pmselr', 'expect read 100 3 sigill', 'expect read 100 3 fallback',
+  'expect no-finding leak/pmselr', 'expect read 100 3 sigill', 'expect read 100 3 sigsegv', 'expect read 100 3 fallback',
   'expect read 100 3 value 42', 'expect reg 0 pmuserenr 12', 'expect reg 1 pmselr 0', 'checkpoint 0123456789abcdef', 'checkpoint 0123456789abcdef world=0011aaff cpu0.counters=12345678', 'back', 'back 3',
 ];
 
@@ -43,7 +43,8 @@ describe('parseCommand', () => {
   });
 
   it('accepts hex and underscores in numbers', () => {
-    expect(parseCommand('msr 100 pmselr 0x1f')).toEqual({ ok: true, command: { kind: 'msr', pid: 100, value: 31 } });
+    expect(parseCommand('msr 100 pmselr 0x1f')).toEqual({ ok: true, command: { kind: 'msr', pid: 100, reg: { kind: 'pmselr' }, value: 31n } });
+    expect(parseCommand('msr 100 pmevcntr2 0xffffffff')).toEqual({ ok: true, command: { kind: 'msr', pid: 100, reg: { kind: 'pmevcntr', n: 2 }, value: 0xffff_ffffn } });
     expect(parseCommand('run 2_147_483_640')).toEqual({ ok: true, command: { kind: 'run', cycles: 2147483640n } });
   });
 
@@ -56,6 +57,12 @@ describe('parseCommand', () => {
     ['open cpu 0 cycles by 100 by 101', 26, "open: expected the end of the line or user|64bit|cloexec at column 26, got 'by'"],
     ['fork 100 on', 12, 'fork: expected a CPU at column 12, the line ended'],
     ['mrs 100 pmevcntr40', 9, 'mrs: expected a register'],
+    ['msr 100 pmevcntr40 1', 9, 'msr: expected a register (pmccntr|pmevcntrN|pmselr'],
+    ['msr 100 21', 9, "msr: expected a register (pmccntr|pmevcntrN|pmselr, N below 31) at column 9, got '21'"],
+    ['msr 100 pmselr 4294967296', 16, 'msr: expected a value (a whole number up to 4294967295)'],
+    ['msr 100 pmccntr 18446744073709551616', 17, 'msr: expected a value (a whole number up to 18446744073709551615)'],
+    ['msr 100 pmccntr', 16, 'msr: expected a value at column 16, the line ended'],
+    ['expect read 100 3 sigbus', 19, 'expect: expected sigill|sigsegv|fallback|value'],
     ['frobnicate 1', 1, "unknown command 'frobnicate'"],
     ['say "unterminated', 5, 'unterminated string'],
     ['tick 0', 6, 'tick: expected at least 1 tick'],
@@ -95,7 +102,10 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
     pid,
     reg: fc.oneof(fc.constant({ kind: 'pmccntr' as const }), fc.constant({ kind: 'pmselr' as const }), fc.record({ kind: fc.constant('pmevcntr' as const), n: fc.integer({ min: 0, max: 30 }) })),
   }),
-  fc.record({ kind: fc.constant('msr' as const), pid, value: u32 }),
+  fc.oneof(
+    fc.record({ kind: fc.constant('msr' as const), pid, reg: fc.constant({ kind: 'pmselr' as const }), value: u32.map(BigInt) }),
+    fc.record({ kind: fc.constant('msr' as const), pid, reg: fc.oneof(fc.constant({ kind: 'pmccntr' as const }), fc.record({ kind: fc.constant('pmevcntr' as const), n: fc.integer({ min: 0, max: 30 }) })), value: u64 }),
+  ),
   fc.record({ kind: fc.constant('migrate' as const), pid, cpu }),
   fc.record({ kind: fc.constantFrom('exec32' as const, 'exec64' as const, 'exit' as const, 'sleep' as const, 'wake' as const), pid }),
   fc.record({ kind: fc.constant('switch' as const), cpu, pid }),
@@ -115,7 +125,7 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
     kind: fc.constant('expect-read' as const),
     pid,
     fd,
-    outcome: fc.oneof(fc.constant({ kind: 'sigill' as const }), fc.constant({ kind: 'fallback' as const }), fc.record({ kind: fc.constant('value' as const), value: u64 })),
+    outcome: fc.oneof(fc.constant({ kind: 'sigill' as const }), fc.constant({ kind: 'sigsegv' as const }), fc.constant({ kind: 'fallback' as const }), fc.record({ kind: fc.constant('value' as const), value: u64 })),
   }),
   fc.record({ kind: fc.constant('expect-reg' as const), cpu, reg: fc.constantFrom('pmuserenr' as const, 'pmselr' as const), value: u32 }),
   fc.record({

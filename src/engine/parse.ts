@@ -69,6 +69,11 @@ class Cursor {
     return t.text as T;
   }
 
+  /** Step over a token the caller has read itself. */
+  skip(): void {
+    this.i++;
+  }
+
   /** An optional keyword: consumed and true when it is next. */
   flag(word: string): boolean {
     if (this.peek() !== word) return false;
@@ -120,14 +125,14 @@ const u64Max = (1n << 64n) - 1n;
 const pidMax = 999_999;
 const fdMax = 65_535;
 
-function parseReg(t: string | undefined, column: number): Reg {
+function parseReg(word: 'mrs' | 'msr', t: string | undefined, column: number): Reg {
   if (t === 'pmccntr') return { kind: 'pmccntr' };
   if (t === 'pmselr') return { kind: 'pmselr' };
   const m = t === undefined ? null : /^pmevcntr([0-9]{1,2})$/.exec(t);
   if (m && Number(m[1]) < countersMax) return { kind: 'pmevcntr', n: Number(m[1]) };
   throw new Fail({
     column,
-    message: `mrs: expected a register (pmccntr|pmevcntrN|pmselr, N below ${countersMax}) at column ${column}, ${t === undefined ? 'the line ended' : `got '${echo(t)}'`}`,
+    message: `${word}: expected a register (pmccntr|pmevcntrN|pmselr, N below ${countersMax}) at column ${column}, ${t === undefined ? 'the line ended' : `got '${echo(t)}'`}`,
   });
 }
 
@@ -170,7 +175,7 @@ function parseExpect(c: Cursor): Command {
   if (what === 'read') {
     const pid = c.uint('a pid', pidMax);
     const fd = c.uint('an fd', fdMax);
-    const kind = c.oneOf('an outcome', ['sigill', 'fallback', 'value'] as const);
+    const kind = c.oneOf('an outcome', ['sigill', 'sigsegv', 'fallback', 'value'] as const);
     let outcome: ReadOutcome;
     if (kind === 'value') outcome = { kind, value: c.big('a count', u64Max) };
     else outcome = { kind };
@@ -245,17 +250,21 @@ function parseTokens(tokens: Token[], lineLength: number): Command {
     case 'mrs': {
       const pid = c.uint('a pid', pidMax);
       const t = tokens[2];
-      const reg = parseReg(t?.text, t?.column ?? lineLength + 1);
+      const reg = parseReg('mrs', t?.text, t?.column ?? lineLength + 1);
       const rest = tokens[3];
       if (rest) throw new Fail({ column: rest.column, message: `mrs: expected the end of the line at column ${rest.column}, got '${echo(rest.text)}'` });
       return { kind: 'mrs', pid, reg };
     }
     case 'msr': {
+      // msr PID pmselr|pmccntr|pmevcntrN VALUE: PMSELR takes 32 bits, a counter 64 (the
+      // counter keeps what fits its width).
       const pid = c.uint('a pid', pidMax);
-      c.oneOf('a writable register', ['pmselr'] as const);
-      const value = c.uint('a value', 0xffff_ffff);
+      const t = tokens[2];
+      const reg = parseReg('msr', t?.text, t?.column ?? lineLength + 1);
+      c.skip();
+      const value = reg.kind === 'pmselr' ? BigInt(c.uint('a value', 0xffff_ffff)) : c.big('a value', u64Max);
       c.end('');
-      return { kind: 'msr', pid, value };
+      return { kind: 'msr', pid, reg, value };
     }
     case 'migrate': {
       const pid = c.uint('a pid', pidMax);

@@ -8,7 +8,7 @@
  */
 import { maskOf, signExtend, u64 } from './bits.js';
 import type { KernelEvent, LogEntry } from './events.js';
-import { designOf } from './designs/design.js';
+import { type Publish, designOf } from './designs/design.js';
 import { sendCpu } from './lifecycle.js';
 import { logEvent, logNote } from './log.js';
 import { engineStats } from './stats.js';
@@ -28,17 +28,19 @@ export function needsChain(world: World, ev: Pick<PerfEvent, 'is64' | 'type'>): 
   return ev.is64 && !world.config.longCounters && ev.type !== 'cycles' && !pmuWidths(world.config).uniform;
 }
 
-/** `armv8pmu_get_event_idx`: the cycle counter for cycles, else a free counter or pair. */
+/**
+ * `armv8pmu_get_event_idx`: the cycle counter for cycles, else a free counter or pair. An event
+ * the design does not chain (`armv8pmu_event_is_chained` false; x86 never chains) takes one
+ * counter, as `armv8pmu_get_single_idx` gives it.
+ */
 function allocate(world: World, cpu: Cpu, ev: PerfEvent): { counter: number; chained: boolean } | null {
   if (ev.type === 'cycles' && cpu.cycleCounter.event === null) return { counter: cycleCounterId, chained: false };
-  const chain = ev.is64 && !world.config.longCounters && !pmuWidths(world.config).uniform;
-  if (chain && designOf(world).mayChain(ev)) {
+  if (ev.is64 && !world.config.longCounters && !pmuWidths(world.config).uniform && designOf(world).mayChain(ev)) {
     for (let n = 0; n + 1 < cpu.counters.length; n += 2) {
       if (cpu.counters[n]!.event === null && cpu.counters[n + 1]!.event === null) return { counter: n, chained: true };
     }
     return null;
   }
-  if (chain) return null;
   const free = cpu.counters.find((c) => c.event === null);
   return free ? { counter: free.id, chained: false } : null;
 }
@@ -99,8 +101,11 @@ export function updateEvent(world: World, cpu: Cpu, ev: PerfEvent): void {
   ev.periodLeft -= delta;
 }
 
-/** `perf_event_update_userpage`: the page's lock moves by two (odd while the kernel writes). */
-export function updatePage(world: World, ev: PerfEvent, lockMoves = 1): void {
+/**
+ * `perf_event_update_userpage`: the page's lock moves by two (odd while the kernel writes).
+ * `at` is where it runs (design.ts `Publish`): by default on the event's CPU.
+ */
+export function updatePage(world: World, ev: PerfEvent, lockMoves = 1, at: Publish = { cpu: ev.activeCpu, oncpu: ev.activeCpu }): void {
   const design = designOf(world);
   const index = design.eventIndex(world, ev);
   // A new page each time, never one changed in place: a world copy shares the old one.
@@ -108,7 +113,7 @@ export function updatePage(world: World, ev: PerfEvent, lockMoves = 1): void {
     lock: ev.page.lock + 2 * lockMoves,
     index,
     offset: index === 0 ? ev.count : u64(ev.count - ev.prevCount),
-    capUserRdpmc: design.capUserRdpmc(world, ev),
+    capUserRdpmc: design.capUserRdpmc(world, ev, at),
     pmcWidth: design.pmcWidth(world, ev),
   };
 }
@@ -165,7 +170,8 @@ export function removeEvent(world: World, ev: PerfEvent): void {
   ev.counter = null;
   ev.activeCpu = null;
   ev.chained = false;
-  updatePage(world, ev);
+  // event_sched_out calls pmu->del before it sets oncpu = -1.
+  updatePage(world, ev, 1, { cpu: cpu.id, oncpu: cpu.id });
 }
 
 /** The events of a task's perf context (task-bound events counting it). */

@@ -116,7 +116,10 @@ describe('the read protocol', () => {
           if (e.kind === 'overflow') overflows++;
           if (e.what === 'value') values++;
         }
-        expect(world.findingCounts.get('read/wrong-count') ?? 0).toBe(0);
+        // v4 flags chained events readable too (its map_event sees idx 0): without long
+        // counters, 101's 64-bit instructions event is a chained pair, read wrong at EL0.
+        const wrong = ringEntries(world.findings).filter((f) => f.code === 'read/wrong-count');
+        expect(wrong.filter((f) => !(f.pid === 101 && !longCounters)).map((f) => f.text)).toEqual([]);
       }),
       { numRuns: 60, seed: 20261125 },
     );

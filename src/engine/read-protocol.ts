@@ -1,13 +1,17 @@
 /**
  * What a program does at EL0 with the PMU: one `mrs`/`msr` of a PMU register (allowed or
- * trapped to EL1 as an undefined instruction, EC 0x18 — 0x03 for AArch32 CP15 — then SIGILL),
+ * trapped to EL1 as an undefined instruction, EC 0x18 — 0x03 for AArch32 CP15 — then SIGILL;
+ * under `x86`, RDPMC without CR4.PCE raises #GP and `do_general_protection` sends SIGSEGV),
  * and libperf's `perf_mmap__read_self`, step by step: read the page's lock, index, offset and
  * width; read the counter register; sign-extend; re-read the lock and retry if it moved. Time
- * passes between the steps, so an overflow in between forces a retry.
+ * passes between the steps, so an overflow in between forces a retry. An allowed EL0 write to
+ * a counter (`msr pmccntr_el0` / `pmevcntr<n>_el0`) changes its value within the counter's
+ * width; under PMUv3.9 UEN with CR/ER set the write is ignored, as the architecture says.
  */
 import { maskOf, signExtend, u64 } from './bits.js';
 import type { Reg } from './command.js';
-import { designOf } from './designs/design.js';
+import { type Signal, designOf } from './designs/design.js';
+import { regName } from './events.js';
 import { taskArch } from './lifecycle.js';
 import { readStepCycles, readTriesMax } from './limits.js';
 import { emitFact, logEvent, logNote } from './log.js';
@@ -22,12 +26,17 @@ import { enterSyscall, leaveSyscall } from './syscalls.js';
 export type ReadResult =
   | { kind: 'value'; value: bigint; tries: number; zeroExtended: bigint; truth: bigint }
   | { kind: 'sigill'; tries: number }
-  | { kind: 'fallback'; value: bigint; why: string };
+  | { kind: 'fallback'; value: bigint; why: string }
+  | { kind: 'sigsegv'; tries: number };
 
-function trap(world: World, cpu: Cpu, task: Task, reg: Reg, access: 'read' | 'write'): void {
+/** The trap of a denied EL0 access and the signal the task gets (counted in `sigills`). */
+function trap(world: World, cpu: Cpu, task: Task, reg: Reg, access: 'read' | 'write'): Signal {
   task.sigills++;
-  const ec = taskArch(task) === 'aarch32' ? '0x03 (CP15 MRC)' : '0x18';
-  logEvent(world, cpu.id, { kind: 'sigill', what: 'trap', pid: task.pid, access, reg, ec, regs: designOf(world).accessName(cpu) });
+  const design = designOf(world);
+  const signal = design.signal;
+  const ec = signal === 'SIGSEGV' ? '#GP' : taskArch(task) === 'aarch32' ? `0x03 (CP15 ${access === 'read' ? 'MRC' : 'MCR'})` : '0x18';
+  logEvent(world, cpu.id, { kind: 'sigill', what: 'trap', pid: task.pid, access, reg, ec, regs: design.accessName(cpu), signal });
+  return signal;
 }
 
 /**
@@ -53,25 +62,45 @@ function mayAccess(world: World, cpu: Cpu, reg: Reg): boolean {
 /** `mrs Xt, <reg>` at EL0 (or `mrc p15` for AArch32). */
 export function mrs(world: World, task: Task, reg: Reg): string[] {
   const cpu = world.cpus[task.cpu]!;
-  if (!mayAccess(world, cpu, reg)) {
-    trap(world, cpu, task, reg, 'read');
-    return [`SIGILL`];
-  }
+  if (!mayAccess(world, cpu, reg)) return [trap(world, cpu, task, reg, 'read')];
   const read = registerRead(cpu, task, reg);
   logEvent(world, cpu.id, read);
   return [`${read.value}`];
 }
 
-/** `msr pmselr_el0, Xt` at EL0. */
-export function msrPmselr(world: World, task: Task, value: number): string[] {
+/** `msr <reg>, Xt` at EL0 (`mcr p15` for AArch32): PMSELR_EL0 or a counter. */
+export function msr(world: World, task: Task, reg: Reg, value: bigint): string[] {
   const cpu = world.cpus[task.cpu]!;
-  const reg: Reg = { kind: 'pmselr' };
-  if (!mayAccess(world, cpu, reg)) {
-    trap(world, cpu, task, reg, 'write');
-    return ['SIGILL'];
+  const effect = designOf(world).el0Write(world, cpu, reg);
+  if (effect === 'trap') return [trap(world, cpu, task, reg, 'write')];
+  if (reg.kind === 'pmselr') {
+    const sel = Number(value & 0xffff_ffffn);
+    writePmselr(world, cpu, sel, task.pid, `msr by task ${task.pid}`);
+    return [`PMSELR_EL0 = ${sel & 0x1f}`];
   }
-  writePmselr(world, cpu, value, task.pid, `msr by task ${task.pid}`);
-  return [`PMSELR_EL0 = ${value & 0x1f}`];
+  return [writeCounter(world, cpu, task, reg, value, effect === 'ignore')];
+}
+
+/**
+ * An allowed EL0 write of a counter: the register takes the value within its physical width
+ * (an AArch32 MCR writes bits [31:0] and leaves the rest). The fact names whose count the
+ * register held, so the monitor can tell a task writing its own counter from one corrupting
+ * another's. A free counter's value is the writer's from then on.
+ */
+function writeCounter(world: World, cpu: Cpu, task: Task, reg: Reg & { kind: 'pmccntr' | 'pmevcntr' }, value: bigint, ignored: boolean): string {
+  const c = counterOf(cpu, reg.kind === 'pmccntr' ? cycleCounterId : reg.n);
+  const was = c.value;
+  const live = c.event !== null;
+  const owner = live ? c.lastOwner : null;
+  const low32 = maskOf(32);
+  const wanted = taskArch(task) === 'aarch32' ? (c.value & ~low32) | (value & low32) : value;
+  const written = wanted & maskOf(c.width);
+  if (!ignored) {
+    c.value = written;
+    if (!live) c.lastOwner = { pid: task.pid, label: `${task.pid}:msr` };
+  }
+  logEvent(world, cpu.id, { kind: 'sysreg', what: 'counter-write', pid: task.pid, reg, value: written, was, ignored, owner, regs: designOf(world).accessName(cpu) });
+  return ignored ? `${regName(reg)} write ignored (${designOf(world).accessName(cpu)}: EL0 writes disabled)` : `${regName(reg)} = ${written}`;
 }
 
 function elapse(world: World, cpu: Cpu, task: Task): void {
@@ -118,8 +147,8 @@ export function readSelf(world: World, task: Task, ev: PerfEvent): ReadResult {
     const id = idx - 1;
     const reg: Reg = id === cycleCounterId ? { kind: 'pmccntr' } : { kind: 'pmevcntr', n: id };
     if (!mayAccess(world, cpu, reg) || (id !== cycleCounterId && id >= world.config.counters)) {
-      trap(world, cpu, task, reg, 'read');
-      return { kind: 'sigill', tries };
+      const signal = trap(world, cpu, task, reg, 'read');
+      return { kind: signal === 'SIGSEGV' ? 'sigsegv' : 'sigill', tries };
     }
     const read = registerRead(cpu, task, reg);
     emitFact(world, cpu.id, read);

@@ -13,7 +13,7 @@ import { deliverOne } from './ipi.js';
 import { logNote } from './log.js';
 import { scanAccess } from './monitor.js';
 import { type SpanContext, runCpus } from './overflow.js';
-import { type ReadResult, mrs, msrPmselr, readSelf } from './read-protocol.js';
+import { type ReadResult, mrs, msr, readSelf } from './read-protocol.js';
 import { type Rejection, eventOf, validate } from './validate.js';
 import { ensureRunning, schedulerTick } from './sched.js';
 import { runTicks } from './tick-batch.js';
@@ -66,6 +66,7 @@ function tick(world: World, n: number): string[] {
 
 function describeRead(r: ReadResult): string {
   if (r.kind === 'sigill') return 'SIGILL';
+  if (r.kind === 'sigsegv') return 'SIGSEGV';
   if (r.kind === 'fallback') return `fallback read() = ${r.value} (${r.why})`;
   const retry = r.tries > 1 ? `, ${r.tries - 1} ${r.tries === 2 ? 'retry' : 'retries'}` : '';
   if (r.value !== r.truth) return `${r.value}${retry}; wrong: the event counted ${r.truth}, ${howFar(r.truth, r.value)}`;
@@ -207,7 +208,7 @@ function apply(world: World, c: Command): { lines: string[]; check?: Check } {
     case 'msr': {
       const task = world.tasks.get(c.pid)!;
       ensureRunning(world, task, `${c.kind} by task ${c.pid}`);
-      return { lines: c.kind === 'mrs' ? mrs(world, task, c.reg) : msrPmselr(world, task, c.value) };
+      return { lines: c.kind === 'mrs' ? mrs(world, task, c.reg) : msr(world, task, c.reg, c.value) };
     }
     case 'migrate':
       return { lines: migrate(world, c.pid, c.cpu) };

@@ -263,7 +263,7 @@ function mapLocked(world: World, task: Task, op: Deferred, unlock: boolean): str
     // The first mmap of an event attaches its ring buffer and publishes the page; a further
     // mapping shares the buffer.
     const first = ev.maps.length === 0;
-    if (first) updatePage(world, ev);
+    if (first) updatePage(world, ev, 1, { cpu: task.cpu, oncpu: ev.activeCpu });
     ev.maps = [...ev.maps, mm.id];
     mm.mappings.push(ev.id);
     const what = first ? ` (page published: index ${ev.page.index}, offset ${signed(ev.page.offset)})` : ` (mapping ${ev.maps.length} of the event)`;
@@ -307,7 +307,7 @@ export function resetEvent(world: World, pid: number, fd: number): string[] {
   ev.count = 0n;
   // The monitor's reference counts from the reset too.
   ev.trueCount = 0n;
-  updatePage(world, ev);
+  updatePage(world, ev, 1, { cpu: task.cpu, oncpu: ev.activeCpu });
   leaveSyscall(world, task);
   logNote(world, task.cpu, 'syscall', `ioctl PERF_EVENT_IOC_RESET by task ${pid} on fd ${fd}: count 0, page published with offset ${signed(ev.page.offset)}`);
   return [`fd ${fd} reset`];

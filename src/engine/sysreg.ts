@@ -4,7 +4,7 @@
  * nothing in Linux saves or restores.
  */
 import type { Cause } from './events.js';
-import { userenrName } from './userenr.js';
+import { USERENR_EN, userenrName } from './userenr.js';
 
 export interface GrantReason {
   forMm: number | null;
@@ -32,11 +32,12 @@ export function regrant(world: World, cpu: Cpu, on: boolean, same: boolean, why:
   logEvent(world, cpu.id, { kind: 'sysreg', what: 'access', write: what, on, forMm: why.forMm, forPid: why.forPid, by: why.by });
 }
 
-/** Write PMUSERENR_EL0. */
+/** Write PMUSERENR_EL0 (a grant also sets EN under the what-if `userenr-en`). */
 export function writePmuserenr(world: World, cpu: Cpu, value: number, why: GrantReason): void {
-  const same = cpu.pmuserenr === value;
-  cpu.pmuserenr = value;
-  regrant(world, cpu, value !== 0, same, why, `PMUSERENR_EL0 = ${userenrName(value)}`);
+  const bits = value !== 0 && world.faults.has('userenr-en') ? value | USERENR_EN : value;
+  const same = cpu.pmuserenr === bits;
+  cpu.pmuserenr = bits;
+  regrant(world, cpu, bits !== 0, same, why, `PMUSERENR_EL0 = ${userenrName(bits)}`);
 }
 
 export function writePmselr(world: World, cpu: Cpu, value: number, writer: number | null, by: string): void {

@@ -268,7 +268,7 @@ export function validate(world: World, c: Command): Rejection | null {
     case 'mrs':
       return actingTask(world, 'mrs', c.pid) ?? (c.reg.kind === 'pmevcntr' ? counterExists(world, 'mrs', c.reg.n) : null);
     case 'msr':
-      return actingTask(world, 'msr', c.pid);
+      return actingTask(world, 'msr', c.pid) ?? (c.reg.kind === 'pmevcntr' ? counterExists(world, 'msr', c.reg.n) : null);
     case 'migrate':
       return migrate(world, c.pid, c.cpu);
     case 'exec32':

@@ -23,7 +23,7 @@ const slots: Record<string, Slot[]> = {
   read: ['pid', 'fd'],
   reset: ['pid', 'fd'],
   mrs: ['pid', ['pmccntr', 'pmselr', 'pmevcntr0', 'pmevcntr1', 'pmevcntr2', 'pmevcntr3', 'pmevcntr4', 'pmevcntr5']],
-  msr: ['pid', ['pmselr']],
+  msr: ['pid', ['pmselr', 'pmccntr', 'pmevcntr0', 'pmevcntr1', 'pmevcntr2', 'pmevcntr3', 'pmevcntr4', 'pmevcntr5']],
   migrate: ['pid', 'cpu'],
   exec32: ['pid'],
   exec64: ['pid'],

@@ -15,11 +15,30 @@
 import type { DesignName, Reg } from '../command.js';
 import type { Cause } from '../events.js';
 import type { KnobName } from '../knobs.js';
-import { USERENR_CR, USERENR_EN, USERENR_ER } from '../userenr.js';
+import { USERENR_CR, USERENR_EN, USERENR_ER, USERENR_UEN } from '../userenr.js';
 import { cycleCounterId } from '../pmu.js';
 import type { Cpu, Ipi, Mm, PerfEvent, Task, World } from '../world.js';
 
 export type Errno = 'EINVAL' | 'EOPNOTSUPP' | 'EAGAIN';
+
+/** The signal a denied EL0 access brings: SIGILL on arm64 (an undefined instruction), SIGSEGV
+ * under x86 (RDPMC without CR4.PCE raises #GP; `do_general_protection` sends SIGSEGV). */
+export type Signal = 'SIGILL' | 'SIGSEGV';
+
+/** What an EL0 write of a PMU register does: takes effect, is ignored (PMUv3.9: UEN with CR or
+ * ER set — "permitted EL0 writes are ignored", not trapped), or traps. */
+export type WriteEffect = 'write' | 'ignore' | 'trap';
+
+/**
+ * Where a user page is published (`perf_event_update_userpage`): the CPU running the update
+ * (`smp_processor_id()`) and the event's `oncpu` then (null for -1). `armpmu_add`, set_period
+ * and the overflow handler run on the event's CPU; `armpmu_del` runs before `oncpu` is reset;
+ * `perf_mmap` runs on the mapping task's CPU, wherever the event is.
+ */
+export interface Publish {
+  cpu: number | null;
+  oncpu: number | null;
+}
 
 /** The plain state a design keeps: field names as the kernel spells them, initial values. */
 export type DesignState = Record<string, number>;
@@ -52,7 +71,8 @@ export interface Design {
   pmuStart(world: World, cpu: Cpu): void;
   runIpi(world: World, cpu: Cpu, ipi: Ipi): void;
   eventIndex(world: World, ev: PerfEvent): number;
-  capUserRdpmc(world: World, ev: PerfEvent): boolean;
+  /** `userpg->cap_user_rdpmc`, as `arch_perf_update_userpage` computes it at a publish. */
+  capUserRdpmc(world: World, ev: PerfEvent, at: Publish): boolean;
   pmcWidth(world: World, ev: PerfEvent): number;
   /** Does the design mean this task to read counters at EL0? */
   entitled(world: World, task: Task): boolean;
@@ -70,6 +90,10 @@ export interface Design {
   accessBits(cpu: Cpu): number;
   /** The access register as a person reads it: `CR|ER`, `PCE`, `UEN P0,C`. */
   accessName(cpu: Cpu): string;
+  /** What an EL0 write of the register does on this CPU now (`msr`). */
+  el0Write(world: World, cpu: Cpu, reg: Reg): WriteEffect;
+  /** The signal a trapped EL0 access brings. */
+  signal: Signal;
 }
 
 const installed = new Map<string, Design>();
@@ -93,17 +117,43 @@ export function mmMapsReadable(world: World, mm: Mm | undefined): boolean {
   return mm.mappings.some((id) => world.events.get(id)?.readable === true);
 }
 
-/** `perf_event_index` for arm64: 0 unless active on a counter; cycle counter 32, else n + 1. */
+/**
+ * `perf_event_index` for arm64 (`armv8pmu_access_event_idx` in the patch, `armv8pmu_user_event_idx`
+ * upstream): 0 unless active on a counter; the cycle counter 32; else `hw.idx`, which is counter
+ * n + 1 — for a chained pair the odd, high counter (`armv8pmu_get_chain_idx` returns it), so
+ * libperf would read only the high half: upstream never lets a user-readable event chain.
+ */
 export function armIndex(ev: PerfEvent): number {
-  if (ev.counter === null || ev.chained) return 0;
-  return ev.counter + 1;
+  if (ev.counter === null) return 0;
+  return ev.chained ? ev.counter + 2 : ev.counter + 1;
 }
 
-/** PMUSERENR_EL0: EN opens all; CR the cycle counter; ER the event counters and PMSELR. */
-export function armMayAccess(bits: number, reg: Reg): boolean {
+/**
+ * PMUSERENR_EL0 for an EL0 read: EN opens all; CR the cycle counter; ER the event counters and
+ * PMSELR. With UEN (PMUv3.9) and EN clear, PMUACR_EL1 alone selects the counters EL0 may read:
+ * CR and ER grant nothing (they block writes), and PMSELR stays closed in this model.
+ */
+export function armMayAccess(bits: number, reg: Reg, pmuacr = 0): boolean {
   if (bits & USERENR_EN) return true;
+  if (bits & USERENR_UEN) {
+    const id = regCounterId(reg);
+    return id !== null && (pmuacr & (1 << id)) !== 0;
+  }
   if (reg.kind === 'pmccntr') return (bits & USERENR_CR) !== 0;
   return (bits & USERENR_ER) !== 0;
+}
+
+/**
+ * PMUSERENR_EL0 for an EL0 write: only EN lets EL0 write a counter (CR and ER grant reads);
+ * ER also opens PMSELR for writing. With UEN, a counter PMUACR_EL1 selects may be written unless
+ * CR (the cycle counter) or ER (event counters) is set, which makes the write ignored: Linux
+ * writes ER|CR|UEN for that reason.
+ */
+export function armWrite(bits: number, reg: Reg, pmuacr = 0): WriteEffect {
+  if (bits & USERENR_EN) return 'write';
+  if (reg.kind === 'pmselr' || !(bits & USERENR_UEN)) return reg.kind === 'pmselr' && armMayAccess(bits, reg, pmuacr) ? 'write' : 'trap';
+  if (!armMayAccess(bits, reg, pmuacr)) return 'trap';
+  return bits & (reg.kind === 'pmccntr' ? USERENR_CR : USERENR_ER) ? 'ignore' : 'write';
 }
 
 export function isCounter(reg: Reg): boolean {
@@ -149,4 +199,5 @@ export const noHooks = {
   pmuStart() {},
   runIpi() {},
   addError: () => null,
+  signal: 'SIGILL' as Signal,
 };

@@ -4,17 +4,19 @@
  * overflow — whether or not a counter is in use (upstream's start() runs only when one is),
  * and after an exec; it is refused to AArch32 tasks; it is per counter (PMUv3.9:
  * PMUSERENR_EL0.UEN with PMUACR_EL1 opening only the counters the task's own events occupy),
- * so ER and CR are never set and PMSELR_EL0 stays closed to EL0; and PMSELR_EL0 is zeroed
- * whenever access changes hands.
+ * written as ER|CR|UEN as Linux's `armv8pmu_enable_user_access` does on PMUv3.9: under UEN,
+ * CR and ER grant no reads and make EL0 writes to the selected counters ignored, so a task can
+ * read but not write its counters (UEN alone would let it write them: the what-if
+ * `uen-alone`); PMSELR_EL0 stays closed to EL0 and is zeroed whenever access changes hands.
  */
 import type { Reg } from '../command.js';
 import { taskArch } from '../lifecycle.js';
 import { onEachCpu } from '../ipi.js';
-import { USERENR_UEN, regrant, userenrName, writePmselr, writePmuserenr } from '../sysreg.js';
+import { USERENR_CR, USERENR_ER, USERENR_UEN, regrant, userenrName, writePmselr, writePmuserenr } from '../sysreg.js';
 import type { GrantReason } from '../sysreg.js';
 import { type Cause, viaIpi } from '../events.js';
 import type { Cpu, Task, World } from '../world.js';
-import { type Design, armMayAccess, currentTask, noHooks, nrUser, regCounterId, zeroUnusedCounters } from './design.js';
+import { type Design, armMayAccess, armWrite, currentTask, noHooks, nrUser, regCounterId, zeroUnusedCounters } from './design.js';
 import { upstreamEvents } from './upstream.js';
 
 function hardenedEntitled(world: World, task: Task): boolean {
@@ -32,12 +34,14 @@ function ownCounters(world: World, cpu: Cpu, task: Task): number {
   return mask >>> 0;
 }
 
-/** PMUSERENR_EL0 = UEN with PMUACR_EL1 opening the given counters. */
+/** PMUSERENR_EL0 = ER|CR|UEN (UEN alone under the what-if) with PMUACR_EL1 opening the given
+ * counters to EL0 reads. */
 function writeUen(world: World, cpu: Cpu, pmuacr: number, why: GrantReason): void {
-  const same = cpu.pmuserenr === USERENR_UEN && cpu.design.pmuacr === pmuacr;
-  cpu.pmuserenr = USERENR_UEN;
+  const bits = world.faults.has('uen-alone') ? USERENR_UEN : USERENR_ER | USERENR_CR | USERENR_UEN;
+  const same = cpu.pmuserenr === bits && cpu.design.pmuacr === pmuacr;
+  cpu.pmuserenr = bits;
   cpu.design.pmuacr = pmuacr;
-  regrant(world, cpu, true, same, why, `PMUSERENR_EL0 = ${userenrName(USERENR_UEN, pmuacr)}`);
+  regrant(world, cpu, true, same, why, `PMUSERENR_EL0 = ${userenrName(bits, pmuacr)}`);
 }
 
 function decide(world: World, cpu: Cpu, by: Cause): void {
@@ -71,11 +75,8 @@ export const hardened: Design = {
     const id = regCounterId(reg);
     return id !== null && hardenedEntitled(world, task) && (ownCounters(world, cpu, task) & (1 << id)) !== 0;
   },
-  mayAccess: (_world, cpu, reg) => {
-    if (armMayAccess(cpu.pmuserenr, reg)) return true;
-    const id = regCounterId(reg);
-    return id !== null && (cpu.pmuserenr & USERENR_UEN) !== 0 && (cpu.design.pmuacr! & (1 << id)) !== 0;
-  },
+  mayAccess: (_world, cpu, reg) => armMayAccess(cpu.pmuserenr, reg, cpu.design.pmuacr),
+  el0Write: (_world, cpu, reg) => armWrite(cpu.pmuserenr, reg, cpu.design.pmuacr),
   accessBits: (cpu) => cpu.pmuserenr,
   // The one-line driver fix for Linux 6.1's offset after read(2) (demo offset-after-read).
   prevCountSignExtended: true,

@@ -13,7 +13,7 @@ import { USERENR_CR, USERENR_ER, userenrName, writePmuserenr } from '../sysreg.j
 import type { KnobName } from '../knobs.js';
 import type { Cpu, Ipi, PerfEvent, Task, World } from '../world.js';
 import { viaIpi } from '../events.js';
-import { type Design, type Errno, armIndex, armMayAccess, currentTask, isCounter, noHooks, nrUser, zeroUnusedCounters } from './design.js';
+import { type Design, type Errno, armIndex, armMayAccess, armWrite, currentTask, isCounter, noHooks, nrUser, zeroUnusedCounters } from './design.js';
 
 /** `__armv8_pmuv3_map_event`: the checks on a user-access request. */
 export function upstreamOpen(world: World, ev: PerfEvent): Errno | null {
@@ -82,6 +82,7 @@ export const upstream: Design = {
   entitled: upstreamEntitled,
   promises: (world, _cpu, task, reg: Reg) => isCounter(reg) && upstreamEntitled(world, task),
   mayAccess: (_world, cpu, reg) => armMayAccess(cpu.pmuserenr, reg),
+  el0Write: (_world, cpu, reg) => armWrite(cpu.pmuserenr, reg),
   accessBits: (cpu) => cpu.pmuserenr,
   accessName: (cpu) => userenrName(cpu.pmuserenr),
   knobs: ['perf_user_access'],

@@ -172,12 +172,18 @@ describe('v4: counters of other events', () => {
 });
 
 describe('v4: open flags', () => {
-  it('does not let userspace read a chained 64-bit event', () => {
-    const { world } = play('spawn a on 0\nopen 100 instructions 64bit\nmmap 100 3\nread 100 3');
+  it('flags a chained 64-bit event user-readable as its code behaves (map_event sees idx 0), and libperf reads it wrong', () => {
+    const { world, played } = play('spawn a on 0\nopen 100 instructions 64bit\nmmap 100 3\nrun 5000\nread 100 3');
     const ev = [...world.events.values()][0]!;
-    expect(ev.chained).toBe(true);
-    expect(ev.page).toMatchObject({ index: 0, capUserRdpmc: false });
-    expect(world.cpus[0]!.pmuserenr).toBe(0);
+    expect(ev).toMatchObject({ chained: true, counter: 0, readable: true });
+    // The page names the high, odd counter (index 2: PMEVCNTR1) and says 64 bits.
+    expect(ev.page).toMatchObject({ index: 2, pmcWidth: 64, capUserRdpmc: true });
+    // The mmap counts it: pmu_direct_access 0 -> 1 and the IPI grants ER|CR everywhere.
+    expect(world.mms.get(1)!.design.pmu_direct_access).toBe(1);
+    expect(world.cpus.map((c) => c.pmuserenr)).toEqual([ERCR, ERCR, ERCR, ERCR]);
+    // libperf adds the high half (the low half's overflows) to the offset: a wrong count.
+    expect(codes(world)).toEqual(['read/wrong-count']);
+    expect(lastOutput(played)).not.toMatch(/^5\d{3}\b/);
   });
 
   it('publishes index 32 and width 32 for a cycles event, 64 for a 64-bit one', () => {
@@ -185,9 +191,10 @@ describe('v4: open flags', () => {
     const [cyc, ins, cyc64] = [...world.events.values()];
     expect(cyc!.page).toMatchObject({ index: 32, pmcWidth: 32, capUserRdpmc: true });
     expect(ins!.page).toMatchObject({ index: 1, pmcWidth: 32 });
-    // The cycle counter is taken and counter 0 is in use: the 64-bit event is chained on 2 and 3.
+    // The cycle counter is taken and counter 0 is in use: the 64-bit event is chained on 2 and
+    // 3, and its page names counter 3 (index 4), the high half.
     expect(cyc64!.chained).toBe(true);
     expect(cyc64!.counter).toBe(2);
-    expect(cyc64!.page.index).toBe(0);
+    expect(cyc64!.page).toMatchObject({ index: 4, pmcWidth: 64, capUserRdpmc: true });
   });
 });

@@ -4,18 +4,18 @@
  * runs `refresh_pmuserenr(mm)` on every online CPU; `armv8pmu_event_unmapped` drops it and on
  * 1 -> 0 runs `refresh_pmuserenr(NULL)` on `mm_cpumask(mm)`, which arm64 leaves empty;
  * `perf_switch_user_access(mm)` from `__switch_mm` sets ER|CR when the mm's count is non-zero.
- * No PMSELR_EL0 handling, no AArch32 check.
+ * No PMSELR_EL0 handling, no AArch32 check. Every event is flagged user-readable, chained
+ * 64-bit ones included, though the patch meant to leave those out (see `open`).
  */
 import { type Cause, viaIpi } from '../events.js';
 import { mmContext } from '../lifecycle.js';
 import { logEvent } from '../log.js';
 import { onEachCpu } from '../ipi.js';
 import { cpuOops } from '../oops.js';
-import { needsChain } from '../perf.js';
 import { USERENR_CR, USERENR_ER, userenrName, writePmuserenr } from '../sysreg.js';
 import type { Reg } from '../command.js';
 import type { Cpu, Mm, PerfEvent, Task, World } from '../world.js';
-import { type Design, armIndex, armMayAccess, isCounter, mmMapsReadable } from './design.js';
+import { type Design, armIndex, armMayAccess, armWrite, isCounter, mmMapsReadable } from './design.js';
 
 /** `perf_switch_user_access(mm)`: the bits follow the count of whatever mm it is given. */
 export function switchUserAccess(world: World, cpu: Cpu, mm: Mm, by: Cause): void {
@@ -29,9 +29,13 @@ export const perMmBase = {
   mmState: { pmu_direct_access: 0 },
   knobs: [] as const,
   accessLabel: 'USERENR',
-  open(world: World, ev: PerfEvent) {
-    // The patch flags every event user-readable except chained 64-bit ones.
-    ev.readable = !needsChain(world, ev);
+  open(_world: World, ev: PerfEvent) {
+    // The patch means to flag every event user-readable except chained 64-bit ones
+    // (`if (!armv8pmu_event_is_chained(event))` in `__armv8_pmuv3_map_event`), but
+    // `__hw_perf_event_init` calls map_event before it sets `hwc->idx = -1`: the event is
+    // zero-allocated, so idx is 0 (ARMV8_IDX_CYCLE_COUNTER) and is_chained is false for every
+    // event. Chained ones are flagged too; their page gives the high counter and pmc_width 64.
+    ev.readable = true;
     return null;
   },
   mayChain: () => true,
@@ -64,6 +68,8 @@ export const perMmBase = {
   entitled: (world: World, task: Task) => mmMapsReadable(world, world.mms.get(task.mm)),
   maintainsCpumask: (world: World) => world.faults.has('cpumask-maintained'),
   mayAccess: (_world: World, cpu: Cpu, reg: Reg) => armMayAccess(cpu.pmuserenr, reg),
+  el0Write: (_world: World, cpu: Cpu, reg: Reg) => armWrite(cpu.pmuserenr, reg),
+  signal: 'SIGILL' as const,
   accessBits: (cpu: Cpu) => cpu.pmuserenr,
   accessName: (cpu: Cpu) => userenrName(cpu.pmuserenr),
 };

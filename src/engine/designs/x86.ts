@@ -6,15 +6,18 @@
  * a function that ignores its argument and recomputes from the mm the CPU has loaded;
  * `switch_mm` recomputes for the incoming mm. sysfs `rdpmc`: 0 never, 1 while an event is
  * mapped (default), 2 always. Since 5.15, dirty counters are zeroed before PCE is set
- * (`perf_clear_dirty_counters`).
+ * (`perf_clear_dirty_counters`). RDPMC without CR4.PCE raises #GP, which
+ * `do_general_protection` turns into SIGSEGV for a user task; user mode cannot write a counter
+ * (WRMSR is for ring 0: #GP too). There is no chaining: the `64bit` word (arm64's config1 bit 0)
+ * means nothing to x86, and the event takes one counter.
  */
 import type { Reg } from '../command.js';
 import { mmContext } from '../lifecycle.js';
 import { logEvent } from '../log.js';
 import { onEachCpu } from '../ipi.js';
-import { needsChain } from '../perf.js';
+import { eventWidth } from '../perf.js';
 import { regrant } from '../sysreg.js';
-import { type Cpu, type Mm, type World, pmuWidths } from '../world.js';
+import type { Cpu, Mm, World } from '../world.js';
 import type { GrantReason } from '../sysreg.js';
 import { type Cause, viaIpi } from '../events.js';
 import { type Design, armIndex, isCounter, mmMapsReadable, zeroUnusedCounters } from './design.js';
@@ -48,10 +51,10 @@ export const x86: Design = {
   accessLabel: 'CR4',
   open(world, ev) {
     // x86_pmu_event_init: PERF_X86_EVENT_RDPMC_ALLOWED unless rdpmc is 0.
-    ev.readable = world.knobs.rdpmc !== 0 && !needsChain(world, ev);
+    ev.readable = world.knobs.rdpmc !== 0;
     return null;
   },
-  mayChain: () => true,
+  mayChain: () => false,
   addError: () => null,
   mapped(world, ev, mm, task) {
     if (!ev.readable) return;
@@ -79,14 +82,16 @@ export const x86: Design = {
   },
   eventIndex: (_world, ev) => (ev.readable ? armIndex(ev) : 0),
   capUserRdpmc: (_world, ev) => ev.readable,
-  // x86_pmu.cntval_bits, whatever the event.
-  pmcWidth: (world, ev) => (ev.readable ? pmuWidths(world.config).event : 0),
+  // x86_pmu.cntval_bits (48), whatever the event: eventWidth gives it under x86.
+  pmcWidth: (world, ev) => (ev.readable ? eventWidth(world, ev) : 0),
   entitled: (world, task) => entitled(world, task.mm),
   promises: (world, _cpu, task, reg: Reg) => isCounter(reg) && entitled(world, task.mm),
   maintainsCpumask: () => true,
   mayAccess: (_world, cpu, reg) => cpu.design.cr4_pce === 1 && isCounter(reg),
   accessBits: (cpu) => cpu.design.cr4_pce!,
   accessName: (cpu) => (cpu.design.cr4_pce ? 'PCE' : 'PCE=0'),
+  el0Write: () => 'trap',
+  signal: 'SIGSEGV',
   knobChanged(world, _knob, value, was) {
     if (value !== was) onEachCpu(world, null, null, 'refresh_pce', null, null);
   },
