@@ -1,20 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { DesignName } from './command.js';
 import { play, playLines } from './session.js';
-import type { World } from './world.js';
+import { allDesigns, codes, on, reads } from './testing.js';
 
 // Issue 11 item 6: an fd opened with PERF_FLAG_FD_CLOEXEC closes at exec (do_close_on_exec,
 // after exec_mmap), releasing its event; under upstream nothing then runs start().
-const all: DesignName[] = ['v4', 'v5', 'upstream', 'x86', 'hardened'];
-const on = { perfUserAccess: 1 as const };
-
-function last(world: World, lines: string): string {
-  const r = playLines(world, lines).at(-1)!.result;
-  return r.ok ? r.lines.join(' ') : `rejected: ${r.rejection.code}`;
-}
-
-const reads = (world: World, pid: number) => !/^SIG(ILL|SEGV)$/.test(last(world, `mrs ${pid} pmccntr`));
-const codes = (world: World) => [...world.findingCounts.keys()].sort();
+const all = allDesigns;
 
 describe('exec with a close-on-exec user event', () => {
   // [exec64 keeps access, its findings, exec32 keeps access, its findings]

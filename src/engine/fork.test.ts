@@ -2,20 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { DesignName } from './command.js';
 import { taskArch } from './lifecycle.js';
 import { play, playLines } from './session.js';
-import type { World } from './world.js';
+import { allDesigns, codes, last, on, reads } from './testing.js';
 
 // Issue 11 item 5: fork copies the mm_struct (per-mm design state included) but not the perf
 // mappings (VM_DONTCOPY); fds are copied; the perf context gets only `inherit` events.
-const all: DesignName[] = ['v4', 'v5', 'upstream', 'x86', 'hardened'];
-const on = { perfUserAccess: 1 as const };
-
-function last(world: World, lines: string): string {
-  const r = playLines(world, lines).at(-1)!.result;
-  return r.ok ? r.lines.join(' ') : `rejected: ${r.rejection.code}`;
-}
-
-const reads = (world: World, pid: number) => !/^SIG(ILL|SEGV)$/.test(last(world, `mrs ${pid} pmccntr`));
-const codes = (world: World) => [...world.findingCounts.keys()].sort();
+const all = allDesigns;
 
 describe('the child of a task that maps a user-readable event', () => {
   // Task 100 maps its event; its child 101 runs on CPU 1 with a copy of mm 1 and no mapping.

@@ -1,21 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { DesignName } from './command.js';
 import { ringEntries } from './ring.js';
-import { play, playLines } from './session.js';
+import { play } from './session.js';
+import { allDesigns, codes, last, on, reads } from './testing.js';
 import type { World } from './world.js';
 
 // Issue 11 item 4: perf_mmap calls event_mapped for every successful mmap of any event —
 // per-CPU events included — and each munmap runs event_unmapped once.
-const all: DesignName[] = ['v4', 'v5', 'upstream', 'x86', 'hardened'];
-const on = { perfUserAccess: 1 as const };
-
-function last(world: World, lines: string): string {
-  const r = playLines(world, lines).at(-1)!.result;
-  return r.ok ? r.lines.join(' ') : `rejected: ${r.rejection.code}`;
-}
-
-const reads = (world: World, pid: number) => !/^SIG(ILL|SEGV)$/.test(last(world, `mrs ${pid} pmccntr`));
-const codes = (world: World) => [...world.findingCounts.keys()].sort();
+const all = allDesigns;
 /** The design's per-mm count of mm 1, or null where the design keeps none. */
 const perMm = (world: World, mm = 1) => {
   const d = world.mms.get(mm)!.design;

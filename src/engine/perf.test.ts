@@ -2,20 +2,15 @@ import { describe, expect, it } from 'vitest';
 import type { DesignName } from './command.js';
 import { play, playLines } from './session.js';
 import { ringEntries } from './ring.js';
+import { last, on } from './testing.js';
 import type { World } from './world.js';
 
 const arm: DesignName[] = ['v4', 'v5', 'upstream', 'hardened'];
 /** The designs that keep Linux's arm_pmu driver as it is (hardened carries the fix). */
 const linux: DesignName[] = ['v4', 'v5', 'upstream'];
-const on = { perfUserAccess: 1 as const };
 
 function ev(world: World, n = 0) {
   return [...world.events.values()][n]!;
-}
-
-function lastLine(world: World, line: string): string {
-  const r = playLines(world, line).at(-1)!.result;
-  return r.ok ? r.lines.join(' ') : `rejected: ${r.rejection.code}`;
 }
 
 function overflows(world: World): number {
@@ -33,11 +28,11 @@ describe('Linux 6.1: a page published after read(2) has an offset 2^32 too low',
     for (const longCounters of [false, true]) {
       it.each(linux)(`${event}, long counters ${longCounters ? 'on' : 'off'}: %s`, (design) => {
         const { world } = play(`spawn a on 0\nopen 100 ${event} user\ntick`, { design, ...on, longCounters });
-        expect(lastLine(world, 'read 100 3')).toMatch(/^fallback read\(\)/);
-        expect(lastLine(world, 'mmap 100 3')).toBe('mmap fd 3 done');
+        expect(last(world, 'read 100 3')).toMatch(/^fallback read\(\)/);
+        expect(last(world, 'mmap 100 3')).toBe('mmap fd 3 done');
         // On a real 6.1 kernel: offset=-2147483649 where 2147483647 is right.
         expect(signed(ev(world).page.offset)).toBe(-2147483649n);
-        expect(lastLine(world, 'read 100 3')).toMatch(/; wrong: the event counted \d+, 2\^32 below it$/);
+        expect(last(world, 'read 100 3')).toMatch(/; wrong: the event counted \d+, 2\^32 below it$/);
         expect(world.findingCounts.get('read/wrong-count')).toBe(1);
       });
     }
@@ -56,37 +51,37 @@ describe('Linux 6.1: a page published after read(2) has an offset 2^32 too low',
     // set_period stored prev_count = -(period_left) sign-extended again, and the counter
     // carried on: offset = count + period_left = 2^31 - 1 until the first overflow.
     expect(page.offset).toBe(2147483647n);
-    expect(lastLine(world, 'read 100 3')).not.toContain('wrong');
+    expect(last(world, 'read 100 3')).not.toContain('wrong');
   });
 
   it.each(linux)('reset of a mapped event publishes the same wrong offset: %s', (design) => {
     const { world } = play('spawn a on 0\nopen 100 cycles user\nmmap 100 3\ntick', { design, ...on });
-    expect(lastLine(world, 'read 100 3')).not.toContain('wrong');
-    expect(lastLine(world, 'reset 100 3')).toBe('fd 3 reset');
+    expect(last(world, 'read 100 3')).not.toContain('wrong');
+    expect(last(world, 'reset 100 3')).toBe('fd 3 reset');
     expect(ev(world).count).toBe(0n);
     // offset = 0 - prev_count, prev_count the raw counter zero-extended (0x8xxxxxxx).
     expect(ev(world).page.offset).toBe(BigInt.asUintN(64, -ev(world).prevCount));
     expect(ev(world).prevCount >> 31n).toBe(1n);
-    expect(lastLine(world, 'read 100 3')).toMatch(/2\^32 below it$/);
+    expect(last(world, 'read 100 3')).toMatch(/2\^32 below it$/);
   });
 
   it('hardened keeps prev_count sign-extended: after read(2) then mmap, and after reset, reads are right', () => {
     const { world } = play('spawn a on 0\nopen 100 cycles user\ntick\nread 100 3\nmmap 100 3', { design: 'hardened', ...on });
     expect(ev(world).page.offset).toBe(2147483647n);
-    expect(lastLine(world, 'read 100 3')).not.toContain('wrong');
+    expect(last(world, 'read 100 3')).not.toContain('wrong');
     playLines(world, 'tick\nreset 100 3\ntick');
-    expect(lastLine(world, 'read 100 3')).not.toContain('wrong');
+    expect(last(world, 'read 100 3')).not.toContain('wrong');
     expect(world.findingCounts.size).toBe(0);
   });
 
   it('reset without a mapping: the count restarts and read(2) reads from 0', () => {
     const { world } = play('spawn a on 0\nopen 100 cycles\ntick\nreset 100 3\ntick', { design: 'upstream' });
-    expect(lastLine(world, 'read 100 3')).toBe('fallback read() = 1000000 (user page not mapped)');
+    expect(last(world, 'read 100 3')).toBe('fallback read() = 1000000 (user page not mapped)');
   });
 
   it('reset is refused for an fd the task does not have', () => {
     const { world } = play('spawn a on 0');
-    expect(lastLine(world, 'reset 100 3')).toBe('rejected: reset/no-such-fd');
+    expect(last(world, 'reset 100 3')).toBe('rejected: reset/no-such-fd');
   });
 });
 
@@ -148,8 +143,8 @@ describe('AArch32: MRC p15 reads 32 bits', () => {
     const narrow = setup(' aarch32');
     const raw = wide.cpus[0]!.cycleCounter.value;
     expect(raw >> 32n).toBe(0xffffffffn);
-    const got64 = lastLine(wide, 'mrs 100 pmccntr');
-    const got32 = lastLine(narrow, 'mrs 100 pmccntr');
+    const got64 = last(wide, 'mrs 100 pmccntr');
+    const got32 = last(narrow, 'mrs 100 pmccntr');
     // hardened refuses AArch32 tasks access at all.
     if (design === 'hardened') return expect(got32).toBe('SIGILL');
     expect(BigInt(got64) >> 32n).toBe(0xffffffffn);
