@@ -15,14 +15,26 @@ import { generateWorkload } from '../../src/engine/workload.js';
 import { type Config, type World, createWorld, defaultConfig } from '../../src/engine/world.js';
 import { checkpointEvery } from '../../src/recorder.js';
 import { starterLines } from '../../src/tui/starter.js';
-import type { BenchConfig, BenchTimeline, EngineAdapter } from './types.js';
+import type { BenchCommand, BenchConfig, BenchTimeline, EngineAdapter } from './types.js';
 
 function configOf(c: BenchConfig): Config {
   return { ...defaultConfig, cpus: c.cpus, seed: c.seed, cyclesPerTick: c.cyclesPerTick ?? defaultConfig.cyclesPerTick };
 }
 
+/**
+ * A command in this build's shape. Workloads are made by the baseline: before issue 11, `msr`
+ * wrote only PMSELR and had no `reg` (`{ pid, value: number }`).
+ */
+function current(c: BenchCommand): Command {
+  const old = c as { kind: string; pid?: number; reg?: unknown; value?: number | bigint };
+  if (old.kind === 'msr' && old.reg === undefined) return { kind: 'msr', pid: old.pid!, reg: { kind: 'pmselr' }, value: BigInt(old.value!) };
+  return c as Command;
+}
+
 function session(timeline: Timeline): Timeline & BenchTimeline {
+  const apply = timeline.apply.bind(timeline);
   return Object.assign(timeline, {
+    apply: (c: BenchCommand) => apply(current(c)),
     last: () => timeline.lastCommand(),
   }) as Timeline & BenchTimeline;
 }
@@ -31,7 +43,7 @@ export const adapter: EngineAdapter<World, Timeline & BenchTimeline> = {
   createWorld: (c) => createWorld(configOf(c)),
   applyCommands(world, commands) {
     let rejected = 0;
-    for (const c of commands as readonly Command[]) if (!applyCommand(world, c).ok) rejected++;
+    for (const c of commands) if (!applyCommand(world, current(c)).ok) rejected++;
     return rejected;
   },
   playLines: (world, text) => void playLines(world, text),
@@ -48,7 +60,7 @@ export const adapter: EngineAdapter<World, Timeline & BenchTimeline> = {
     return session(timeline);
   },
   generateWorkload: (o) => generateWorkload({ ...o, config: configOf(o.config) }),
-  recordCommands: (c, commands) => recordCommands(configOf(c), commands as Command[], checkpointEvery),
+  recordCommands: (c, commands) => recordCommands(configOf(c), commands.map(current), checkpointEvery),
   verifyRecording(text) {
     const parsed = parseScript(text);
     if (!parsed.ok) throw new Error(`the recording does not parse: ${parsed.errors[0]?.message}`);
