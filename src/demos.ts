@@ -25,7 +25,8 @@ export function listDemos(dir = demosDir): DemoInfo[] {
     return [];
   }
   // The tour first, then each concern followed by its fix.
-  const key = (f: string) => `${f.startsWith('tour.') ? 0 : 1}${f.replace(/(-fixed)?\.pmu$/, '')}${f.includes('-fixed.') ? 1 : 0}`;
+  // A NUL ends the name, so `unmap-ipi` sorts before `unmap-ipi-oops`.
+  const key = (f: string) => `${f.startsWith('tour.') ? 0 : 1}${f.replace(/(-fixed)?\.pmu$/, '')}\0${f.includes('-fixed.') ? 1 : 0}`;
   names.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
   return names.map((f) => {
     const path = join(dir, f);

@@ -203,7 +203,7 @@ const commandArb: fc.Arbitrary<Command[]> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('open' as const), pid, event: ev, user: fc.boolean(), is64: fc.boolean(), inherit: fc.boolean(), cloexec: fc.boolean() }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('fork' as const), pid, cpu: fc.option(cpu) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('open-cpu' as const), cpu, event: ev, user: fc.boolean(), is64: fc.boolean(), cloexec: fc.boolean(), by: fc.option(pid) }).map((c) => ({ ...c, cloexec: c.cloexec && c.by !== null })) },
-  { weight: 8, arbitrary: fc.record({ kind: fc.constantFrom('close' as const, 'mmap' as const, 'munmap' as const, 'read' as const), pid, fd }) },
+  { weight: 8, arbitrary: fc.record({ kind: fc.constantFrom('close' as const, 'mmap' as const, 'munmap' as const, 'read' as const, 'reset' as const), pid, fd }) },
   fc.record({ kind: fc.constant('close-cpu' as const), fd }),
   fc.record({ kind: fc.constant('mrs' as const), pid, reg: fc.constantFrom({ kind: 'pmccntr' as const }, { kind: 'pmselr' as const }, { kind: 'pmevcntr' as const, n: 1 }) }),
   fc.record({ kind: fc.constant('msr' as const), pid, reg: fc.constantFrom({ kind: 'pmselr' as const }, { kind: 'pmccntr' as const }, { kind: 'pmevcntr' as const, n: 1 }), value: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }) }),

@@ -20,7 +20,7 @@ import { readCount } from './perf.js';
 import { counterOf, cycleCounterId } from './pmu.js';
 import { contextSwitch, ensureRunning } from './sched.js';
 import { writePmselr } from './sysreg.js';
-import type { Cpu, PerfEvent, Task, World } from './world.js';
+import { type Cpu, type PerfEvent, type Task, type World, pmuWidths } from './world.js';
 import { enterSyscall, leaveSyscall } from './syscalls.js';
 
 export type ReadResult =
@@ -42,16 +42,17 @@ function trap(world: World, cpu: Cpu, task: Task, reg: Reg, access: 'read' | 'wr
 /**
  * What an EL0 read of a register sees, with whose value it is: the fact the monitor judges. An
  * AArch32 task reads with `MRC p15` into one 32-bit register: PMCCNTR[31:0], and the low half
- * of a 64-bit event counter.
+ * of a 64-bit event counter. (Under x86 a 32-bit task's RDPMC fills EDX:EAX: all 48 bits.)
  */
-function registerRead(cpu: Cpu, task: Task, reg: Reg) {
+function registerRead(world: World, cpu: Cpu, task: Task, reg: Reg) {
   if (reg.kind === 'pmselr') {
     return { kind: 'read', what: 'register', pid: task.pid, reg, value: BigInt(cpu.pmselr), pmselrWriter: cpu.pmselrWriter, owner: null, live: false } as const;
   }
   const c = counterOf(cpu, reg.kind === 'pmccntr' ? cycleCounterId : reg.n);
   const live = c.event !== null;
   const owner = live || c.value !== 0n ? c.lastOwner : null;
-  const value = taskArch(task) === 'aarch32' ? c.value & maskOf(32) : c.value;
+  const narrow = taskArch(task) === 'aarch32' && !pmuWidths(world.config).uniform;
+  const value = narrow ? c.value & maskOf(32) : c.value;
   return { kind: 'read', what: 'register', pid: task.pid, reg, value, pmselrWriter: null, owner, live } as const;
 }
 
@@ -63,7 +64,7 @@ function mayAccess(world: World, cpu: Cpu, reg: Reg): boolean {
 export function mrs(world: World, task: Task, reg: Reg): string[] {
   const cpu = world.cpus[task.cpu]!;
   if (!mayAccess(world, cpu, reg)) return [trap(world, cpu, task, reg, 'read')];
-  const read = registerRead(cpu, task, reg);
+  const read = registerRead(world, cpu, task, reg);
   logEvent(world, cpu.id, read);
   return [`${read.value}`];
 }
@@ -150,7 +151,7 @@ export function readSelf(world: World, task: Task, ev: PerfEvent): ReadResult {
       const signal = trap(world, cpu, task, reg, 'read');
       return { kind: signal === 'SIGSEGV' ? 'sigsegv' : 'sigill', tries };
     }
-    const read = registerRead(cpu, task, reg);
+    const read = registerRead(world, cpu, task, reg);
     emitFact(world, cpu.id, read);
     const raw = read.value;
     const truth = ev.trueCount;

@@ -74,12 +74,16 @@ function describeRead(r: ReadResult): string {
   return `${r.value}${retry}${zero}`;
 }
 
-/** How far a read is from the count, modulo 2^64: `2^32 below`, `5 above`. */
+/**
+ * How far a read is from the count: `2^32 below it (mod 2^64)` when it is off by a wrap a little
+ * under 2^64 (a width's worth: the 6.1 offset, zero extension), else plainly `5 above it`.
+ */
 function howFar(truth: bigint, value: bigint): string {
   const d = BigInt.asIntN(64, truth - value);
   const size = d < 0n ? -d : d;
-  const power = size > 0n && (size & (size - 1n)) === 0n ? `2^${size.toString(2).length - 1}` : `${size}`;
-  return `${power} ${d > 0n ? 'below' : 'above'} it`;
+  const power = size > 0n && (size & (size - 1n)) === 0n;
+  if (power && value > truth !== d < 0n) return `2^${size.toString(2).length - 1} ${d > 0n ? 'below' : 'above'} it (mod 2^64)`;
+  return value > truth ? `${value - truth} above it` : `${truth - value} below it`;
 }
 
 function userRead(world: World, verb: string, pid: number, fd: number): ReadResult {
@@ -164,7 +168,7 @@ function expectation(world: World, c: Command): Check {
     case 'expect-reg': {
       const cpu = world.cpus[c.cpu]!;
       const actual = c.reg === 'pmuserenr' ? cpu.pmuserenr : cpu.pmselr;
-      const shown = c.reg === 'pmuserenr' ? `${hex(actual)} (${userenrName(actual)})` : `${actual}`;
+      const shown = c.reg === 'pmuserenr' ? `${hex(actual)} (${userenrName(actual, cpu.design.pmuacr)})` : `${actual}`;
       return { passed: actual === c.value, text: `CPU ${c.cpu} ${c.reg} is ${shown}, expected ${c.value}` };
     }
     case 'checkpoint': {

@@ -46,8 +46,9 @@ export function leaveSyscall(world: World, task: Task): void {
 }
 
 function lowestFreeFd(taken: number[]): number {
+  const used = new Set(taken);
   let fd = firstFd;
-  while (taken.includes(fd)) fd++;
+  while (used.has(fd)) fd++;
   return fd;
 }
 
@@ -309,7 +310,9 @@ export function resetEvent(world: World, pid: number, fd: number): string[] {
   ev.trueCount = 0n;
   updatePage(world, ev, 1, { cpu: task.cpu, oncpu: ev.activeCpu });
   leaveSyscall(world, task);
-  logNote(world, task.cpu, 'syscall', `ioctl PERF_EVENT_IOC_RESET by task ${pid} on fd ${fd}: count 0, page published with offset ${signed(ev.page.offset)}`);
+  // perf_event_update_userpage writes only a mapped page (the model keeps it current anyway).
+  const page = ev.maps.length > 0 ? `page published with offset ${signed(ev.page.offset)}` : 'no page mapped';
+  logNote(world, task.cpu, 'syscall', `ioctl PERF_EVENT_IOC_RESET by task ${pid} on fd ${fd}: count 0, ${page}`);
   return [`fd ${fd} reset`];
 }
 
@@ -341,6 +344,13 @@ function withMmapLock(world: World, task: Task, op: Deferred): string[] {
 export function mmapEvent(world: World, pid: number, fd: number): string[] {
   const task = world.tasks.get(pid)!;
   enterSyscall(world, task, 'mmap');
+  const ev = eventOf(world, pid, fd)!;
+  // perf_mmap: `if (event->cpu == -1 && event->attr.inherit) return -EINVAL;`
+  if (ev.boundCpu === null && ev.inherit) {
+    leaveSyscall(world, task);
+    logNote(world, task.cpu, 'syscall', `mmap by task ${pid} of fd ${fd}: -EINVAL (a task-bound inherit event cannot be mapped)`);
+    return ['mmap: -EINVAL'];
+  }
   return withMmapLock(world, task, { op: 'mmap', fd });
 }
 

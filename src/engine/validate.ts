@@ -261,8 +261,11 @@ export function validate(world: World, c: Command): Rejection | null {
         return ev.maps.includes(mm) ? null : rejection('munmap', 'not-mapped', `fd ${c.fd} of task ${c.pid} is not mapped in its mm ${mm}`);
       });
     case 'read':
+      return actingTask(world, 'read', c.pid) ?? withFd(world, 'read', c.pid, c.fd);
     case 'reset':
-      return actingTask(world, c.kind, c.pid) ?? withFd(world, c.kind, c.pid, c.fd);
+      // The ioctl needs the fd itself (-EBADF once closed); a read can use the mapping alone.
+      return actingTask(world, 'reset', c.pid) ?? withFd(world, 'reset', c.pid, c.fd, () =>
+        fdEntry(world, c.pid, c.fd)!.open ? null : rejection('reset', 'closed', `fd ${c.fd} of task ${c.pid} is closed`));
     case 'expect-read':
       return actingTask(world, 'expect', c.pid) ?? withFd(world, 'expect', c.pid, c.fd);
     case 'mrs':

@@ -42,7 +42,7 @@ const kinds = [
   ...Array<string>(8).fill('mmap'), ...Array<string>(6).fill('munmap'), ...Array<string>(5).fill('migrate'),
   ...Array<string>(4).fill('switch'), ...Array<string>(3).fill('run'), 'sleep', 'sleep', 'wake', 'wake', 'wake',
   'exec32', 'exec64', 'exit', 'open-cpu', 'close-cpu', 'check', 'expect', 'say', 'race', 'lock-skip',
-  'fork', 'fork', 'open-cpu-by',
+  'fork', 'fork', 'open-cpu-by', 'reset',
 ] as const;
 
 function next(world: World, p: PrngState, opts: WorkloadOptions): Command[] {
@@ -68,6 +68,8 @@ function next(world: World, p: PrngState, opts: WorkloadOptions): Command[] {
       const own = task.fds.filter((e) => world.events.get(e.event)?.owner === pid).map((e) => e.fd);
       return own.length > 0 ? [{ kind: 'read', pid, fd: pick(p, own) }] : [{ kind: 'open', pid, event, user: true, is64: false, inherit: false, cloexec: false }];
     }
+    case 'reset':
+      return [{ kind: 'reset', pid, fd }];
     case 'mrs': {
       const regs: Reg[] = [{ kind: 'pmccntr' }, { kind: 'pmselr' }, { kind: 'pmevcntr', n: nextInt(p, 0, opts.config.counters - 1) }];
       return [{ kind: 'mrs', pid, reg: pick(p, regs) }];

@@ -15,8 +15,10 @@ type Slot = 'pid' | 'fd' | 'cpu' | readonly string[];
 const slots: Record<string, Slot[]> = {
   spawn: [[], ['aarch32', 'on']],
   thread: ['pid', ['on']],
-  fork: ['pid', ['on']],
-  open: [['cpu'], ['cycles', 'instructions'], ['user', '64bit', 'inherit', 'cloexec'], ['user', '64bit', 'inherit', 'cloexec'], ['user', '64bit', 'inherit', 'cloexec'], ['user', '64bit', 'inherit', 'cloexec']],
+  fork: ['pid', ['on'], 'cpu'],
+  open: [['cpu'], ['cycles', 'instructions'], ...Array<Slot>(4).fill(['user', '64bit', 'inherit', 'cloexec'])],
+  // `open cpu CPU EVENT [user] [64bit] [cloexec] [by PID]` (looked up when the second word is cpu).
+  'open cpu': [['cpu'], 'cpu', ['cycles', 'instructions'], ...Array<Slot>(4).fill(['user', '64bit', 'cloexec', 'by'])],
   close: ['pid', 'fd'],
   mmap: ['pid', 'fd'],
   munmap: ['pid', 'fd'],
@@ -42,7 +44,10 @@ const slots: Record<string, Slot[]> = {
 
 function candidates(world: World, words: string[], index: number): string[] {
   if (index === 0) return [...commandWords, ...uiWords];
-  const slot = slots[words[0]!]?.[index - 1];
+  const perCpu = words[0] === 'open' && words[1] === 'cpu';
+  // After `by` comes the pid that opens the per-CPU event.
+  if (perCpu && words[index - 1] === 'by') return candidates(world, ['fork'], 1);
+  const slot = slots[perCpu ? 'open cpu' : words[0]!]?.[index - 1];
   if (!slot) return [];
   if (slot === 'cpu') return world.cpus.map((c) => String(c.id));
   if (slot === 'pid') return [...world.tasks.values()].filter((t) => taskState(t) !== 'exited').map((t) => String(t.pid));

@@ -73,6 +73,15 @@ describe('completion', () => {
     expect(complete(world, 'mmap 100 ').options).toEqual(['3', '4']);
     expect(complete(world, 'e').options).toEqual(['exec32', 'exec64', 'exit', 'expect']);
   });
+
+  it('follows the per-CPU open: a CPU, an event, its flags, then by and a pid', () => {
+    expect(complete(world, 'open cpu ').options).toEqual(['0', '1', '2', '3']);
+    expect(complete(world, 'open cpu 2 ').options).toEqual(['cycles', 'instructions']);
+    expect(complete(world, 'open cpu 2 cycles ').options).toEqual(['user', '64bit', 'cloexec', 'by']);
+    expect(complete(world, 'open cpu 2 cycles b').text).toBe('open cpu 2 cycles by ');
+    expect(complete(world, 'open cpu 2 cycles by ').options).toEqual(['100', '101']);
+    expect(complete(world, 'fork 100 on ').options).toEqual(['0', '1', '2', '3']);
+  });
 });
 
 describe('layout', () => {
