@@ -21,6 +21,11 @@ export function signExtend(raw: bigint, width: number): bigint {
   return low >= 1n << (w - 1n) ? low - (1n << w) : low;
 }
 
+/** A u64 as the signed value C's %lld prints. */
+export function s64(v: bigint): bigint {
+  return BigInt.asIntN(64, v);
+}
+
 export function hex(value: bigint | number): string {
   return '0x' + value.toString(16);
 }

@@ -13,7 +13,7 @@ import { designOf } from './designs/design.js';
 import { taskArch } from './lifecycle.js';
 import { logNote } from './log.js';
 import { enqueue, ensureRunning } from './sched.js';
-import { newEvent } from './syscalls.js';
+import { newEvent } from './fds.js';
 import { createMm, newTask } from './tasks.js';
 import type { Task, World } from './world.js';
 

@@ -21,7 +21,7 @@ import { counterOf, cycleCounterId } from './pmu.js';
 import { contextSwitch, ensureRunning } from './sched.js';
 import { writePmselr } from './sysreg.js';
 import { type Cpu, type PerfEvent, type Task, type World, pmuWidths } from './world.js';
-import { enterSyscall, leaveSyscall } from './syscalls.js';
+import { enterSyscall, leaveSyscall } from './syscall-entry.js';
 
 export type ReadResult =
   | { kind: 'value'; value: bigint; tries: number; zeroExtended: bigint; truth: bigint }
