@@ -184,6 +184,19 @@ describe('AArch32: MRC p15 reads 32 bits', () => {
 });
 
 describe('do_exit: exit_mm before exit_files and perf_event_exit_task', () => {
+  // With IPIs held, does exit_mm wait for the unmap hook's IPIs (so the event still counts)?
+  const waits: Record<DesignName, boolean> = { v4: false, v5: true, upstream: false, x86: true, hardened: false };
+  it.each(allDesigns)('the last user exits with its page mapped and IPIs held: %s', (design) => {
+    // Task 100 ran on CPU 1 before CPU 0, so x86's mm_cpumask has both.
+    const { world } = play('spawn a on 1\nspawn b on 0\nopen 100 cycles user\nmmap 100 3\nmigrate 100 0\nswitch 0 100\nipi manual\nexit 100', { design, ...on });
+    // v4's unmap IPI goes to an empty mm_cpumask; upstream and hardened have no hook.
+    expect(world.tasks.get(100)?.resume != null).toBe(waits[design]);
+    expect(world.events.size).toBe(waits[design] ? 1 : 0);
+    playLines(world, 'ipi auto');
+    expect(world.events.size).toBe(0);
+    expect(world.cpus[0]!.cycleCounter.event).toBe(null);
+  });
+
   it('v5: the exiting task waits in exit_mm for its unmap IPIs with its event still counting', () => {
     const { world } = play('spawn a on 0\nspawn b on 1\nopen 100 cycles\nmmap 100 3\nipi manual\nexit 100', { design: 'v5' });
     expect(world.tasks.get(100)!.resume).toMatchObject({ op: 'exit' });
