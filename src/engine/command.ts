@@ -67,6 +67,8 @@ export type Command =
   | { kind: 'knob'; knob: KnobName; value: number }
   | { kind: 'fault'; name: FaultName; on: boolean }
   | { kind: 'check' }
+  | { kind: 'explain'; n: number | null }
+  | { kind: 'why'; cpu: number }
   | { kind: 'say'; text: string }
   | { kind: 'pause' }
   | { kind: 'expect-finding'; code: FindingCode }
@@ -82,5 +84,5 @@ export type CommandKind = Command['kind'];
 export const commandWords = [
   'spawn', 'thread', 'fork', 'open', 'close', 'mmap', 'munmap', 'read', 'reset', 'mrs', 'msr', 'migrate',
   'exec32', 'exec64', 'exit', 'sleep', 'wake', 'switch', 'tick', 'run', 'ipi', 'deliver',
-  'policy', 'sysctl', 'rdpmc', 'fault', 'check', 'say', 'pause', 'expect', 'checkpoint', 'back',
+  'policy', 'sysctl', 'rdpmc', 'fault', 'check', 'explain', 'why', 'say', 'pause', 'expect', 'checkpoint', 'back',
 ] as const;

@@ -81,6 +81,10 @@ export function formatCommand(c: Command): string {
     case 'check':
     case 'pause':
       return c.kind;
+    case 'explain':
+      return c.n === null ? 'explain' : `explain ${c.n}`;
+    case 'why':
+      return `why ${c.cpu}`;
     case 'say':
       return `say ${quote(c.text)}`;
     case 'expect-finding':

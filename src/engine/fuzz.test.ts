@@ -49,6 +49,8 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
   fc.record({ kind: fc.constant('knob' as const), knob: fc.constant('perf_user_access' as const), value: fc.constantFrom(0, 1) }),
   fc.record({ kind: fc.constant('fault' as const), name: fc.constantFrom(...faultNames.filter((f) => f !== 'zero-extend')), on: fc.boolean() }),
   fc.record({ kind: fc.constantFrom('check' as const, 'pause' as const) }),
+  fc.record({ kind: fc.constant('explain' as const), n: fc.option(fc.integer({ min: 0, max: 40 })) }),
+  fc.record({ kind: fc.constant('why' as const), cpu }),
   fc.record({ kind: fc.constant('expect-finding' as const), code: fc.constantFrom(...findingCodes) }),
   fc.record({
     kind: fc.constant('expect-read' as const),

@@ -123,6 +123,8 @@ export function parseUint(text: string): bigint | null {
 
 const u64Max = (1n << 64n) - 1n;
 const pidMax = 999_999;
+/** Findings are numbered from 1 in a session. */
+const findingNumberMax = 2 ** 53 - 1;
 const fdMax = 65_535;
 
 function parseReg(word: 'mrs' | 'msr', t: string | undefined, column: number): Reg {
@@ -332,6 +334,16 @@ function parseTokens(tokens: Token[], lineLength: number): Command {
     case 'pause':
       c.end('');
       return { kind: word };
+    case 'explain': {
+      const n = c.peek() === undefined ? null : c.uint('a finding number', findingNumberMax);
+      c.end('');
+      return { kind: 'explain', n };
+    }
+    case 'why': {
+      const cpu = c.uint('a CPU', 1023);
+      c.end('');
+      return { kind: 'why', cpu };
+    }
     case 'say': {
       const text = c.string('a caption', sayLengthMax);
       c.end('');

@@ -4,6 +4,7 @@
  * let the monitor look. A command the world cannot take is a rejection value and changes
  * nothing: it is refused before any of it runs.
  */
+import { type Explanation, explainFinding, explanationLines, whyCpu } from './explain.js';
 import { type Command, type DesignName, findingCodes } from './command.js';
 import { designOf } from './designs/index.js';
 import { type KnobName, knobs } from './knobs.js';
@@ -37,7 +38,7 @@ export interface Check {
  * than the log keeps (limits.ts) returns the newest, and says how many it dropped.
  */
 export type StepResult =
-  | { ok: true; lines: string[]; events: LogEntry[]; findings: Finding[]; dropped: number; check?: Check }
+  | { ok: true; lines: string[]; events: LogEntry[]; findings: Finding[]; dropped: number; check?: Check; explanation?: Explanation }
   | { ok: false; rejection: Rejection };
 
 function settle(world: World): string[] {
@@ -185,7 +186,7 @@ function expectation(world: World, c: Command): Check {
   }
 }
 
-function apply(world: World, c: Command): { lines: string[]; check?: Check } {
+function apply(world: World, c: Command): { lines: string[]; check?: Check; explanation?: Explanation } {
   switch (c.kind) {
     case 'spawn':
       return { lines: spawn(world, c.name, c.aarch32, c.cpu) };
@@ -255,6 +256,15 @@ function apply(world: World, c: Command): { lines: string[]; check?: Check } {
       return { lines: setFault(world, c) };
     case 'check':
       return { lines: findingsSummary(world) };
+    case 'explain': {
+      const r = explainFinding(world, c.n);
+      if (!r.ok) throw new Error(`engine bug: validate let explain through: ${r.message}`);
+      return { lines: explanationLines(r.explanation), explanation: r.explanation };
+    }
+    case 'why': {
+      const explanation = whyCpu(world, world.cpus[c.cpu]!);
+      return { lines: explanationLines(explanation), explanation };
+    }
     case 'say':
       logNote(world, null, 'say', c.text);
       return { lines: [c.text] };
@@ -280,7 +290,7 @@ function apply(world: World, c: Command): { lines: string[]; check?: Check } {
 }
 
 /** Commands that only look at the world (or narrate) are not steps: they change nothing. */
-const observing = new Set<Command['kind']>(['check', 'say', 'pause', 'expect-finding', 'expect-no-finding', 'expect-reg', 'checkpoint']);
+const observing = new Set<Command['kind']>(['check', 'explain', 'why', 'say', 'pause', 'expect-finding', 'expect-no-finding', 'expect-reg', 'checkpoint']);
 
 export function isObserving(c: Command): boolean {
   return observing.has(c.kind);
@@ -294,7 +304,7 @@ export function applyCommand(world: World, c: Command): StepResult {
   const findingsBefore = world.findings.total;
   const looks = observing.has(c.kind);
   if (!looks) world.step++;
-  const { lines, check } = apply(world, c);
+  const { lines, check, explanation } = apply(world, c);
   const settled = c.kind === 'tick' || looks ? [] : settle(world);
   const logged = world.log.total - logBefore;
   const events = ringLast(world.log, logged);
@@ -303,5 +313,6 @@ export function applyCommand(world: World, c: Command): StepResult {
     findings: ringLast(world.findings, world.findings.total - findingsBefore), dropped: logged - events.length,
   };
   if (check) result.check = check;
+  if (explanation) result.explanation = explanation;
   return result;
 }

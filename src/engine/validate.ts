@@ -5,6 +5,7 @@
  * one of the reasons below) and a sentence a person understands; the world is left as it was.
  * Nothing here changes the world.
  */
+import { explainFinding } from './explain.js';
 import type { Command } from './command.js';
 import { designNames, designs } from './designs/index.js';
 import { cpuMode, taskCan, taskHas, taskState } from './lifecycle.js';
@@ -40,6 +41,7 @@ export const rejectionReasons = {
   'no-timeline': '`back` outside a session with a history',
   'at-start': '`back` at the start of the session',
   'too-long': '`tick N` asks for more work than one command may do (limits.ts)',
+  'no-such-finding': '`explain N` of a finding there is not, or no longer kept',
 } as const;
 
 export type RejectionReason = keyof typeof rejectionReasons;
@@ -296,6 +298,12 @@ export function validate(world: World, c: Command): Rejection | null {
       return rejection('back', 'no-timeline', 'stepping back needs a session history (the playground, or pmuplay run)');
     case 'tick':
       return ticks(world, c.n);
+    case 'explain': {
+      const r = explainFinding(world, c.n);
+      return r.ok ? null : rejection('explain', 'no-such-finding', r.message);
+    }
+    case 'why':
+      return c.cpu < world.cpus.length ? null : rejection('why', 'no-such-cpu', `no CPU ${c.cpu}: the machine has CPUs 0..${world.cpus.length - 1}`);
     case 'run':
     case 'ipi':
     case 'fault':

@@ -71,7 +71,7 @@ describe('completion', () => {
   it('lists the choices when the word is ambiguous', () => {
     expect(complete(world, 'mmap 10').options).toEqual(['100', '101']);
     expect(complete(world, 'mmap 100 ').options).toEqual(['3', '4']);
-    expect(complete(world, 'e').options).toEqual(['exec32', 'exec64', 'exit', 'expect']);
+    expect(complete(world, 'e').options).toEqual(['exec32', 'exec64', 'exit', 'explain', 'expect']);
   });
 
   it('follows the per-CPU open: a CPU, an event, its flags, then by and a pid', () => {
