@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { stateHash } from './hash.js';
+import { accessMarks } from './monitor.js';
 import { play, playLines } from './session.js';
 import { allDesigns, last, on } from './testing.js';
 
@@ -71,5 +72,15 @@ describe('why CPU', () => {
     expect(text).toContain('fix: a design that decides access for the running task');
     expect(last(world, 'why 0')).toContain('counters in use: PMCCNTR (100:3)');
     expect(last(world, 'why 0')).toContain('nothing to fix');
+  });
+});
+
+describe('accessMarks: what the screen marks on a CPU whose access is wrong now', () => {
+  it('v4: the bystander on CPU 2 holds access granted for mm 1; the mapper and an idle CPU have no mark', () => {
+    const { world } = play('spawn a on 0\nspawn b on 2\nspawn c aarch32 on 3\nopen 100 cycles\nmmap 100 3', { design: 'v4', cpus: 4 });
+    expect(accessMarks(world, world.cpus[2]!)).toEqual([{ code: 'access/other-mm', reason: 'granted for mm 1, runs mm 2' }]);
+    expect(accessMarks(world, world.cpus[3]!).map((m) => m.code)).toEqual(['access/aarch32', 'access/other-mm']);
+    expect(accessMarks(world, world.cpus[0]!)).toEqual([]);
+    expect(accessMarks(world, world.cpus[1]!)).toEqual([]);
   });
 });

@@ -104,6 +104,38 @@ function forAnotherMm(grant: Grant, task: Task): boolean {
 
 const accessCodes: AccessCode[] = ['access/aarch32', 'access/other-mm', 'access/stale'];
 
+/** The access conditions standing on the CPU now (indexes into `accessCodes`), and the task. */
+function accessNow(world: World, cpu: Cpu): { task: Task; found: number[] } | null {
+  const design = designOf(world);
+  const grant = cpu.grant;
+  if (grant === null || cpu.current === null || design.accessBits(cpu) === 0) return null;
+  const task = world.tasks.get(cpu.current);
+  if (!task || !runsAtEl0(cpu, task)) return null;
+  const aarch32 = taskArch(task) === 'aarch32';
+  const entitled = design.entitled(world, task);
+  if (!aarch32 && entitled) return null;
+  const found: number[] = [];
+  if (aarch32) found.push(0);
+  if (!entitled) found.push(forAnotherMm(grant, task) ? 1 : 2);
+  return { task, found };
+}
+
+/**
+ * What is wrong with the CPU's access right now, for the screen: the standing conditions
+ * (`access/other-mm` and the mm it was granted for, `access/stale`, `access/aarch32`), or [].
+ */
+export function accessMarks(world: World, cpu: Cpu): { code: AccessCode; reason: string }[] {
+  const now = accessNow(world, cpu);
+  if (now === null || cpu.grant === null) return [];
+  const g = cpu.grant;
+  const whom = g.forMm !== null ? `mm ${g.forMm}` : `task ${g.forPid}`;
+  return now.found.map((i) => {
+    const code = accessCodes[i]!;
+    const reason = code === 'access/aarch32' ? 'AArch32 task' : code === 'access/other-mm' ? `granted for ${whom}, runs mm ${now.task.mm}` : `stale: ${designOf(world).name} no longer means it`;
+    return { code, reason };
+  });
+}
+
 /**
  * Check every CPU running a task at EL0 against the design's intent. A condition is reported
  * when it begins and stays reported while the grant it was found under is in force (per CPU:
@@ -119,15 +151,9 @@ export function scanAccess(world: World): void {
       world.reported.delete(cpu.id);
       seen = undefined;
     }
-    if (grant === null || cpu.current === null || design.accessBits(cpu) === 0) continue;
-    const task = world.tasks.get(cpu.current);
-    if (!task || !runsAtEl0(cpu, task)) continue;
-    const aarch32 = taskArch(task) === 'aarch32';
-    const entitled = design.entitled(world, task);
-    if (!aarch32 && entitled) continue;
-    const found: number[] = [];
-    if (aarch32) found.push(0);
-    if (!entitled) found.push(forAnotherMm(grant, task) ? 1 : 2);
+    const now = accessNow(world, cpu);
+    if (now === null || grant === null) continue;
+    const { task, found } = now;
     for (const code of found) {
       const key = task.pid * 4 + code;
       if (seen?.keys.includes(key)) continue;
