@@ -215,9 +215,10 @@ const flagHints: Partial<Record<`${FlagName} ${Mode}`, string>> = {
   'strict demo': ' (add --headless to check the demo)',
 };
 
+/** Was the flag typed? A boolean's false is meow's default, except `--no-long-counters`. */
 function given(flags: Flags, name: FlagName): boolean {
   const value = flags[name];
-  return value !== undefined && value !== false;
+  return value !== undefined && (value !== false || name === 'longCounters');
 }
 
 /** Usage errors for flags that do not apply in `mode`, all at once, before anything runs. */
