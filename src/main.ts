@@ -37,8 +37,8 @@ const help = `
     $ pmuplay demo [NAME]     list the narrated demos, or present one (--headless: as text)
 
   Options
-    --policy NAME       kernel design: v4 (default), v5, upstream, x86, hardened; or all:
-                        run each file under every design and print a comparison table
+    --policy NAME       kernel design: v4 (default), v5, upstream, x86, hardened; or all (run,
+                        demo --headless): each file under every design, and a comparison table
     --seed N            PRNG seed (default 1)
     --cpus N            CPUs (default 4, at most 64)
     --counters N        event counters per CPU (default 6, at most 31)
@@ -46,15 +46,19 @@ const help = `
     --cycles-per-tick N cycles each CPU runs in one tick (default 1000000)
     --perf-user-access N boot value of kernel.perf_user_access, 0 or 1 (upstream, hardened)
     --rdpmc N           boot value of x86's rdpmc mode: 0, 1 (default) or 2
-    --json              one JSON object per line
-    --quiet             only findings, narration, expects and the summary
-    --strict            exit 1 when any finding occurs
-    --record FILE       record the playground session to FILE as it goes (checked before it starts);
-                        an existing FILE is refused unless --force
+    --json              run, demo --headless: one JSON object per line
+    --quiet             run: only findings, narration, expects and the summary
+                        (demo --headless always is)
+    --strict            run, demo --headless: exit 1 when any finding occurs
+    --record FILE       the playground: record the session to FILE as it goes; run (one FILE)
+                        and demo NAME --headless: write the run as a recording with checkpoints.
+                        Checked before anything runs; an existing FILE is refused unless --force
     --force             with --record: replace an existing FILE (a regular file; it keeps its mode)
-    --headless          demo: print the narration and the outcomes instead of presenting
-    --help, --version
+    --headless          demo NAME: print the narration and the outcomes instead of presenting
+    -h, --help; -v, --version
 
+  The world flags (--policy to --rdpmc) apply to the playground, run, replay and demo NAME.
+  A flag given where it does not apply is a usage error that says where it does (exit 2).
   A file's header line (pmuplay 1 seed=... cpus=...) sets its world; flags override it.
 
   Output: results (the log, narration, findings, expects, checkpoints, summaries) go to
@@ -62,13 +66,15 @@ const help = `
   the world rejects) to stderr, at most 20 a file. With --json every result and every error
   about a file is a JSON object on stdout; only usage errors stay text on stderr. Text that
   came from a file or a flag shows control characters escaped (ESC as \\x1b).
-  Exit: 0 every expect held; 1 an expect or checkpoint failed (or --strict and a finding);
-  2 bad input; 74 the output could not be written (a closed pipe, as with | head, is 0).
+  Several files end with a total line. Exit: 0 every expect held; 1 an expect or checkpoint
+  failed (or --strict and a finding; with --policy all, under any design); 2 bad input;
+  74 the output could not be written (a closed pipe, as with | head, is 0).
 
   Examples
     $ pmuplay run saves/examples/v4-other-mm.pmu
     $ pmuplay run --json --quiet saves/examples/*.pmu
     $ pmuplay run --policy all saves/examples/v4-unmap-stale.pmu
+    $ pmuplay run --record out.pmu my-script.pmu && pmuplay replay out.pmu
 `;
 
 const flagSpec = {
