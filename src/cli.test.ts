@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
+import { didYouMean, editDistance } from './did-you-mean.js';
 import { type Io, main } from './main.js';
 import { exitOutputFailed, settle, trackedOut } from './process-io.js';
 import { fifoWithRescue, killRescues } from './test-fifo.js';
@@ -47,6 +48,137 @@ describe('pmuplay (the shell)', () => {
     expect(help.err).toBe('');
   });
 
+  it('-h and -v are --help and --version', async () => {
+    const [h, help, v, version] = await Promise.all([pmuplay('-h'), pmuplay('--help'), pmuplay('run', '-v'), pmuplay('--version')]);
+    expect([h.code, h.out, h.err]).toEqual([0, help.out, '']);
+    expect([v.code, v.out, v.err]).toEqual([0, version.out, '']);
+  });
+
+  it.each([
+    ['a mistyped flag', ['run', '--polcy', 'all', 'saves/examples/starter.pmu'], 'pmuplay: Unknown flag: --polcy (did you mean --policy?); see pmuplay --help\n'],
+    ['a flag cut short', ['run', '--head', 'x.pmu'], 'pmuplay: Unknown flag: --head (did you mean --headless?); see pmuplay --help\n'],
+    // meow folds case and would take the next word as the value of --Json: it is refused as typed.
+    ['a flag in the wrong case', ['run', '--Json', 'saves/examples/starter.pmu'], 'pmuplay: Unknown flag: --Json (did you mean --json?); see pmuplay --help\n'],
+    ['two mistyped flags', ['--recrod', 'x.pmu', '--sed', '2'], 'pmuplay: Unknown flags: --recrod (did you mean --record?), --sed (did you mean --seed?); see pmuplay --help\n'],
+    ['a mistyped mode', ['rnu', 'x.pmu'], "pmuplay: unknown mode 'rnu' (did you mean run? modes: run, replay, demo; see pmuplay --help)\n"],
+    ['a file where the mode goes', ['x.pmu'], "pmuplay: unknown mode 'x.pmu': to run a file, pmuplay run x.pmu; to play a recording, pmuplay replay x.pmu\n"],
+    ['a mode with nothing near', ['frobnicate'], "pmuplay: unknown mode 'frobnicate' (modes: run, replay, demo; see pmuplay --help)\n"],
+  ])('did you mean: %s (exit 2)', async (_what, args, message) => {
+    const r = await pmuplay(...args);
+    expect([r.code, r.out, r.err]).toEqual([2, '', message]);
+  });
+
+  it('did you mean: a mistyped demo name, and one cut short', async () => {
+    const tuor = await pmuplay('demo', 'tuor', '--headless');
+    expect(tuor.code).toBe(2);
+    expect(tuor.err).toMatch(/^pmuplay: unknown demo 'tuor' \(did you mean tour\? known: tour, /);
+    const cut = await pmuplay('demo', 'ipi-grants');
+    expect(cut.err).toContain("unknown demo 'ipi-grants' (did you mean ipi-grants-others? known: ");
+    expect((await pmuplay('demo', 'zzz')).err).toContain("unknown demo 'zzz' (known: tour, ");
+  });
+
+  it('did you mean: the nearest word within one edit in three characters', () => {
+    expect(editDistance('recrod', 'record')).toBe(1); // a swap is one edit
+    expect(editDistance('', 'abc')).toBe(3);
+    expect(didYouMean('polcy', ['policy', 'seed'])).toBe('policy');
+    expect(didYouMean('JSON', ['json'])).toBe('json');
+    expect(didYouMean('x', ['v', 'h'])).toBe('v'); // one edit is always near
+    expect(didYouMean('frobnicate', ['force', 'record'])).toBeUndefined();
+    expect(didYouMean('unmap', ['unmap-ipi', 'unmap-ipi-fixed'])).toBe('unmap-ipi');
+  });
+
+  const recordTo = join(dir, 'never-written.pmu');
+  it.each([
+    ['--policy all in the playground', ['--policy', 'all'], '--policy all applies to run and demo NAME --headless (a table of every design); the playground runs one design: give --policy v4, v5, upstream, x86 or hardened'],
+    ['--policy all in replay', ['replay', '--policy', 'all', 'saves/examples/starter.pmu'], '--policy all applies to run and demo NAME --headless (a table of every design); replay runs one design'],
+    ['--policy all in a TUI demo', ['demo', 'tour', '--policy', 'all'], '--policy all applies to run and demo NAME --headless (a table of every design); a demo in the TUI runs one design'],
+    ['--record in replay', ['replay', '--record', recordTo, 'saves/examples/starter.pmu'], '--record applies to the playground, run FILE and demo NAME --headless, not to replay (a replay is read-only; the recording is already a file)'],
+    ['--record in a TUI demo', ['demo', 'tour', '--record', recordTo], '--record applies to the playground, run FILE and demo NAME --headless, not to a demo in the TUI (add --headless to record the demo as it runs)'],
+    ['--record with --policy all', ['run', '--policy', 'all', '--record', recordTo, 'saves/examples/starter.pmu'], '--record records one run; --policy all runs every design (give one --policy NAME to record)'],
+    ['--record over two files', ['run', '--record', recordTo, 'saves/examples/starter.pmu', 'saves/examples/v4-other-mm.pmu'], '--record records one run: give run one FILE (2 given)'],
+    ['--force in replay', ['replay', '--force', 'saves/examples/starter.pmu'], '--force applies to the playground, run FILE and demo NAME --headless, not to replay'],
+    ['--strict in the playground', ['--strict'], '--strict applies to run and demo NAME --headless, not to the playground'],
+    ['--strict in a TUI demo', ['demo', 'tour', '--strict'], '--strict applies to run and demo NAME --headless, not to a demo in the TUI (add --headless to check the demo)'],
+    ['--json in a TUI demo', ['demo', 'tour', '--json'], '--json applies to run and demo NAME --headless, not to a demo in the TUI (add --headless to print the demo)'],
+    ['--json and --quiet in replay', ['replay', '--json', '--quiet', 'saves/examples/starter.pmu'], '--json applies to run and demo NAME --headless, not to replay; --quiet applies to run and demo NAME --headless, not to replay'],
+    ['--quiet in the playground', ['--quiet'], '--quiet applies to run and demo NAME --headless, not to the playground'],
+    ['--headless in run', ['run', '--headless', 'saves/examples/starter.pmu'], '--headless applies to demo NAME, not to run (run is always headless)'],
+    ['--headless in the playground', ['--headless'], '--headless applies to demo NAME, not to the playground'],
+    ['--headless with no demo named', ['demo', '--headless'], '--headless applies to demo NAME, not to the demo list (pmuplay demo with no NAME)'],
+    ['a world flag on the demo list', ['demo', '--seed', '3', '--no-long-counters'], '--seed applies to the playground, run, replay and demo NAME, not to the demo list (pmuplay demo with no NAME); --long-counters applies to the playground, run, replay and demo NAME, not to the demo list'],
+  ])('a flag that does not apply is a usage error saying where it does: %s (exit 2, nothing run)', async (_what, args, message) => {
+    const r = await pmuplay(...args);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err).toContain(`pmuplay: ${message}`);
+    expect(r.err.split('\n')).toHaveLength(2); // one line
+    expect(existsSync(recordTo)).toBe(false);
+  });
+
+  it('run --record FILE writes the run as a recording with checkpoints, which replays; an existing FILE needs --force', async () => {
+    const path = join(dir, 'recorded-run.pmu');
+    const r = await pmuplay('run', '--quiet', '--record', path, 'saves/examples/v4-other-mm.pmu');
+    expect([r.code, r.err]).toEqual([0, '']);
+    expect(r.out).toContain(`-- recorded 5 steps to ${path} (pmuplay replay ${path})\n`);
+    const text = readFileSync(path, 'utf8').split('\n');
+    expect(text[0]).toBe('pmuplay 1 seed=1 cpus=4 counters=6 long-counters=off policy=v4 cycles-per-tick=1000000 slice=4 perf-user-access=1 rdpmc=1');
+    expect(text.slice(1, 6)).toEqual(['spawn reader on 0', 'spawn victim on 1', 'open 100 cycles user', 'mmap 100 3', 'mrs 101 pmccntr']);
+    expect(text[6]).toMatch(/^checkpoint d55310a9ab1bba00 /);
+    const again = await pmuplay('run', path);
+    expect(again.code).toBe(0);
+    expect(again.out).toContain('ok: state hash d55310a9ab1bba00');
+    const refused = await pmuplay('run', '--record', path, 'saves/examples/starter.pmu');
+    expect([refused.code, refused.out, refused.err]).toEqual([2, '', `pmuplay: cannot record to ${path}: ${path} exists; give --force to replace it\n`]);
+    const forced = await pmuplay('run', '--json', '--record', path, '--force', 'saves/examples/starter.pmu');
+    expect(forced.code).toBe(0);
+    expect(JSON.parse(forced.out.trimEnd().split('\n').at(-1)!)).toEqual({ type: 'recorded', file: 'saves/examples/starter.pmu', message: `recorded 9 steps to ${path} (pmuplay replay ${path})` });
+    expect(readFileSync(path, 'utf8')).toContain('spawn legacy aarch32');
+  });
+
+  it('demo NAME --headless --record records the demo; its narration stays in the demo file', async () => {
+    const path = join(dir, 'recorded-tour.pmu');
+    const r = await pmuplay('demo', 'tour', '--headless', '--record', path);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`-- recorded 7 steps to ${path}`);
+    expect((await pmuplay('run', path)).code).toBe(0);
+  });
+
+  it('demo NAME --headless --strict exits 1 on a finding; --policy all prints the table', async () => {
+    const strict = await pmuplay('demo', 'tour', '--headless', '--strict');
+    expect(strict.code).toBe(1);
+    expect(strict.out).toContain('access/other-mm: 1');
+    const all = await pmuplay('demo', 'ipi-grants-others', '--headless', '--policy', 'all');
+    expect(all.code).toBe(1); // its expects are v4's
+    expect(all.out).toContain('== demos/ipi-grants-others.pmu under every design (seed 1)');
+  });
+
+  it('demo NAME --headless --json carries the narration, as say objects', async () => {
+    const r = await pmuplay('demo', 'tour', '--headless', '--json');
+    expect(r.code).toBe(0);
+    const says = r.out
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; text?: string; line?: number })
+      .filter((o) => o.type === 'say');
+    expect(says.length).toBeGreaterThan(3);
+    expect(says[0]).toMatchObject({ type: 'say', file: 'demos/tour.pmu', line: expect.any(Number), step: 0 });
+    expect(says.some((o) => o.text?.includes('Two programs, each with its own address space'))).toBe(true);
+  });
+
+  it('run over several files ends with a total; --policy all with a failed expect exits 1, and honours --strict', async () => {
+    const two = await pmuplay('run', '--quiet', 'saves/examples/v4-other-mm.pmu', 'saves/examples/starter.pmu');
+    expect(two.code).toBe(0);
+    expect(two.out.trimEnd().split('\n').at(-1)).toBe('== total: 2 files, 14 steps, 4 findings, 0 of 5 expects failed');
+    const all = await pmuplay('run', '--policy', 'all', 'saves/examples/v4-other-mm.pmu');
+    expect(all.code).toBe(1);
+    expect(all.out).toMatch(/expects failed\s+0\/2\s+2\/2 \(line 7\)/);
+    const clean = file('clean.pmu', 'spawn a\nopen 100 cycles user\nexpect no-finding\n');
+    expect((await pmuplay('run', '--policy', 'all', clean)).code).toBe(0);
+    const finding = file('finding.pmu', 'spawn a on 0\nspawn b on 1\nopen 100 cycles user\nmmap 100 3\n');
+    expect((await pmuplay('run', '--policy', 'all', finding)).code).toBe(0);
+    expect((await pmuplay('run', '--policy', 'all', '--strict', finding)).code).toBe(1);
+  });
+
   it('a header\'s long-counters=on stands unless --long-counters or --no-long-counters is typed', async () => {
     const path = file('long.pmu', 'pmuplay 1 long-counters=on\nspawn a\n');
     expect((await pmuplay('run', path)).out).toContain('6 counters (64-bit)');
@@ -71,7 +203,7 @@ describe('pmuplay (the shell)', () => {
     ['an unknown design', ['run', '--policy', 'v9', 'saves/examples/starter.pmu'], "unknown design 'v9' (known: v4, v5, upstream, x86, hardened)"],
     ['an unknown mode', ['frobnicate'], "unknown mode 'frobnicate'"],
     ['run without files', ['run'], 'run needs at least one .pmu file'],
-    ['an unknown flag', ['run', '--frobnicate', 'saves/examples/starter.pmu'], 'Unknown flag: --frobnicate'],
+    ['an unknown flag', ['run', '--frobnicate', 'saves/examples/starter.pmu'], 'Unknown flag: --frobnicate; see pmuplay --help'],
     ['an unknown short flag', ['run', '-x', 'saves/examples/starter.pmu'], 'Unknown flag: -x'],
     ['a flag given twice', ['run', '--seed', '1', '--seed', '2', 'saves/examples/starter.pmu'], 'The flag --seed can only be set once'],
   ])('exits 2 with a clear message on %s', async (_what, args, message) => {
@@ -196,6 +328,7 @@ describe('pmuplay (the shell)', () => {
 
   it.each([
     ['an unknown demo', ['demo', 'nope'], "unknown demo 'nope' (known: tour, "],
+    ['an unknown demo, headless', ['demo', 'nope', '--headless', '--json'], "unknown demo 'nope' (known: tour, "],
     ['a demo but no terminal', ['demo', 'tour'], 'a demo needs a terminal'],
   ])('demo: exits 2 with a clear message on %s', async (_what, args, message) => {
     const r = await pmuplay(...args);

@@ -6,6 +6,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Script, parseScript } from './engine/script.js';
+import { didYouMean } from './did-you-mean.js';
 import { readPmuFile } from './files.js';
 
 /** saves/demos beside the package (from src/ under tsx, or dist/ when built). */
@@ -38,11 +39,15 @@ export function listDemos(dir = demosDir): DemoInfo[] {
 
 export type Loaded = { ok: true; info: DemoInfo; text: string; script: Script } | { ok: false; message: string };
 
-/** A demo by name, parsed whole: an unknown name lists the known ones; a bad line names itself. */
+/** A demo by name, parsed whole: an unknown name lists the known ones (and the nearest); a bad line names itself. */
 export function loadDemo(name: string, dir = demosDir): Loaded {
   const all = listDemos(dir);
   const info = all.find((d) => d.name === name);
-  if (!info) return { ok: false, message: `unknown demo '${name}' (known: ${all.map((d) => d.name).join(', ')})` };
+  if (!info) {
+    const names = all.map((d) => d.name);
+    const near = didYouMean(name, names);
+    return { ok: false, message: `unknown demo '${name}' (${near ? `did you mean ${near}? ` : ''}known: ${names.join(', ')})` };
+  }
   const read = readPmuFile(info.path);
   if (!read.ok) return { ok: false, message: read.message };
   const parsed = parseScript(read.file.text);

@@ -9,9 +9,13 @@
  *
  * Text lines show what came from a file (names, captions, commands, tokens in errors) through
  * `visible`: no control character reaches the terminal but our own colours, added after.
+ *
+ * A run over several files ends with a total; `--record` hands the one file's branch to the
+ * shell's `record` callback, which writes it.
  */
-import { compareScript, formatComparison } from './compare.js';
-import { findingCodes } from './engine/command.js';
+import { type DesignOutcome, compareScript, formatComparison, formatTotals } from './compare.js';
+import { type Command, type DesignName, findingCodes } from './engine/command.js';
+import { designNames } from './engine/designs/index.js';
 import { stateHash } from './engine/hash.js';
 import { type Script, parseScript, resolveConfig } from './engine/script.js';
 import { findingsSummary } from './engine/step.js';
@@ -29,6 +33,11 @@ export interface RunOptions {
   strict: boolean;
   quiet: boolean;
   color: boolean;
+  /**
+   * `--record FILE`: given the run's world configuration and its branch as commands (what
+   * `save` would write), writes the recording and says where, or why it could not.
+   */
+  record?: (config: Config, commands: Command[]) => { ok: boolean; message: string };
 }
 
 export interface SourceFile {
@@ -54,6 +63,8 @@ function logLine(e: LogEntry, color: boolean): string {
 
 interface FileResult {
   world: World;
+  config: Config;
+  commands: () => Command[];
   failed: number;
   expects: number;
   rejected: boolean;
@@ -74,9 +85,11 @@ function runScript(file: SourceFile, script: Script, opts: RunOptions, write: Wr
     if (!r.ok) {
       if (opts.json) out({ type: 'error', file: file.name, line: line.line, command: line.text, code: r.rejection.code, message: r.rejection.message });
       else diag(visible(`${where}: rejected: ${r.rejection.message}`));
-      return { world: timeline.world, failed, expects, rejected: true };
+      return { world: timeline.world, config, commands: () => timeline.history(), failed, expects, rejected: true };
     }
     const { events: entries, dropped } = r;
+    // Narration is a result in every mode, --quiet too (demo --headless is quiet).
+    if (opts.json && line.command.kind === 'say') out({ type: 'say', file: file.name, line: line.line, step: world.step, text: line.command.text });
     if (opts.json) {
       for (const e of entries) {
         if (e.kind !== 'finding' && !opts.quiet) {
@@ -103,7 +116,7 @@ function runScript(file: SourceFile, script: Script, opts: RunOptions, write: Wr
       else write(r.check.passed ? green(opts.color, `  ok: ${r.check.text}`) : red(opts.color, `  FAILED ${where}: ${r.check.text}`));
     }
   }
-  return { world: timeline.world, failed, expects, rejected: false };
+  return { world: timeline.world, config, commands: () => timeline.history(), failed, expects, rejected: false };
 }
 
 function findingCounts(world: World): Record<string, number> {
@@ -113,6 +126,24 @@ function findingCounts(world: World): Record<string, number> {
     if (n) counts[code] = n;
   }
   return counts;
+}
+
+/**
+ * `findingsSummary`'s lines for the summary; where it lists only the latest findings, a line
+ * says how many more came before them.
+ */
+function summaryLines(world: World): string[] {
+  const lines = findingsSummary(world);
+  const total = sumOf(findingCounts(world));
+  const listed = lines.filter((l) => l.startsWith('  step ')).length;
+  if (listed > 0 && listed < total) lines.push(`  … and ${total - listed} more before these`);
+  return lines;
+}
+
+const sumOf = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
+
+function addCounts(into: Record<string, number>, counts: Record<string, number>): void {
+  for (const [code, n] of Object.entries(counts)) into[code] = (into[code] ?? 0) + n;
 }
 
 /** Run each file in a fresh world; returns the exit code. `diag` gets the text-mode errors. */
@@ -140,10 +171,16 @@ export function runFiles(files: SourceFile[], opts: RunOptions, write: Write, di
   }
   if (code === exitBadInput) return code;
   if (opts.compare) return compareFiles(parsed, opts, write);
+  const total = { files: parsed.length, steps: 0, expects: 0, failed: 0, stopped: 0, findings: {} as Record<string, number> };
   for (const { file, script } of parsed) {
     const r = runScript(file, script, opts, write, diag);
     const counts = findingCounts(r.world);
-    const findings = Object.values(counts).reduce((a, b) => a + b, 0);
+    const findings = sumOf(counts);
+    total.steps += r.world.step;
+    total.expects += r.expects;
+    total.failed += r.failed;
+    total.stopped += r.rejected ? 1 : 0;
+    addCounts(total.findings, counts);
     if (r.rejected) worst(exitBadInput);
     if (r.failed > 0) worst(exitExpectFailed);
     if (opts.strict && findings > 0) worst(exitExpectFailed);
@@ -151,22 +188,50 @@ export function runFiles(files: SourceFile[], opts: RunOptions, write: Write, di
       write(jsonLine({ type: 'summary', file: file.name, steps: r.world.step, expects: r.expects, failed: r.failed, rejected: r.rejected, findings: counts, hash: stateHash(r.world) }));
     } else {
       write(visible(`-- ${file.name}: ${r.world.step} steps, ${r.expects - r.failed}/${r.expects} expects held, state ${stateHash(r.world)}`));
-      for (const l of findingsSummary(r.world)) write(visible(l.startsWith('  ') ? l : `-- ${l}`));
+      for (const l of summaryLines(r.world)) write(visible(l.startsWith('  ') ? l : `-- ${l}`));
+    }
+    if (opts.record) {
+      const saved = opts.record(r.config, r.commands());
+      if (opts.json) write(jsonLine(saved.ok ? { type: 'recorded', file: file.name, message: saved.message } : { type: 'error', file: file.name, message: saved.message }));
+      else if (saved.ok) write(visible(`-- ${saved.message}`));
+      else diag(`pmuplay: ${visible(saved.message)}`);
+      if (!saved.ok) worst(exitBadInput);
+    }
+  }
+  if (parsed.length > 1) {
+    const findings = sumOf(total.findings);
+    if (opts.json) write(jsonLine({ type: 'total', ...total }));
+    else {
+      const stopped = total.stopped > 0 ? `, ${total.stopped} stopped by a rejected command` : '';
+      write(`== total: ${total.files} files, ${total.steps} steps, ${findings} finding${findings === 1 ? '' : 's'}, ${total.failed} of ${total.expects} expects failed${stopped}`);
     }
   }
   return code;
 }
 
+/**
+ * `--policy all`: a table per file. Exit 1 when an expect fails under any design (or, with
+ * `--strict`, any design has a finding); 2 when a design's world rejected a command.
+ */
 function compareFiles(parsed: { file: SourceFile; script: Script }[], opts: RunOptions, write: Write): number {
   let code = exitOk;
+  const outcomes: Record<DesignName, DesignOutcome>[] = [];
   for (const { file, script } of parsed) {
     const config = resolveConfig(script.header, opts.overrides);
     const all = compareScript(script, opts.overrides);
+    outcomes.push(all);
     if (opts.json) write(jsonLine({ type: 'compare', file: file.name, seed: config.seed, designs: all }));
     else for (const line of formatComparison(file.name, config.seed, all)) write(visible(line));
     for (const outcome of Object.values(all)) {
       if (outcome.rejected) code = Math.max(code, exitBadInput);
+      if (outcome.failed) code = Math.max(code, exitExpectFailed);
+      if (opts.strict && Object.keys(outcome.findings).length > 0) code = Math.max(code, exitExpectFailed);
     }
+  }
+  if (parsed.length > 1) {
+    const totals = formatTotals(outcomes);
+    if (opts.json) write(jsonLine({ type: 'total', files: parsed.length, designs: Object.fromEntries(designNames.map((d) => [d, totals.designs[d]])) }));
+    else for (const line of totals.lines) write(line);
   }
   return code;
 }
