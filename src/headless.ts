@@ -128,18 +128,6 @@ function findingCounts(world: World): Record<string, number> {
   return counts;
 }
 
-/**
- * `findingsSummary`'s lines for the summary; where it lists only the latest findings, a line
- * says how many more came before them.
- */
-function summaryLines(world: World): string[] {
-  const lines = findingsSummary(world);
-  const total = sumOf(findingCounts(world));
-  const listed = lines.filter((l) => l.startsWith('  step ')).length;
-  if (listed > 0 && listed < total) lines.push(`  … and ${total - listed} more before these`);
-  return lines;
-}
-
 const sumOf = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
 
 function addCounts(into: Record<string, number>, counts: Record<string, number>): void {
@@ -188,7 +176,7 @@ export function runFiles(files: SourceFile[], opts: RunOptions, write: Write, di
       write(jsonLine({ type: 'summary', file: file.name, steps: r.world.step, expects: r.expects, failed: r.failed, rejected: r.rejected, findings: counts, hash: stateHash(r.world) }));
     } else {
       write(visible(`-- ${file.name}: ${r.world.step} steps, ${r.expects - r.failed}/${r.expects} expects held, state ${stateHash(r.world)}`));
-      for (const l of summaryLines(r.world)) write(visible(l.startsWith('  ') ? l : `-- ${l}`));
+      for (const l of findingsSummary(r.world)) write(visible(l.startsWith('  ') ? l : `-- ${l}`));
     }
     if (opts.record) {
       const saved = opts.record(r.config, r.commands());

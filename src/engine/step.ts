@@ -153,7 +153,10 @@ export function findingsSummary(world: World): string[] {
     const n = world.findingCounts.get(code);
     if (n) lines.push(`  ${code}: ${n}`);
   }
-  for (const f of ringLast(world.findings, 5)) lines.push(`  step ${f.step}${f.cpu === null ? '' : ` cpu${f.cpu}`}: ${f.code}: ${f.text}`);
+  const latest = ringLast(world.findings, 5);
+  for (const f of latest) lines.push(`  step ${f.step}${f.cpu === null ? '' : ` cpu${f.cpu}`}: ${f.code}: ${f.text}`);
+  // It lists the latest only: say how many came before them.
+  if (latest.length < total) lines.push(`  … and ${total - latest.length} more before these`);
   return lines;
 }
 
