@@ -41,6 +41,9 @@ export interface ScreenProps {
  * characters (ESC, C1, CR, LF), which would otherwise reach the terminal. */
 function fit(line: string, width: number): string {
   const text = visible(line);
+  // An empty Text takes no row in Ink: a blank row is a space, so every row keeps its place
+  // (an empty caption, the task table's spare rows, the help's gaps).
+  if (text === '') return ' ';
   return text.length > width ? text.slice(0, Math.max(0, width - 1)) + '…' : text;
 }
 

@@ -47,7 +47,8 @@ export type KeyScope = 'all' | 'playground' | 'playback';
 /** The normal-mode keys, for the help overlay and the hint line. */
 export const normalKeys: [string, string, KeyScope][] = [
   [':  /', 'type a command', 'playground'],
-  ['?', 'help: keys and commands', 'all'],
+  ['?', 'help: keys and commands', 'playground'],
+  ['?', 'help: these keys', 'playback'],
   ['space', 'run / pause', 'playground'],
   ['space', 'play / pause', 'playback'],
   ['.', 'one step (a tick)', 'playground'],
