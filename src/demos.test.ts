@@ -2,14 +2,17 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { listDemos, loadDemo } from './demos.js';
+import { demoListing, listDemos, loadDemo, teachingOrder } from './demos.js';
 
 describe('the demos', () => {
-  it('are listed tour first, each concern followed by its fix, each with a summary', () => {
+  it('are listed tour first, each concern followed by its variants and its fix, each with a summary', () => {
     const names = listDemos().map((d) => d.name);
     expect(names[0]).toBe('tour');
     for (const name of names.filter((n) => n.endsWith('-fixed'))) {
-      expect(names.indexOf(name.replace(/-fixed$/, ''))).toBe(names.indexOf(name) - 1);
+      const concern = name.replace(/-fixed$/, '');
+      const from = names.indexOf(concern);
+      expect(from).toBeGreaterThan(0);
+      expect(names.slice(from, names.indexOf(name)).every((n) => n.startsWith(concern))).toBe(true);
     }
     for (const concern of ['ipi-grants-others', 'unmap-ipi', 'unmap-ipi-oops', 'pmselr-channel', 'aarch32', 'mmap-lock-race', 'overflow-read', 'other-counters']) {
       expect(names).toContain(concern);
@@ -17,10 +20,26 @@ describe('the demos', () => {
     expect(listDemos().every((d) => d.summary.length > 10)).toBe(true);
   });
 
+  it('are listed in teaching order (every bundled demo has its place), each with its design', () => {
+    const all = listDemos();
+    expect(all.map((d) => d.name)).toEqual(teachingOrder);
+    const design = Object.fromEntries(all.map((d) => [d.name, d.design]));
+    expect(design).toMatchObject({
+      tour: 'v4',
+      'ipi-grants-others-fixed': 'v5',
+      'unmap-ipi-oops': 'v4 + fault cpumask-maintained',
+      'mmap-lock-race': 'v4 + fault mmap-lock-skip, ipi manual',
+      'mmap-lock-race-fixed': 'v4 + ipi manual',
+      'offset-after-read': 'upstream',
+      'pmselr-channel-fixed': 'hardened',
+    });
+    expect(demoListing(all)[0]).toMatch(/^ {2}tour +v4 +a first look/);
+  });
+
   it('an unknown name lists the known ones', () => {
     const r = loadDemo('nope');
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.message).toMatch(/^unknown demo 'nope' \(known: tour, aarch32, aarch32-fixed, /);
+    if (!r.ok) expect(r.message).toMatch(/^unknown demo 'nope' \(known: tour, ipi-grants-others, ipi-grants-others-fixed, /);
   });
 
   it('a demo with a broken line fails with the file and line before anything is shown', () => {

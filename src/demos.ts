@@ -1,6 +1,7 @@
 /**
  * The bundled demos: `.pmu` files in saves/demos, each with a `# summary:` line, listed by
- * `pmuplay demo` and presented by `pmuplay demo NAME`.
+ * `pmuplay demo` in teaching order with the design each runs under, and presented by
+ * `pmuplay demo NAME`.
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +17,51 @@ export interface DemoInfo {
   name: string;
   path: string;
   summary: string;
+  /** The design it runs under, with the what-ifs it turns on: `v4 + fault mmap-lock-skip, ipi manual`. */
+  design: string;
+}
+
+/**
+ * The order a workshop teaches them in (the README's table): the tour; the v4 leaks, the mmap
+ * IPI before the unmap IPI; the register-level channels; the races and the read protocol; the
+ * real-kernel bug; then what a counter exposes. Each concern is followed by its fix. A demo
+ * not named here comes after these, in name order.
+ */
+export const teachingOrder = [
+  'tour',
+  'ipi-grants-others',
+  'ipi-grants-others-fixed',
+  'unmap-ipi',
+  'unmap-ipi-oops',
+  'unmap-ipi-fixed',
+  'pmselr-channel',
+  'pmselr-channel-fixed',
+  'aarch32',
+  'aarch32-fixed',
+  'mmap-lock-race',
+  'mmap-lock-race-fixed',
+  'overflow-read',
+  'offset-after-read',
+  'offset-after-read-fixed',
+  'other-counters',
+  'other-counters-fixed',
+  'chained-read',
+  'chained-read-fixed',
+];
+
+/** The design a demo's text runs under: its header's policy (v4 when it names none), and the
+ * `fault … on` and `ipi manual` lines it turns on. */
+export function demoDesign(text: string): string {
+  const policy = /^pmuplay .*\bpolicy=(\S+)/m.exec(text)?.[1] ?? 'v4';
+  const whatIfs = [...text.matchAll(/^(fault \S+) on\s*$|^(ipi manual)\s*$/gm)].map((m) => m[1] ?? m[2]!);
+  return whatIfs.length ? `${policy} + ${[...new Set(whatIfs)].join(', ')}` : policy;
+}
+
+/** The lines `pmuplay demo` prints: name, design, summary, in columns. */
+export function demoListing(all: DemoInfo[]): string[] {
+  const name = Math.max(...all.map((d) => d.name.length));
+  const design = Math.max(...all.map((d) => d.design.length));
+  return all.map((d) => `  ${d.name.padEnd(name)}  ${d.design.padEnd(design)}  ${d.summary}`);
 }
 
 export function listDemos(dir = demosDir): DemoInfo[] {
@@ -25,15 +71,17 @@ export function listDemos(dir = demosDir): DemoInfo[] {
   } catch {
     return [];
   }
-  // The tour first, then each concern followed by its fix.
-  // A NUL ends the name, so `unmap-ipi` sorts before `unmap-ipi-oops`.
-  const key = (f: string) => `${f.startsWith('tour.') ? 0 : 1}${f.replace(/(-fixed)?\.pmu$/, '')}\0${f.includes('-fixed.') ? 1 : 0}`;
-  names.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  // Teaching order; any other demo after those, in name order (sorted above).
+  const rank = (f: string) => {
+    const i = teachingOrder.indexOf(f.slice(0, -4));
+    return i < 0 ? teachingOrder.length : i;
+  };
+  names.sort((a, b) => rank(a) - rank(b));
   return names.map((f) => {
     const path = join(dir, f);
     const read = readPmuFile(path);
     const summary = read.ok ? (/^# summary: (.*)$/m.exec(read.file.text)?.[1] ?? '') : `(unreadable: ${read.message})`;
-    return { name: f.slice(0, -4), path, summary };
+    return { name: f.slice(0, -4), path, summary, design: read.ok ? demoDesign(read.file.text) : '?' };
   });
 }
 

@@ -16,11 +16,13 @@ const frameMs = 33;
 export interface AppProps {
   playground: Playground;
   color: boolean;
+  /** The file the session records to (`--record`), for the header's REC. */
+  recording?: string | null;
   /** For tests: a fixed size instead of the terminal's. */
   size?: { width: number; height: number };
 }
 
-export function App({ playground: pg, color, size }: AppProps) {
+export function App({ playground: pg, color, recording = null, size }: AppProps) {
   const { exit } = useApp();
   const [, repaint] = useReducer((n: number) => n + 1, 0);
   const drawn = useRef(-1);
@@ -73,7 +75,7 @@ export function App({ playground: pg, color, size }: AppProps) {
   return (
     <Screen
       view={viewOf(pg.world, 200)}
-      ui={{ mode: ui.mode, line: ui.line.text, cursor: ui.line.cursor, message: ui.message, caption: ui.caption, running: ui.running, pace: paceName(paces[ui.pace]!) }}
+      ui={{ mode: ui.mode, line: ui.line.text, cursor: ui.line.cursor, message: ui.message, caption: pg.caption, running: ui.running, pace: paceName(paces[ui.pace]!), kind: 'playground', recording }}
       width={dims.width}
       height={dims.height}
       color={color}

@@ -29,7 +29,7 @@ describe('presenting a demo', () => {
     expect(p.timeline.world.tasks.size).toBe(1);
     app.stdin.write(',');
     expect(await until(() => p.timeline.world.tasks.size === 0)).toBe(true);
-    expect(await until(() => app.lastFrame()!.includes('step 1/4'))).toBe(true);
+    expect(await until(() => app.lastFrame()!.includes('demo t: line 2/5'))).toBe(true);
     app.unmount();
   });
 });
@@ -40,7 +40,7 @@ describe('replaying a recording', () => {
     const app = render(<ReplayApp player={p} name="r" color={false} size={{ width: 100, height: 30 }} />);
     await until(() => app.lastFrame() !== undefined);
     app.stdin.write('...');
-    expect(await until(() => app.lastFrame()!.includes('replay r: step 3/4'))).toBe(true);
+    expect(await until(() => app.lastFrame()!.includes('replay r: line 4/5'))).toBe(true);
     expect(p.timeline.world.tasks.size).toBe(3);
     app.unmount();
   });

@@ -1,7 +1,8 @@
 /**
  * `pmuplay replay FILE`: a recording played on the same screen as the playground. Space plays
  * and pauses, `.` steps, `,` steps back, `+`/`-` change the speed, `n` plays to the next
- * finding; the message line shows the position and the first checkpoint that did not match.
+ * finding; the message line shows the position in the file (`line 12/44`; the header counts
+ * the engine's steps) and the first checkpoint that did not match.
  * Playing, at any speed and to the next finding, happens in slices of at most `sliceMs`, so
  * keys and signals are answered at once; Esc stops a search for the next finding.
  */
@@ -32,7 +33,9 @@ export function ReplayApp({ player, name, color, demo, size }: ReplayProps) {
   const [note, setNote] = useState<string | null>(null);
   const dims = useTerminalSize(size);
 
-  // In a demo a caption holds the screen for a few more beats, so the room can read it.
+  // In a demo a caption holds the screen for a few more beats, so the room can read it: a beat
+  // for every 40 characters past the first 40 (a short one, like the PMSELR channel's bits so
+  // far, lets the demo go on at once).
   const hold = useRef(0);
   // The timer's view of `running`, changed at once: a tick already queued when the player
   // pauses (a `pause` line, a key) must not play on past it.
@@ -69,13 +72,13 @@ export function ReplayApp({ player, name, color, demo, size }: ReplayProps) {
       // At "max", play a slice of lines per frame; the screen still repaints ~30 times a second.
       const until = performance.now() + (speed === Infinity ? sliceMs : 0);
       let paused = false;
-      let said = false;
+      let said = '';
       do {
-        const kind = player.step()?.line.command.kind;
-        paused = kind === 'pause';
-        said = kind === 'say';
+        const command = player.step()?.line.command;
+        paused = command?.kind === 'pause';
+        said = command?.kind === 'say' ? command.text : '';
       } while (speed === Infinity && performance.now() < until && !player.atEnd && !paused);
-      if (demo && said) hold.current = 3;
+      if (demo && said) hold.current = Math.min(4, Math.floor(said.length / 40));
       if (paused) setNote('paused: space to go on');
       if (paused || player.atEnd || player.divergence) stop();
       repaint();
@@ -112,7 +115,8 @@ export function ReplayApp({ player, name, color, demo, size }: ReplayProps) {
         break;
       case 'back':
         stop();
-        if (!player.back()) setNote('at the start of the recording');
+        hold.current = 0;
+        if (!player.back()) setNote(`at the start of the ${demo ? 'demo' : 'recording'}`);
         break;
       case 'next-finding':
         stop();
@@ -125,7 +129,7 @@ export function ReplayApp({ player, name, color, demo, size }: ReplayProps) {
         setPace((p) => Math.max(0, p - 1));
         break;
       case 'focus':
-        setNote('a replay is read-only: space play, . step, , back, n next finding, q quit');
+        setNote(`a ${demo ? 'demo' : 'replay'} is read-only (to type commands, start the playground: pmuplay)`);
         break;
       default:
         break;
@@ -139,7 +143,8 @@ export function ReplayApp({ player, name, color, demo, size }: ReplayProps) {
   });
 
   const world = player.timeline.world;
-  const position = `${demo ? 'demo' : 'replay'} ${name}: step ${player.next}/${player.total} (line ${player.lineNumber})${player.atEnd ? ', the end' : ''}`;
+  // A file line, named as one: the engine's step is the header's.
+  const position = `${demo ? 'demo' : 'replay'} ${name}: line ${player.playedLine}/${player.lastLine}${player.atEnd ? ', the end' : ''}`;
   const problem = player.rejected
     ? `line ${player.rejected.line} was rejected: ${player.rejected.text}`
     : player.divergence
@@ -153,7 +158,8 @@ export function ReplayApp({ player, name, color, demo, size }: ReplayProps) {
         line: '',
         cursor: 0,
         message: { text: problem ?? note ?? position, error: problem !== null },
-        hint: `${demo ? 'demo' : 'replay'}: space play/pause   . step   , back   n next finding   +/- speed   ? help   q quit`,
+        hint: `${demo ? 'demo' : 'replay'}: space play/pause  . line  , back  n finding  +/- pace  ? keys  q quit`,
+        kind: demo ? 'demo' : 'replay',
         caption: player.caption,
         running,
         pace: paceName(paces[pace]!),

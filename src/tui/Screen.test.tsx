@@ -20,9 +20,17 @@ function frame(script: string, width = 80, height = 24, over: Partial<UiView> = 
 const starter = starterLines.join('\n');
 
 describe('the screen', () => {
-  it('shows the header: design, tick, seed, run state, findings', () => {
+  it('shows the header: design, tick, the engine\'s step, seed, findings, run state with its pace', () => {
     const f = frame(`${starter}\nmmap 100 3\ntick 2`);
-    expect(f.split('\n')[0]).toMatch(/^pmuplay {2}design v4 {2}tick 2 {2}step 9 {2}seed 1 {2}paused {2}findings 1/);
+    expect(f.split('\n')[0]).toMatch(/^pmuplay {2}design v4 {2}tick 2 {2}step 9 {2}seed 1 {2}findings 1 {2}paused \(pace 2\/s\)/);
+    expect(frame(starter, 80, 24, { running: true, pace: '5/s' }).split('\n')[0]).toMatch(/findings 0 {2}running 5\/s/);
+  });
+
+  it('shows REC while recording, and keeps the header to the width', () => {
+    const head = frame(`${starter}\ntick 100000\ntick 23456`, 80, 24, { recording: 'x.pmu' }).split('\n')[0]!;
+    expect(head).toMatch(/^REC design v4 {2}tick 123456 {2}step 123462 {2}seed 1 {2}findings 0 {2}paused \(pace 2\/s\)/);
+    expect(head.length).toBeLessThanOrEqual(80);
+    expect(frame(starter).split('\n')[0]).not.toContain('REC');
   });
 
   it('shows each CPU pane: mode, task, mm, access and for whom, PMSELR, counters', () => {
@@ -89,6 +97,50 @@ describe('the screen', () => {
     const f = frame(starter, 80, 24, { mode: 'help' });
     expect(f).toContain('space   run / pause');
     expect(f).toContain('spawn  thread  fork  open');
+    expect(f).not.toContain('next finding');
+  });
+
+  it('gives a replay or demo the help of a read-only player: no command line, no commands', () => {
+    for (const kind of ['replay', 'demo'] as const) {
+      const f = frame(starter, 80, 24, { mode: 'help', kind });
+      expect(f).toContain(`Keys (a ${kind} plays its file's commands and is read-only)`);
+      expect(f).toContain('space   play / pause');
+      expect(f).toContain('n       play to the next finding');
+      expect(f).not.toContain('type a command');
+      expect(f).not.toContain('spawn  thread');
+    }
+  });
+
+  it('suggests a first command in an empty playground only', () => {
+    expect(frame('')).toContain('no tasks yet — try: spawn app');
+    const replay = frame('', 80, 24, { kind: 'demo' });
+    expect(replay).toContain('no tasks yet');
+    expect(replay).not.toContain('try: spawn');
+  });
+
+  it('wraps a caption to three lines at 80 columns, taking the rows from the log', () => {
+    const caption = "The receiver read 01001000 01001001: \"HI\". Sixteen context switches, no syscall, nothing the kernel can see. The fix, in the hardened design: PMSELR is zeroed when access changes hands.";
+    const script = `${starter}\nmmap 100 3\ntick 3`;
+    const one = frame(script).split('\n');
+    const three = frame(script, 80, 24, { caption }).split('\n');
+    expect(three.length).toBe(one.length);
+    const at = three.findIndex((l) => l.startsWith('» '));
+    expect(three.slice(at, at + 3).map((l) => l.trimEnd())).toEqual([
+      '» The receiver read 01001000 01001001: "HI". Sixteen context switches, no',
+      '  syscall, nothing the kernel can see. The fix, in the hardened design: PMSELR',
+      '  is zeroed when access changes hands.',
+    ]);
+    expect(three.every((l) => l.length <= 80)).toBe(true);
+    // The log gave its two oldest rows; everything else stays where it was.
+    expect(three.slice(0, at - 4)).toEqual(one.slice(0, at - 4));
+    expect(three.slice(at - 4, at)).toEqual(one.slice(at - 2, at + 2));
+  });
+
+  it('cuts only a caption longer than three lines, with …', () => {
+    const f = frame(starter, 80, 24, { caption: 'word '.repeat(60) }).split('\n');
+    const at = f.findIndex((l) => l.startsWith('» '));
+    expect(f[at + 2]).toMatch(/^ {2}word .*…$/);
+    expect(f[at + 3]).toMatch(/^ ?: command/);
   });
 });
 

@@ -5,8 +5,8 @@
  */
 import { Box, Text } from 'ink';
 import { commandWords } from '../engine/command.js';
-import { normalKeys } from './keys.js';
-import { type Layout, layout, minHeight, minWidth } from './layout.js';
+import { keysFor } from './keys.js';
+import { type Layout, captionLinesMax, layout, minHeight, minWidth } from './layout.js';
 import type { CpuView, LogLine, TaskRow, WorldView } from './view.js';
 import { visible } from '../visible.js';
 
@@ -20,6 +20,11 @@ export interface UiView {
   pace: string;
   /** What the line under the caption says when no command is being typed. */
   hint?: string;
+  /** What is on screen: the playground (takes commands) or a replay or demo (read-only).
+   * The help, the hints and the empty-world line follow it. The playground when absent. */
+  kind?: 'playground' | 'replay' | 'demo';
+  /** The file the session records to (`--record`): the header shows REC. */
+  recording?: string | null;
 }
 
 export interface ScreenProps {
@@ -36,6 +41,9 @@ export interface ScreenProps {
  * characters (ESC, C1, CR, LF), which would otherwise reach the terminal. */
 function fit(line: string, width: number): string {
   const text = visible(line);
+  // An empty Text takes no row in Ink: a blank row is a space, so every row keeps its place
+  // (an empty caption, the task table's spare rows, the help's gaps).
+  if (text === '') return ' ';
   return text.length > width ? text.slice(0, Math.max(0, width - 1)) + '…' : text;
 }
 
@@ -43,12 +51,23 @@ function bar(text: string, width: number): string {
   return fit(text, width).padEnd(width);
 }
 
+/** The header: REC while recording, the design, time (tick, and the engine's step: the one
+ * step count the log's first column, `back N` and every summary use), the run state with its
+ * pace (shown while paused too: space resumes at it), and the findings. When the line is too
+ * long the program's name goes first. */
 function Header({ view, ui, width, color }: { view: WorldView; ui: UiView; width: number; color: boolean }) {
-  const run = ui.running ? `running ${ui.pace}` : 'paused';
-  const text = `pmuplay  design ${view.design}${view.sysctl ? `  ${view.sysctl}` : ''}  tick ${view.tick}  step ${view.step}  seed ${view.seed}  ${run}  findings ${view.findings}`;
+  const run = ui.running ? `running ${ui.pace}` : `paused (pace ${ui.pace})`;
+  const rest = `design ${view.design}${view.sysctl ? `  ${view.sysctl}` : ''}  tick ${view.tick}  step ${view.step}  seed ${view.seed}  findings ${view.findings}  ${run}`;
+  const rec = ui.recording ? 'REC ' : '';
+  const name = rec.length + `pmuplay  ${rest}`.length <= width ? 'pmuplay  ' : '';
+  const inverse = { inverse: true, bold: true, color: color && view.findings > 0 ? 'red' : undefined } as const;
+  if (!rec) return <Text {...inverse}>{bar(name + rest, width)}</Text>;
   return (
-    <Text inverse bold color={color && view.findings > 0 ? 'red' : undefined}>
-      {bar(text, width)}
+    <Text>
+      <Text bold inverse color={color ? 'red' : undefined}>
+        {rec}
+      </Text>
+      <Text {...inverse}>{bar(name + rest, width - rec.length)}</Text>
     </Text>
   );
 }
@@ -89,12 +108,13 @@ function Grid({ view, l, color }: { view: WorldView; l: Extract<Layout, { fits: 
   );
 }
 
-function Tasks({ tasks, mms, rows, width }: { tasks: TaskRow[]; mms: string[]; rows: number; width: number }) {
+function Tasks({ tasks, mms, rows, width, playground }: { tasks: TaskRow[]; mms: string[]; rows: number; width: number; playground: boolean }) {
   const head = `${'PID'.padEnd(6)}${'NAME'.padEnd(10)}${'ARCH'.padEnd(5)}${'STATE'.padEnd(10)}${'CPU'.padEnd(4)}${'MM'.padEnd(5)}EVENTS (fd:type +u readable +m mapped * counting)`;
   const shown = tasks.length > rows ? tasks.slice(0, rows - 1) : tasks;
   const lines = shown.map((t) => `${String(t.pid).padEnd(6)}${t.name.slice(0, 9).padEnd(10)}${t.arch.padEnd(5)}${t.state.padEnd(10)}${String(t.cpu).padEnd(4)}${`mm${t.mm}`.padEnd(5)}${t.events}`);
   if (tasks.length > rows) lines.push(`… ${tasks.length - shown.length} more tasks`);
-  if (tasks.length === 0) lines.push('no tasks yet — try: spawn app');
+  // Only the playground takes commands; a replay or demo with no task yet just has none.
+  if (tasks.length === 0) lines.push(playground ? 'no tasks yet — try: spawn app' : 'no tasks yet');
   while (lines.length < rows) lines.push(mms[lines.length - tasks.length - (tasks.length === 0 ? 1 : 0)] ?? '');
   return (
     <Box flexDirection="column">
@@ -148,18 +168,30 @@ function CommandLine({ ui, width, color }: { ui: UiView; width: number; color: b
   );
 }
 
-export function Help({ width, rows }: { width: number; rows: number }) {
-  const lines = [
-    'Keys',
-    ...normalKeys.map(([k, what]) => `  ${k.padEnd(8)}${what}`),
-    '  in the command line: enter runs it, esc leaves, up/down history, tab completes',
-    '',
-    'Commands (the same as in .pmu scripts; see the README for each)',
-    ...wrapWords(commandWords.join('  '), width - 2).map((l) => `  ${l}`),
-    '  help, quit — here only',
-    '',
-    'Any key closes this help.',
-  ];
+export function Help({ width, rows, kind = 'playground' }: { width: number; rows: number; kind?: UiView['kind'] }) {
+  const keys = keysFor(kind).map(([k, what]) => `  ${k.padEnd(8)}${what}`);
+  const lines =
+    kind === 'playground'
+      ? [
+          'Keys',
+          ...keys,
+          '  in the command line: enter runs it, esc leaves, up/down history, tab completes',
+          '',
+          'Commands (the same as in .pmu scripts; see the README for each)',
+          ...wrapWords(commandWords.join('  '), width - 2).map((l) => `  ${l}`),
+          '  help, quit, save FILE — here only',
+          '',
+          'Any key closes this help.',
+        ]
+      : [
+          `Keys (${kind === 'demo' ? 'a demo' : 'a replay'} plays its file's commands and is read-only)`,
+          ...keys,
+          '',
+          'The header counts steps as the engine does (a tick N is N steps); the message line',
+          "names the file's line. To type commands of your own, start the playground: pmuplay",
+          '',
+          'Any key closes this help.',
+        ];
   return (
     <Box flexDirection="column" height={rows}>
       {lines.slice(0, rows).map((l, i) => (
@@ -183,8 +215,41 @@ function wrapWords(text: string, width: number): string[] {
   return out;
 }
 
+/**
+ * A caption as the lines it takes: `» ` then the text wrapped at spaces (a word longer than a
+ * line is broken), at most `captionLinesMax` lines, the last cut with `…` only if the text is
+ * longer still (a `say` holds at most 200 characters: three lines of an 80-column screen). The
+ * text is made visible first, so an escaped control character is never split from its line.
+ */
+export function captionLines(caption: string | null, width: number): string[] {
+  if (!caption) return [''];
+  const room = width - 2;
+  const out: string[] = [];
+  let line = '';
+  const push = () => {
+    out.push(line.trimEnd());
+    line = '';
+  };
+  for (const word of visible(caption).split(' ')) {
+    let w = word;
+    if (line && line.length + 1 + w.length > room) push();
+    while (w.length > room) {
+      if (line) push();
+      line = w.slice(0, room);
+      w = w.slice(room);
+      push();
+    }
+    line = line ? `${line} ${w}` : w;
+  }
+  if (line) push();
+  const shown = out.slice(0, captionLinesMax).map((l, i) => `${i === 0 ? '»' : ' '} ${l}`);
+  if (out.length > captionLinesMax) shown[captionLinesMax - 1] = fit([shown[captionLinesMax - 1], ...out.slice(captionLinesMax)].join(' '), width);
+  return shown;
+}
+
 export function Screen({ view, ui, width, height, color }: ScreenProps) {
-  const l = layout(width, height, view.cpus.length);
+  const caption = width >= minWidth ? captionLines(ui.caption, width) : [''];
+  const l = layout(width, height, view.cpus.length, caption.length);
   if (!l.fits) {
     return <Text>{`make the window at least ${minWidth}x${minHeight} (it is ${width}x${height})`}</Text>;
   }
@@ -193,17 +258,21 @@ export function Screen({ view, ui, width, height, color }: ScreenProps) {
     <Box flexDirection="column" width={width} height={height}>
       <Header view={view} ui={ui} width={width} color={color} />
       {ui.mode === 'help' ? (
-        <Help width={width} rows={body} />
+        <Help width={width} rows={body} kind={ui.kind} />
       ) : (
         <Box flexDirection="column">
           <Grid view={view} l={l} color={color} />
           {view.cpus.length > l.shownCpus ? <Text>{`… CPUs ${l.shownCpus}-${view.cpus.length - 1} not shown: make the window taller`}</Text> : null}
-          <Tasks tasks={view.tasks} mms={view.mms} rows={l.taskRows} width={width} />
+          <Tasks tasks={view.tasks} mms={view.mms} rows={l.taskRows} width={width} playground={(ui.kind ?? 'playground') === 'playground'} />
           <Text> </Text>
           <Log log={view.log} rows={l.logRows} width={width} color={color} />
         </Box>
       )}
-      <Text color={color ? 'cyan' : undefined}>{fit(ui.caption ? `» ${ui.caption}` : '', width)}</Text>
+      {caption.map((line, i) => (
+        <Text key={`c${i}`} color={color ? 'cyan' : undefined}>
+          {fit(line, width)}
+        </Text>
+      ))}
       <CommandLine ui={ui} width={width} color={color} />
       <Text color={color && ui.message?.error ? 'red' : undefined}>{fit(ui.message ? (ui.message.error ? `error: ${ui.message.text}` : ui.message.text) : '', width)}</Text>
     </Box>

@@ -73,8 +73,11 @@ describe('pmuplay in a terminal', () => {
     await waitFor((s) => s.includes('tick 1 '));
     process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGINT');
     const after = await waitFor((x) => x.includes('EXITED'));
-    // Nothing of the last frame is left on the main screen: only what the shell printed.
-    expect(after.split('\n').filter((l) => l.trim() !== '')).toEqual(['EXITED 130']);
+    // Nothing of the last frame is left on the main screen: only where the recording went
+    // (wrapped at the pane's width), and what the shell printed.
+    const left = after.split('\n').filter((l) => l.trim() !== '');
+    expect(left.at(-1)).toBe('EXITED 130');
+    expect(left.slice(0, -1).join('')).toBe(`pmuplay: recorded 7 steps to ${file} (play it: pmuplay replay ${file})`);
     const text = readFileSync(file, 'utf8');
     expect(text).toMatch(/\ntick\ncheckpoint [0-9a-f]{16} /);
     const replayed = spawnSync(process.execPath, [`${build}/cli.js`, 'run', '--quiet', file], { encoding: 'utf8' });

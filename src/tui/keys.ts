@@ -40,17 +40,30 @@ export type KeyAction =
   | { type: 'insert'; text: string }
   | { type: 'none' };
 
+/** Where a key does something: the playground (which takes commands), a replay or demo
+ * (which only plays a file), or both. */
+export type KeyScope = 'all' | 'playground' | 'playback';
+
 /** The normal-mode keys, for the help overlay and the hint line. */
-export const normalKeys: [string, string][] = [
-  [':  /', 'type a command'],
-  ['?', 'help: keys and commands'],
-  ['space', 'run / pause'],
-  ['.', 'one step (a tick)'],
-  [',', 'step back'],
-  ['+  -', 'faster / slower'],
-  ['n', 'replay: play to the next finding'],
-  ['q', 'quit'],
+export const normalKeys: [string, string, KeyScope][] = [
+  [':  /', 'type a command', 'playground'],
+  ['?', 'help: keys and commands', 'playground'],
+  ['?', 'help: these keys', 'playback'],
+  ['space', 'run / pause', 'playground'],
+  ['space', 'play / pause', 'playback'],
+  ['.', 'one step (a tick)', 'playground'],
+  ['.', 'one line of the file', 'playback'],
+  [',', 'step back', 'all'],
+  ['+  -', 'faster / slower (the pace shows in the header)', 'all'],
+  ['n', 'play to the next finding', 'playback'],
+  ['q', 'quit', 'all'],
 ];
+
+/** The keys that do something in a playground or in a replay/demo. */
+export function keysFor(kind: 'playground' | 'replay' | 'demo'): [string, string][] {
+  const scope = kind === 'playground' ? 'playground' : 'playback';
+  return normalKeys.filter(([, , s]) => s === 'all' || s === scope).map(([k, what]) => [k, what]);
+}
 
 export function keyAction(mode: Mode, input: string, key: KeyInfo): KeyAction {
   if (key.ctrl && input === 'c') return { type: 'quit' };

@@ -9,6 +9,11 @@ export const minHeight = 24;
 export const paneHeight = 4;
 export const paneWidthMin = 38;
 
+/** A caption wraps to at most this many lines; the rows beyond the first come from the log. */
+export const captionLinesMax = 3;
+/** The log keeps at least this many rows when a caption takes some. */
+const logRowsMin = 2;
+
 export type Layout =
   | { fits: false }
   | { fits: true; cols: number; paneWidth: number; gridRows: number; shownCpus: number; taskRows: number; logRows: number };
@@ -16,7 +21,8 @@ export type Layout =
 /** Fixed lines: header, caption, command line, message line, task table header, gaps. */
 const fixedLines = 1 + 1 + 1 + 1 + 1 + 2;
 
-export function layout(width: number, height: number, cpus: number): Layout {
+/** `captionLines` (1 to `captionLinesMax`): the rows the caption needs, taken from the log. */
+export function layout(width: number, height: number, cpus: number, captionLines = 1): Layout {
   if (width < minWidth || height < minHeight) return { fits: false };
   const cols = Math.max(1, Math.min(cpus, Math.floor((width + 1) / (paneWidthMin + 2))));
   const paneWidth = Math.floor((width - (cols - 1) * 2) / cols);
@@ -27,6 +33,9 @@ export function layout(width: number, height: number, cpus: number): Layout {
   const shownCpus = Math.min(cpus, gridRows * cols);
   const left = room - gridRows * paneHeight;
   const taskRows = Math.max(3, Math.floor(left * 0.4));
-  const logRows = Math.max(4, left - taskRows);
+  const extra = Math.max(0, Math.min(captionLinesMax, captionLines) - 1);
+  // The caption's extra rows come from the log (at least 4 rows, so it keeps 2): a caption is
+  // never cut for room, since a room must read it whole.
+  const logRows = Math.max(logRowsMin, Math.max(4, left - taskRows) - extra);
   return { fits: true, cols, paneWidth, gridRows, shownCpus, taskRows, logRows };
 }

@@ -13,18 +13,21 @@ import { App } from './App.js';
 import { Player } from './player.js';
 import { Playground, type SaveFile } from './playground.js';
 import { ReplayApp } from './ReplayApp.js';
-import { starterCaption, starterLines } from './starter.js';
+import { starterHint, starterLines } from './starter.js';
 
 const enterAlt = '\x1b[?1049h\x1b[H';
 const leaveAlt = '\x1b[?25h\x1b[?1049l';
 
-async function onTerminal(app: () => ReactElement, onExit: () => void): Promise<number> {
+/** `onExit` runs however the session ends; what it returns is printed on the main screen
+ * once the terminal is back (on stderr: it is a note, not output). */
+async function onTerminal(app: () => ReactElement, onExit: () => string | void): Promise<number> {
   let restored = false;
   const restore = () => {
     if (restored) return;
     restored = true;
-    onExit();
+    const note = onExit();
     process.stdout.write(leaveAlt);
+    if (note) process.stderr.write(note + '\n');
   };
   process.on('exit', restore);
   let instance: ReturnType<typeof render> | null = null;
@@ -65,12 +68,14 @@ export async function startTui(config: Config, recorder: Recorder | null): Promi
   // would go on writing to the file renamed away.
   const save: SaveFile = (path, text, overwrite) =>
     recorder?.writes(path) ? { kind: 'failed', message: `cannot save to ${path}: it is this session's recording (--record), written as the session goes` } : saveRecording(path, text, { overwrite });
-  const playground = new Playground(timeline, () => performance.now(), recorder ?? undefined, save, starterCaption);
+  const playground = new Playground(timeline, () => performance.now(), recorder ?? undefined, save, starterHint);
   return onTerminal(
-    () => <App playground={playground} color={color()} />,
+    () => <App playground={playground} color={color()} recording={recorder?.path ?? null} />,
     () => {
       playground.close();
-      recorder?.close(timeline.world);
+      if (!recorder) return;
+      recorder.close(timeline.world);
+      return `pmuplay: recorded ${timeline.position} steps to ${recorder.path} (play it: pmuplay replay ${recorder.path})`;
     },
   );
 }

@@ -64,4 +64,18 @@ describe('the replay player', () => {
     while (!p.atEnd) p.step();
     expect(p.divergence?.text).toMatch(/the file says 0000000000000000/);
   });
+
+  it('steps back to the caption of the step it returns to', () => {
+    const parsed = parseScript('pmuplay 1 seed=1\nsay "one"\nspawn a on 0\nsay "two"\nspawn b on 1\nsay "three"\n');
+    if (!parsed.ok) throw new Error('parse');
+    const p = new Player({}, parsed.script);
+    while (!p.atEnd) p.step();
+    expect([p.caption, p.playedLine, p.lastLine]).toEqual(['three', 6, 6]);
+    p.back();
+    expect([p.caption, p.playedLine]).toEqual(['two', 4]);
+    p.back();
+    expect([p.caption, p.playedLine]).toEqual(['one', 2]);
+    p.back();
+    expect([p.caption, p.playedLine]).toEqual(['one', 2]);
+  });
 });

@@ -17,8 +17,9 @@ export class Player {
   divergence: { line: number; text: string } | null = null;
   rejected: { line: number; text: string } | null = null;
   lastCheck: { line: number; check: Check } | null = null;
-  /** Before each played line: where the script and the timeline stood. */
-  private trail: { next: number; position: number }[] = [];
+  /** Before each played line: where the script and the timeline stood, and the caption then
+   * (a step back shows the caption of the step it returns to). */
+  private trail: { next: number; position: number; caption: string | null }[] = [];
   /** The script from `next` on, as it plays; made again after a step back. */
   private steps: Generator<ScriptStep> | null = null;
 
@@ -42,9 +43,19 @@ export class Player {
     return this.script.lines[Math.min(this.next, this.total - 1)]?.line ?? 0;
   }
 
+  /** The line number in the file of the last line played (0 before the first). */
+  get playedLine(): number {
+    return this.next === 0 ? 0 : (this.script.lines[this.next - 1]?.line ?? 0);
+  }
+
+  /** The line number in the file of the last line to play. */
+  get lastLine(): number {
+    return this.script.lines[this.total - 1]?.line ?? 0;
+  }
+
   step(): ScriptStep | null {
     if (this.atEnd) return null;
-    this.trail.push({ next: this.next, position: this.timeline.position });
+    this.trail.push({ next: this.next, position: this.timeline.position, caption: this.caption });
     this.steps ??= playScript(this.timeline, this.script.lines.slice(this.next));
     const played = this.steps.next();
     if (played.done) return null;
@@ -72,6 +83,7 @@ export class Player {
     }
     this.timeline.back(now - entry.position);
     this.next = entry.next;
+    this.caption = entry.caption;
     this.rejected = null;
     this.steps = null;
     return true;

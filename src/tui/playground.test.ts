@@ -11,7 +11,7 @@ import { runFiles } from '../headless.js';
 import { Recorder, saveRecording } from '../recorder.js';
 import type { KeyInfo } from './keys.js';
 import { Playground } from './playground.js';
-import { starterLines } from './starter.js';
+import { starterHint, starterLines } from './starter.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pmuplay-pg-'));
 
@@ -300,4 +300,66 @@ describe('random playground sessions', () => {
       { numRuns: 100, seed: 20261126 },
     );
   }, 120_000);
+});
+
+describe('captions and the starter hint', () => {
+  /** The starter world with its guide, as `pmuplay` starts (no recording). */
+  function guided(design: 'v4' | 'v5' = 'v4') {
+    const timeline = new Timeline({ ...defaultConfig, design });
+    for (const line of starterLines) {
+      const r = parseCommand(line);
+      if (r.ok && r.command) timeline.apply(r.command);
+    }
+    const pg = new Playground(timeline, fakeClock().read, undefined, undefined, starterHint);
+    const settle = () => {
+      for (let turns = 0; pg.progress && turns < 100_000; turns++) pg.pump();
+    };
+    return { pg, settle };
+  }
+
+  it('the hint moves on: map, see the leak, ask, unmap, compare; and steps back with ,', () => {
+    const { pg, settle } = guided();
+    expect(pg.caption).toMatch(/^Task 100 has a cycles event open \(fd 3\)\. Type {2}:mmap 100 3/);
+    press(pg, ':mmap 100 3\r');
+    expect(pg.caption).toMatch(/^CPUs? .*2.* now lets? another mm read mm1's counters: the red ! line/);
+    expect(pg.caption).toMatch(/:explain|:check/);
+    press(pg, 'check\r');
+    expect(pg.caption).toMatch(/^Now unmap the page: {2}:munmap 100 3/);
+    press(pg, 'munmap 100 3\r');
+    expect(pg.caption).toMatch(/still allow counter reads after the last munmap .*pmuplay --policy v5/);
+    press(pg, '', { escape: true });
+    press(pg, ',');
+    settle();
+    expect(pg.caption).toMatch(/^Now unmap the page/);
+    press(pg, ',');
+    settle();
+    expect(pg.caption).toMatch(/^Task 100 has a cycles event open/);
+  });
+
+  it('under v5 the mapping leaks nothing, and the hint says so', () => {
+    const { pg } = guided('v5');
+    press(pg, ':mmap 100 3\r');
+    expect(pg.caption).toMatch(/^Mapped, and no CPU outside the event's mm got access under v5\. .*pmuplay --policy v4/);
+  });
+
+  it('a say takes the caption over; , restores the caption of the step it goes back to', () => {
+    const { pg, settle } = guided();
+    press(pg, ':say "one"\r');
+    press(pg, 'tick\r');
+    settle();
+    press(pg, 'say "two"\r');
+    press(pg, 'tick\r');
+    settle();
+    expect(pg.caption).toBe('two');
+    press(pg, '', { escape: true });
+    press(pg, ',');
+    settle();
+    expect(pg.caption).toBe('two');
+    press(pg, ',');
+    settle();
+    expect(pg.caption).toBe('one');
+    press(pg, ',');
+    settle();
+    expect(pg.caption).toMatch(/^Task 100 has/);
+  });
 });

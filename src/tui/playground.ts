@@ -47,6 +47,13 @@ export interface CommandSink {
   flushTicks(world: World): void;
 }
 
+/** The hint shown as the caption while no `say` has set one: from the world and what the
+ * user has done (starter.ts `starterHint`). */
+export type Guide = (world: World, done: { asked: boolean; unmapped: boolean }) => string | null;
+
+/** Commands that ask the monitor why (`explain`, `why` once the language has them). */
+const asking: ReadonlySet<string> = new Set(['check', 'explain', 'why']);
+
 /** Write a recording's text to `path` (recorder.ts `saveRecording`); `exists` when a file is there and `overwrite` was not asked. */
 export type SaveFile = (path: string, text: string, overwrite: boolean) => { kind: 'saved' | 'exists' | 'failed'; message: string };
 
@@ -54,6 +61,7 @@ export interface Ui {
   mode: Mode;
   line: LineState;
   message: { text: string; error: boolean } | null;
+  /** The last `say` of the branch up to here (a step back restores the one it returns to). */
   caption: string | null;
   running: boolean;
   pace: number;
@@ -74,15 +82,20 @@ export class Playground {
   private run = { since: 0, ticks: 0 };
   private lastFlush = 0;
   private readonly sizer: PieceSizer;
+  /**
+   * What the branch did that the world does not keep: each `say`, and the commands the guide
+   * follows, with the position they were done at. A step back drops those done after it.
+   */
+  private marks: { at: number; kind: 'say' | 'ask' | 'unmap'; text: string }[] = [];
 
   constructor(
     readonly timeline: Timeline,
     private readonly clock: Clock,
     private readonly recorder?: CommandSink,
     private readonly save?: SaveFile,
-    caption: string | null = null,
+    private readonly guide: Guide | null = null,
   ) {
-    this.ui = { mode: 'normal', line: emptyLine, message: null, caption, running: false, pace: 2 };
+    this.ui = { mode: 'normal', line: emptyLine, message: null, caption: null, running: false, pace: 2 };
     this.sizer = new PieceSizer(timeline.ticksPerCommand);
     this.long = new LongWork(clock, sliceMs);
   }
@@ -94,6 +107,25 @@ export class Playground {
   /** Long work under way, for the screen: what, how far, of how much. */
   get progress(): { what: string; done: number; total: number; unit: string } | null {
     return this.long.progress;
+  }
+
+  /** The caption line: the last `say`, else the guide's hint. */
+  get caption(): string | null {
+    if (this.ui.caption !== null || !this.guide) return this.ui.caption;
+    const has = (kind: 'ask' | 'unmap') => this.marks.some((m) => m.kind === kind);
+    return this.guide(this.world, { asked: has('ask'), unmapped: has('unmap') });
+  }
+
+  private mark(kind: 'say' | 'ask' | 'unmap', text = ''): void {
+    this.marks.push({ at: this.timeline.position, kind, text });
+  }
+
+  /** After a step back: forget what was done after the position landed on. */
+  private landed(): void {
+    const at = this.timeline.position;
+    this.marks = this.marks.filter((m) => m.at <= at);
+    const said = this.marks.filter((m) => m.kind === 'say').at(-1);
+    this.set({ caption: said ? said.text : null });
   }
 
   private set(patch: Partial<Ui>): void {
@@ -256,7 +288,12 @@ export class Playground {
     // The recording gets the command's canonical spelling: what the parser reads back, with
     // any control character typed or pasted into a string spelled out.
     this.recorder?.command(formatCommand(c), this.world);
-    if (c.kind === 'say') return this.set({ line: accept(this.ui.line), message: null, caption: c.text });
+    if (c.kind === 'munmap') this.mark('unmap');
+    if (asking.has(c.kind)) this.mark('ask');
+    if (c.kind === 'say') {
+      this.mark('say', c.text);
+      return this.set({ line: accept(this.ui.line), message: null, caption: c.text });
+    }
     if (c.kind === 'check') return done(findingsSummary(this.world).join('  ').replace(/\s+/g, ' '));
     if (r.check) return done(`${r.check.passed ? 'ok' : 'FAILED'}: ${r.check.text}`, !r.check.passed);
     done(r.lines.join('  '));
@@ -304,6 +341,7 @@ export class Playground {
       work,
       finish: () => {
         this.recorder?.command(formatCommand({ kind: 'back', n }), this.world);
+        this.landed();
         this.shown(work.result!);
       },
       stop: () => this.say(`${text.trim()}: stopped; nothing changed`),
