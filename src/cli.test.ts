@@ -313,7 +313,8 @@ describe('pmuplay (the shell)', () => {
   it('demo lists the demos; demo NAME --headless prints the narration and the outcomes', async () => {
     const list = await pmuplay('demo');
     expect(list.code).toBe(0);
-    expect(list.out).toMatch(/^ {2}tour +a first look/m);
+    expect(list.out).toMatch(/^ {2}tour +v4 +a first look/m);
+    expect(list.out).toMatch(/^ {2}mmap-lock-race +v4 \+ fault mmap-lock-skip, ipi manual +/m);
     const tour = await pmuplay('demo', 'tour', '--headless');
     expect(tour.code).toBe(0);
     expect(tour.out).toContain('» Two programs, each with its own address space');

@@ -5,7 +5,7 @@
  */
 import meow from 'meow';
 import { type Config, defaultConfig } from './engine/world.js';
-import { listDemos, loadDemo } from './demos.js';
+import { demoListing, listDemos, loadDemo } from './demos.js';
 import { didYouMean } from './did-you-mean.js';
 import { readPmuFile } from './files.js';
 import { Recorder, saveBranch, whyNotWritable } from './recorder.js';
@@ -346,9 +346,8 @@ async function replay(paths: string[], flags: Flags, io: Io): Promise<number> {
 async function demo(names: string[], flags: Flags, io: Io): Promise<number> {
   if (names.length === 0) {
     const all = listDemos();
-    const width = Math.max(...all.map((d) => d.name.length));
     io.stdout.write('Demos (pmuplay demo NAME; --headless to print; --policy NAME for another design):\n');
-    for (const d of all) io.stdout.write(visible(`  ${d.name.padEnd(width)}  ${d.summary}`) + '\n');
+    for (const line of demoListing(all)) io.stdout.write(visible(line) + '\n');
     return exitOk;
   }
   if (names.length > 1) fail('demo takes one name (pmuplay demo lists them)');
