@@ -5,6 +5,7 @@
  * nothing: it is refused before any of it runs.
  */
 import { type Command, type DesignName, findingCodes } from './command.js';
+import { helpIndex, helpLines } from './commands-spec.js';
 import { designOf } from './designs/index.js';
 import { type KnobName, knobs } from './knobs.js';
 import { hex } from './bits.js';
@@ -260,6 +261,8 @@ function apply(world: World, c: Command): { lines: string[]; check?: Check } {
       return { lines: [c.text] };
     case 'pause':
       return { lines: [] };
+    case 'help':
+      return { lines: c.topic === null ? helpIndex() : helpLines(c.topic) };
     case 'expect-finding':
     case 'expect-no-finding':
     case 'expect-reg':
@@ -280,7 +283,7 @@ function apply(world: World, c: Command): { lines: string[]; check?: Check } {
 }
 
 /** Commands that only look at the world (or narrate) are not steps: they change nothing. */
-const observing = new Set<Command['kind']>(['check', 'say', 'pause', 'expect-finding', 'expect-no-finding', 'expect-reg', 'checkpoint']);
+const observing = new Set<Command['kind']>(['check', 'help', 'say', 'pause', 'expect-finding', 'expect-no-finding', 'expect-reg', 'checkpoint']);
 
 export function isObserving(c: Command): boolean {
   return observing.has(c.kind);

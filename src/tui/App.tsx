@@ -73,7 +73,7 @@ export function App({ playground: pg, color, size }: AppProps) {
   return (
     <Screen
       view={viewOf(pg.world, 200)}
-      ui={{ mode: ui.mode, line: ui.line.text, cursor: ui.line.cursor, message: ui.message, caption: ui.caption, running: ui.running, pace: paceName(paces[ui.pace]!) }}
+      ui={{ mode: ui.mode, line: ui.line.text, cursor: ui.line.cursor, message: ui.message, caption: ui.caption, running: ui.running, pace: paceName(paces[ui.pace]!), help: ui.help }}
       width={dims.width}
       height={dims.height}
       color={color}

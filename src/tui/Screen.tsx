@@ -4,7 +4,7 @@
  * colour off the same meaning is in the text (`+`, `!`, `error:`).
  */
 import { Box, Text } from 'ink';
-import { commandWords } from '../engine/command.js';
+import { commandWords } from '../engine/commands-spec.js';
 import { normalKeys } from './keys.js';
 import { type Layout, layout, minHeight, minWidth } from './layout.js';
 import type { CpuView, LogLine, TaskRow, WorldView } from './view.js';
@@ -20,6 +20,8 @@ export interface UiView {
   pace: string;
   /** What the line under the caption says when no command is being typed. */
   hint?: string;
+  /** In help mode: `help CMD`'s lines instead of the keys and the command list. */
+  help?: string[] | null;
 }
 
 export interface ScreenProps {
@@ -148,15 +150,15 @@ function CommandLine({ ui, width, color }: { ui: UiView; width: number; color: b
   );
 }
 
-export function Help({ width, rows }: { width: number; rows: number }) {
-  const lines = [
+export function Help({ width, rows, topic }: { width: number; rows: number; topic?: string[] | null }) {
+  const lines = topic ? [...topic.flatMap((l) => wrapIndented(l, width - 1)), '', 'Any key closes this help.'] : [
     'Keys',
     ...normalKeys.map(([k, what]) => `  ${k.padEnd(8)}${what}`),
     '  in the command line: enter runs it, esc leaves, up/down history, tab completes',
     '',
     'Commands (the same as in .pmu scripts; see the README for each)',
     ...wrapWords(commandWords.join('  '), width - 2).map((l) => `  ${l}`),
-    '  help, quit — here only',
+    '  help CMD: what CMD does in kernel terms, with an example; save and quit: here only',
     '',
     'Any key closes this help.',
   ];
@@ -167,6 +169,13 @@ export function Help({ width, rows }: { width: number; rows: number }) {
       ))}
     </Box>
   );
+}
+
+/** Wrap a line that may start indented; its continuation lines are indented two more. */
+function wrapIndented(line: string, width: number): string[] {
+  const indent = /^ */.exec(line)![0].length;
+  const [first = '', ...rest] = wrapWords(line.trimStart(), width - indent - 2);
+  return [' '.repeat(indent) + first, ...rest.map((l) => ' '.repeat(indent + 2) + l)];
 }
 
 function wrapWords(text: string, width: number): string[] {
@@ -193,7 +202,7 @@ export function Screen({ view, ui, width, height, color }: ScreenProps) {
     <Box flexDirection="column" width={width} height={height}>
       <Header view={view} ui={ui} width={width} color={color} />
       {ui.mode === 'help' ? (
-        <Help width={width} rows={body} />
+        <Help width={width} rows={body} topic={ui.help} />
       ) : (
         <Box flexDirection="column">
           <Grid view={view} l={l} color={color} />
