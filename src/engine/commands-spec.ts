@@ -255,25 +255,25 @@ export const commandSpecs: readonly CommandSpec[] = [
   {
     word: 'expect', args: [word('finding'), oneOf(findingCodes, 'CODE')], kinds: ['expect-finding'], scope: 'language',
     summary: 'assert a finding with CODE has happened',
-    kernel: `checks the monitor's findings so far; a script fails when it does not hold. Observes; not a step. CODE: ${findingCodes.join(', ')}.`,
+    kernel: `the monitor's findings so far (a script fails when none has CODE). Observes. CODE: ${findingCodes.join(', ')}.`,
     example: 'expect finding access/other-mm',
   },
   {
     word: 'expect', args: [word('no-finding'), optional(oneOf(findingCodes, 'CODE'))], kinds: ['expect-no-finding'], scope: 'language',
     summary: 'assert no finding (with CODE) so far',
-    kernel: "checks the monitor's findings so far; a script fails when it does not hold. Observes; not a step.",
+    kernel: "the monitor's findings so far (a script fails when one has CODE, or any without CODE). Observes.",
     example: 'expect no-finding leak/pmselr',
   },
   {
     word: 'expect', args: [word('read'), pid, fd, { t: 'alt', options: [[word('sigill')], [word('sigsegv')], [word('fallback')], [word('value'), n]] }], kinds: ['expect-read'], scope: 'language',
     summary: "perform a read and assert its outcome",
-    kernel: "runs libperf's read protocol as read does (so it is a step) and checks the outcome: a trap is sigsegv under x86, sigill elsewhere.",
+    kernel: "libperf's read protocol, as read does (so a step): a trap is sigsegv under x86, sigill elsewhere.",
     example: 'expect read 100 3 value 42',
   },
   {
     word: 'expect', args: [word('reg'), cpu, oneOf(['pmuserenr', 'pmselr']), value('number', 'VALUE')], kinds: ['expect-reg'], scope: 'language',
     summary: "assert a register's value on CPU",
-    kernel: 'PMUSERENR_EL0 (EN=1, SW=2, CR=4, ER=8) or PMSELR_EL0 as CPU holds it now. Observes; not a step.',
+    kernel: 'PMUSERENR_EL0 (EN=1, SW=2, CR=4, ER=8) or PMSELR_EL0 as CPU holds it now. Observes.',
     example: 'expect reg 0 pmuserenr 12',
   },
   {
@@ -338,6 +338,89 @@ function renderArg(a: Arg): string {
     case 'repeat':
       return `[${render(a.args)} …]`;
   }
+}
+
+/** Where a line stands in one form of a command: the arguments still to come, and the pid named so far (for its fds). */
+export interface Place {
+  /** The form (row) this place is in. */
+  spec: CommandSpec;
+  rest: Arg[];
+  pid: string | null;
+}
+
+/** The next single word a place can take (a fixed word or a value), and where each leaves it. */
+export function nextArgs(rest: Arg[]): { next: Extract<Arg, { t: 'word' | 'value' }>; rest: Arg[] }[] {
+  const [a, ...tail] = rest;
+  if (!a) return [];
+  switch (a.t) {
+    case 'word':
+    case 'value':
+      return [{ next: a, rest: tail }];
+    case 'alt':
+      return a.options.flatMap((o) => nextArgs([...o, ...tail]));
+    case 'optional':
+      return [...nextArgs([...a.args, ...tail]), ...nextArgs(tail)];
+    case 'flags':
+      return [
+        ...a.options.flatMap((o, i) => nextArgs([...o, { t: 'flags', options: a.options.filter((_, j) => j !== i) }, ...tail])),
+        ...nextArgs(tail),
+      ];
+    case 'repeat':
+      return [...nextArgs([...a.args, a, ...tail]), ...nextArgs(tail)];
+  }
+}
+
+const number = /^(0x[0-9a-fA-F]+|[0-9][0-9_]*)$/;
+
+/** Whether a typed word can stand in a value slot (so `open cpu` is not read as `open PID`). */
+function fits(value: ValueKind, word: string): boolean {
+  switch (value) {
+    case 'pid':
+    case 'fd':
+    case 'cpu-fd':
+    case 'cpu':
+    case 'number':
+      return number.test(word);
+    case 'reg':
+      return /^(pmccntr|pmselr|pmevcntr[0-9]+)$/.test(word);
+    case 'hash':
+      return /^[0-9a-f]+$/.test(word);
+    case 'part':
+      return word.includes('=');
+    case 'text':
+      return word.startsWith('"');
+    case 'design':
+    case 'topic':
+    case 'name':
+      return true;
+  }
+}
+
+/**
+ * Where a line of words can stand, in each form of its command word that takes them all so
+ * far (completion offers what these places take next; `formsOf` asks which can end here).
+ * A quoted string is passed with its opening quote.
+ */
+export function placesAfter(words: readonly string[]): Place[] {
+  let places: Place[] = words.length === 0 ? [] : specsOf(words[0]!).map((spec) => ({ spec, rest: spec.args, pid: null }));
+  for (const w of words.slice(1)) {
+    places = places.flatMap((p) =>
+      nextArgs(p.rest)
+        .filter(({ next }) => (next.t === 'word' ? next.word === w : fits(next.value, w)))
+        .map(({ next, rest }) => ({ spec: p.spec, rest, pid: next.t === 'value' && next.value === 'pid' ? w : p.pid })),
+    );
+  }
+  return places;
+}
+
+/** Whether nothing more need come: every argument left is optional. */
+function canEnd(rest: Arg[]): boolean {
+  return rest.every((a) => a.t === 'optional' || a.t === 'flags' || a.t === 'repeat');
+}
+
+/** The forms a whole line of words is, by this table's grammar (the tests hold the parser to it). */
+export function formsOf(words: readonly string[]): CommandSpec[] {
+  return [...new Set(placesAfter(words).filter((p) => canEnd(p.rest)).map((p) => p.spec))];
 }
 
 /** The usage line of one form: `open PID cycles|instructions [user] [64bit] [inherit] [cloexec]`. */

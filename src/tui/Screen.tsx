@@ -151,14 +151,15 @@ function CommandLine({ ui, width, color }: { ui: UiView; width: number; color: b
 }
 
 export function Help({ width, rows, topic }: { width: number; rows: number; topic?: string[] | null }) {
-  const lines = topic ? [...topic.flatMap((l) => wrapIndented(l, width - 1)), '', 'Any key closes this help.'] : [
+  // A blank Text line takes no row in Ink: `help CMD`'s forms go without the blank between them.
+  const lines = topic ? [...topic.filter((l) => l !== '').flatMap((l) => wrapIndented(l, width - 1)), 'Any key closes this help.'] : [
     'Keys',
     ...normalKeys.map(([k, what]) => `  ${k.padEnd(8)}${what}`),
     '  in the command line: enter runs it, esc leaves, up/down history, tab completes',
     '',
     'Commands (the same as in .pmu scripts; see the README for each)',
     ...wrapWords(commandWords.join('  '), width - 2).map((l) => `  ${l}`),
-    '  help CMD: what CMD does in kernel terms, with an example; save and quit: here only',
+    '  help CMD: its usage, kernel terms and an example; save, quit: here only',
     '',
     'Any key closes this help.',
   ];

@@ -4,64 +4,10 @@
  * of live tasks, fds of the pid named, CPUs, registers, event names, keywords, finding codes
  * after `expect finding`.
  */
-import { type Arg, type ValueKind, commandWords, specsOf } from '../engine/commands-spec.js';
+import { type ValueKind, commandWords, nextArgs, placesAfter } from '../engine/commands-spec.js';
 import { designNames } from '../engine/designs/index.js';
 import { taskState } from '../engine/lifecycle.js';
 import type { World } from '../engine/world.js';
-
-/** Where a line stands in one form of a command: the arguments still to come, and the pid named so far (for its fds). */
-interface Place {
-  rest: Arg[];
-  pid: string | null;
-}
-
-/** The next single word a place can take (a fixed word or a value), and where each leaves it. */
-function heads(rest: Arg[]): { next: Extract<Arg, { t: 'word' | 'value' }>; rest: Arg[] }[] {
-  const [a, ...tail] = rest;
-  if (!a) return [];
-  switch (a.t) {
-    case 'word':
-    case 'value':
-      return [{ next: a, rest: tail }];
-    case 'alt':
-      return a.options.flatMap((o) => heads([...o, ...tail]));
-    case 'optional':
-      return [...heads([...a.args, ...tail]), ...heads(tail)];
-    case 'flags':
-      return [
-        ...a.options.flatMap((o, i) => heads([...o, { t: 'flags', options: a.options.filter((_, j) => j !== i) }, ...tail])),
-        ...heads(tail),
-      ];
-    case 'repeat':
-      return [...heads([...a.args, a, ...tail]), ...heads(tail)];
-  }
-}
-
-const number = /^(0x[0-9a-fA-F]+|[0-9][0-9_]*)$/;
-
-/** Whether a typed word can stand in a value slot (so `open cpu` is not read as `open PID`). */
-function fits(value: ValueKind, word: string): boolean {
-  switch (value) {
-    case 'pid':
-    case 'fd':
-    case 'cpu-fd':
-    case 'cpu':
-    case 'number':
-      return number.test(word);
-    case 'reg':
-      return /^(pmccntr|pmselr|pmevcntr[0-9]+)$/.test(word);
-    case 'hash':
-      return /^[0-9a-f]+$/.test(word);
-    case 'part':
-      return word.includes('=');
-    case 'text':
-      return word.startsWith('"');
-    case 'design':
-    case 'topic':
-    case 'name':
-      return true;
-  }
-}
 
 function valueChoices(world: World, value: ValueKind, pid: string | null): string[] {
   switch (value) {
@@ -88,15 +34,7 @@ function valueChoices(world: World, value: ValueKind, pid: string | null): strin
 
 function candidates(world: World, words: string[]): string[] {
   if (words.length === 0) return [...commandWords];
-  let places: Place[] = specsOf(words[0]!).map((s) => ({ rest: s.args, pid: null }));
-  for (const w of words.slice(1)) {
-    places = places.flatMap((p) =>
-      heads(p.rest)
-        .filter(({ next }) => (next.t === 'word' ? next.word === w : fits(next.value, w)))
-        .map(({ next, rest }) => ({ rest, pid: next.t === 'value' && next.value === 'pid' ? w : p.pid })),
-    );
-  }
-  const out = places.flatMap((p) => heads(p.rest).flatMap(({ next }) => (next.t === 'word' ? [next.word] : valueChoices(world, next.value, p.pid))));
+  const out = placesAfter(words).flatMap((p) => nextArgs(p.rest).flatMap(({ next }) => (next.t === 'word' ? [next.word] : valueChoices(world, next.value, p.pid))));
   return [...new Set(out)];
 }
 
