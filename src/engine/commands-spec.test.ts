@@ -106,7 +106,7 @@ const values: Record<ValueKind, fc.Arbitrary<string>> = {
   design: fc.constantFrom('v4', 'v5', 'upstream', 'x86', 'hardened', 'other'),
   topic: fc.constantFrom(...commandWords),
   name: fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/),
-  text: fc.string({ maxLength: 20 }).map((t) => JSON.stringify(t.replace(/[\\"\x00-\x1f\x7f-\x9f]/g, ''))),
+  text: fc.stringMatching(/^[A-Za-z0-9 .,#]{0,20}$/).map((t) => `"${t}"`),
   hash: fc.stringMatching(/^[0-9a-f]{16}$/),
   part: fc.tuple(fc.stringMatching(/^[a-z][a-z0-9.]{0,8}$/), fc.stringMatching(/^[0-9a-f]{8}$/)).map(([k, v]) => `${k}=${v}`),
 };
