@@ -69,7 +69,7 @@ export const commandSpecs: readonly CommandSpec[] = [
   {
     word: 'spawn', args: [value('name', 'NAME'), optional(word('aarch32')), onCpu], kinds: ['spawn'], scope: 'language',
     summary: 'a new process with a new mm; prints its pid',
-    kernel: 'fork + exec of a new program: a new task and mm (AArch32 with aarch32); it starts at once on the CPU named or an idle one, else waits on a run queue.',
+    kernel: 'fork + exec of a new program: a new task and mm (AArch32 with aarch32); it starts at once on the CPU named or an idle one, else waits on a run queue. Model: it has no parent, and runs at a fixed rate of instructions a cycle (IPC).',
     example: 'spawn app on 2',
   },
   {
@@ -147,7 +147,7 @@ export const commandSpecs: readonly CommandSpec[] = [
   {
     word: 'migrate', args: [pid, cpu], kinds: ['migrate'], scope: 'language',
     summary: 'move PID to CPU',
-    kernel: 'sched_setaffinity-style migration: PID leaves its run queue and is switched in on CPU (__switch_mm runs the design\'s switch hook there).',
+    kernel: 'a migration (as sched_setaffinity forces one): PID leaves its CPU, which runs its next task or idles, and joins CPU\'s run queue, switched in at once when CPU is idle (__switch_mm runs the design\'s switch hook there).',
     example: 'migrate 100 2',
   },
   {
@@ -177,7 +177,7 @@ export const commandSpecs: readonly CommandSpec[] = [
   {
     word: 'wake', args: [pid], kinds: ['wake'], scope: 'language',
     summary: 'a blocked PID becomes runnable',
-    kernel: 'try_to_wake_up: the task joins a run queue, running at once on an idle CPU.',
+    kernel: "try_to_wake_up: the task joins its CPU's run queue, switched in at once when that CPU is idle.",
     example: 'wake 100',
   },
   {
