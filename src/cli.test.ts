@@ -226,7 +226,7 @@ describe('pmuplay (the shell)', () => {
     expect(r.code).toBe(2);
     const lines = r.err.trimEnd().split('\n');
     expect(lines).toHaveLength(21);
-    expect(lines[0]).toBe(`${path}:1:10: open: expected cycles|instructions at column 10, got '${'z'.repeat(39)}…'`);
+    expect(lines[0]).toBe(`${path}:1:10: open: expected cycles|instructions at column 10, got '${'z'.repeat(39)}…'; usage: open PID cycles|instructions [user] [64bit] [inherit] [cloexec]`);
     expect(lines[20]).toBe(`${path}: … and 4981 more errors`);
     const json = await pmuplay('run', '--json', path);
     const objects = json.out.trimEnd().split('\n').map((l) => JSON.parse(l) as { type: string; count?: number });
@@ -242,7 +242,7 @@ describe('pmuplay (the shell)', () => {
     expect(text.out).toBe('');
     expect(text.err).toBe(`pmuplay: ${missing}: cannot read: no such file\n`);
     const parse = await pmuplay('run', bad);
-    expect([parse.code, parse.out, parse.err]).toEqual([2, '', `${bad}:2:9: mmap: expected an fd at column 9, the line ended\n`]);
+    expect([parse.code, parse.out, parse.err]).toEqual([2, '', `${bad}:2:9: mmap: expected an fd at column 9, the line ended; usage: mmap PID FD\n`]);
     for (const args of [['run', '--json', missing], ['run', '--json', bad]]) {
       const json = await pmuplay(...args);
       expect(json.code).toBe(2);

@@ -43,7 +43,7 @@ describe('pmuplay run', () => {
   it('exits 2 on a line that does not parse, before running anything; the error goes to stderr', () => {
     const { code, out, err } = run([ok, { name: 'bad.pmu', text: 'spawn a\nmmap 100\n' }]);
     expect(code).toBe(2);
-    expect(err).toEqual(['bad.pmu:2:9: mmap: expected an fd at column 9, the line ended']);
+    expect(err).toEqual(['bad.pmu:2:9: mmap: expected an fd at column 9, the line ended; usage: mmap PID FD']);
     expect(out).toEqual([]);
   });
 

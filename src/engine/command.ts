@@ -76,13 +76,11 @@ export type Command =
   | { kind: 'expect-read'; pid: number; fd: number; outcome: ReadOutcome }
   | { kind: 'expect-reg'; cpu: number; reg: ExpectReg; value: number }
   | { kind: 'checkpoint'; hash: string; parts: [string, string][] }
-  | { kind: 'back'; n: number };
+  | { kind: 'back'; n: number }
+  /** `help [CMD]`: a command word of commands-spec.ts, or null for the list. */
+  | { kind: 'help'; topic: string | null };
 
 export type CommandKind = Command['kind'];
 
-/** Command words a user types, for help and completion. */
-export const commandWords = [
-  'spawn', 'thread', 'fork', 'open', 'close', 'mmap', 'munmap', 'read', 'reset', 'mrs', 'msr', 'migrate',
-  'exec32', 'exec64', 'exit', 'sleep', 'wake', 'switch', 'tick', 'run', 'ipi', 'deliver',
-  'policy', 'sysctl', 'rdpmc', 'fault', 'check', 'explain', 'why', 'say', 'pause', 'expect', 'checkpoint', 'back',
-] as const;
+/** The command words a user types come from the one command table: `commandWords` in
+ * commands-spec.ts (not here, so that table can use the names above without a cycle). */

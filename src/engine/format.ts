@@ -99,5 +99,7 @@ export function formatCommand(c: Command): string {
       return `checkpoint ${c.hash}${c.parts.map(([k, v]) => ` ${k}=${v}`).join('')}`;
     case 'back':
       return c.n === 1 ? 'back' : `back ${c.n}`;
+    case 'help':
+      return c.topic === null ? 'help' : `help ${c.topic}`;
   }
 }

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type Command, faultNames, findingCodes } from './command.js';
+import { commandWords, formsOf } from './commands-spec.js';
+import { wordsOf } from './testing.js';
 import { formatCommand } from './format.js';
 import { ticksPerCommandMax } from './limits.js';
 import { parseCommand } from './parse.js';
@@ -16,7 +18,7 @@ const fixedSpellings = [
   'sysctl perf_user_access 1', 'rdpmc 2', 'fault mmap-lock-skip on', 'fault cpumask-maintained off', 'check', 'explain', 'explain 3', 'why 2',
   'say "hello \\"world\\""', 'pause', 'expect finding access/other-mm', 'expect no-finding',
   'expect no-finding leak/pmselr', 'expect read 100 3 sigill', 'expect read 100 3 sigsegv', 'expect read 100 3 fallback',
-  'expect read 100 3 value 42', 'expect reg 0 pmuserenr 12', 'expect reg 1 pmselr 0', 'checkpoint 0123456789abcdef', 'checkpoint 0123456789abcdef world=0011aaff cpu0.counters=12345678', 'back', 'back 3',
+  'expect read 100 3 value 42', 'expect reg 0 pmuserenr 12', 'expect reg 1 pmselr 0', 'checkpoint 0123456789abcdef', 'checkpoint 0123456789abcdef world=0011aaff cpu0.counters=12345678', 'back', 'back 3', 'reset 100 3', 'help', 'help mmap',
 ];
 
 describe('parseCommand', () => {
@@ -95,7 +97,7 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
   fc.record({ kind: fc.constant('open' as const), pid, event: ev, user: fc.boolean(), is64: fc.boolean(), inherit: fc.boolean(), cloexec: fc.boolean() }),
   fc.record({ kind: fc.constant('fork' as const), pid, cpu: fc.option(cpu) }),
   fc.record({ kind: fc.constant('open-cpu' as const), cpu, event: ev, user: fc.boolean(), is64: fc.boolean(), cloexec: fc.boolean(), by: fc.option(pid) }).map((c) => ({ ...c, cloexec: c.cloexec && c.by !== null })),
-  fc.record({ kind: fc.constantFrom('close' as const, 'mmap' as const, 'munmap' as const, 'read' as const), pid, fd }),
+  fc.record({ kind: fc.constantFrom('close' as const, 'mmap' as const, 'munmap' as const, 'read' as const, 'reset' as const), pid, fd }),
   fc.record({ kind: fc.constant('close-cpu' as const), fd }),
   fc.record({
     kind: fc.constant('mrs' as const),
@@ -136,6 +138,7 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
     parts: fc.array(fc.tuple(fc.stringMatching(/^[a-z][a-z0-9.]{0,12}$/), fc.stringMatching(/^[0-9a-f]{8}$/)), { maxLength: 4 }),
   }),
   fc.record({ kind: fc.constant('back' as const), n: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }) }),
+  fc.record({ kind: fc.constant('help' as const), topic: fc.option(fc.constantFrom(...commandWords)) }),
 );
 
 describe('parser properties', () => {
@@ -144,6 +147,16 @@ describe('parser properties', () => {
       fc.property(commandArb, (c) => {
         const r = parseCommand(formatCommand(c));
         expect(r).toEqual({ ok: true, command: c });
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('every command, formatted, is a line of a form of the command table that makes its kind', () => {
+    fc.assert(
+      fc.property(commandArb, (c) => {
+        const forms = formsOf(wordsOf(formatCommand(c)));
+        expect(forms.some((s) => s.kinds.includes(c.kind))).toBe(true);
       }),
       { numRuns: 3000 },
     );

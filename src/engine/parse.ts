@@ -3,7 +3,8 @@
  * scripts, recordings and demos all go through `parseCommand` / `formatCommand`, and
  * `parseCommand(formatCommand(c))` gives `c` back. The parser never throws on user input: a
  * bad line is an error value naming the command, the column and what was expected.
- * Tokens (words, quoted strings and their escapes) come from lex.ts.
+ * Tokens (words, quoted strings and their escapes) come from lex.ts. An error about a known
+ * command ends with its usage, from the one command table (commands-spec.ts).
  */
 import {
   type Command,
@@ -12,10 +13,10 @@ import {
   type FindingCode,
   type ReadOutcome,
   type Reg,
-  commandWords,
   faultNames,
   findingCodes,
 } from './command.js';
+import { type CommandSpec, commandWords, playgroundWords, specsOf, usage } from './commands-spec.js';
 import { Fail, type ParseError, type Token, echo, tokenize } from './lex.js';
 import { backStepsMax, countersMax, knobValueMax, nameLengthMax, sayLengthMax, ticksPerCommandMax } from './limits.js';
 
@@ -371,12 +372,53 @@ function parseTokens(tokens: Token[], lineLength: number): Command {
       if (n === 0) throw new Fail({ column: tokens[1]!.column, message: 'back: expected at least 1 step' });
       return { kind: 'back', n };
     }
+    case 'help': {
+      const t = tokens[1];
+      if (t === undefined) return { kind: 'help', topic: null };
+      if (t.quoted || !commandWords.includes(t.text)) {
+        const near = nearWords(t.text);
+        throw new Fail({ column: t.column, message: `help: no command '${echo(t.text)}'${near.startsWith(' (') ? near : ''}` });
+      }
+      c.skip();
+      c.end('');
+      return { kind: 'help', topic: t.text };
+    }
     default: {
-      const near = commandWords.filter((w) => w.startsWith(word.slice(0, 2))).slice(0, 4);
-      const hint = near.length > 0 ? ` (did you mean ${near.join(', ')}?)` : '; type help for the list';
-      throw new Fail({ column: head.column, message: `unknown command '${echo(word)}'${hint}` });
+      if (playgroundWords.includes(word)) {
+        throw new Fail({ column: head.column, message: `${word}: only in the playground's command line, not in a script` });
+      }
+      throw new Fail({ column: head.column, message: `unknown command '${echo(word)}'${nearWords(word)}` });
     }
   }
+}
+
+/** "Did you mean" for a word that is no command. */
+function nearWords(word: string): string {
+  const near = commandWords.filter((w) => w.startsWith(word.slice(0, 2))).slice(0, 4);
+  return near.length > 0 ? ` (did you mean ${near.join(', ')}?)` : '; type help for the list';
+}
+
+/**
+ * The forms of a command an error is about: the one whose fixed second word (`open cpu`,
+ * `expect read`) the line has, else those without one (`open PID`); every form when the line
+ * stops after the command word or names no form.
+ */
+function formsFor(tokens: Token[]): CommandSpec[] {
+  const rows = specsOf(tokens[0]!.text);
+  const second = tokens[1]?.text;
+  if (second === undefined) return rows;
+  const lead = (s: CommandSpec) => (s.args[0]?.t === 'word' ? s.args[0].word : null);
+  const named = rows.filter((s) => lead(s) === second);
+  if (named.length > 0) return named;
+  const plain = rows.filter((s) => lead(s) === null);
+  return plain.length > 0 ? plain : rows;
+}
+
+/** A parse error about a known command, with the usage of the form it is about. */
+function withUsage(error: ParseError, tokens: Token[]): ParseError {
+  const forms = formsFor(tokens);
+  if (forms.length === 0 || forms.every((s) => s.scope !== 'language')) return error;
+  return { column: error.column, message: `${error.message}; usage: ${forms.map(usage).join(' or ')}` };
 }
 
 export function parseCommand(line: string): ParseResult {
@@ -387,7 +429,7 @@ export function parseCommand(line: string): ParseResult {
   try {
     return { ok: true, command: parseTokens(tokens, line.length) };
   } catch (e) {
-    if (e instanceof Fail) return { ok: false, error: e.error };
+    if (e instanceof Fail) return { ok: false, error: withUsage(e.error, tokens) };
     throw e;
   }
 }

@@ -6,6 +6,7 @@
  */
 import { type Explanation, explainFinding, explanationLines, whyCpu } from './explain.js';
 import { type Command, type DesignName, findingCodes } from './command.js';
+import { helpIndex, helpLines } from './commands-spec.js';
 import { designOf } from './designs/index.js';
 import { type KnobName, knobs } from './knobs.js';
 import { hex } from './bits.js';
@@ -273,6 +274,8 @@ function apply(world: World, c: Command): { lines: string[]; check?: Check; expl
       return { lines: [c.text] };
     case 'pause':
       return { lines: [] };
+    case 'help':
+      return { lines: c.topic === null ? helpIndex() : helpLines(c.topic) };
     case 'expect-finding':
     case 'expect-no-finding':
     case 'expect-reg':
@@ -293,7 +296,7 @@ function apply(world: World, c: Command): { lines: string[]; check?: Check; expl
 }
 
 /** Commands that only look at the world (or narrate) are not steps: they change nothing. */
-const observing = new Set<Command['kind']>(['check', 'explain', 'why', 'say', 'pause', 'expect-finding', 'expect-no-finding', 'expect-reg', 'checkpoint']);
+const observing = new Set<Command['kind']>(['check', 'explain', 'why', 'help', 'say', 'pause', 'expect-finding', 'expect-no-finding', 'expect-reg', 'checkpoint']);
 
 export function isObserving(c: Command): boolean {
   return observing.has(c.kind);

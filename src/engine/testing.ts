@@ -1,9 +1,11 @@
 /**
  * Helpers the engine's tests share: the designs, the sysctl that lets upstream and hardened
  * grant access, a line's outcome as text, whether a task can read the cycle counter, the
- * finding codes so far. Not part of the engine.
+ * finding codes so far, a line's words as the command table's grammar takes them. Not part of
+ * the engine.
  */
 import type { DesignName } from './command.js';
+import { tokenize } from './lex.js';
 import { playLines } from './session.js';
 import type { World } from './world.js';
 
@@ -26,4 +28,11 @@ export function reads(world: World, pid: number): boolean {
 /** The finding codes so far, sorted. */
 export function codes(world: World): string[] {
   return [...world.findingCounts.keys()].sort();
+}
+
+/** A line's words as the command table's grammar (commands-spec.ts) takes them: a quoted string with its opening quote. */
+export function wordsOf(line: string): string[] {
+  const tokens = tokenize(line);
+  if (!Array.isArray(tokens)) throw new Error(`${line} does not tokenize`);
+  return tokens.map((t) => (t.quoted ? `"${t.text}` : t.text));
 }

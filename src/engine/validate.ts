@@ -308,6 +308,7 @@ export function validate(world: World, c: Command): Rejection | null {
     case 'ipi':
     case 'fault':
     case 'check':
+    case 'help':
     case 'say':
     case 'pause':
     case 'expect-finding':

@@ -6,6 +6,7 @@ import { Timeline } from '../engine/timeline.js';
 import { play, playLines } from '../engine/session.js';
 import { App } from './App.js';
 import { Playground } from './playground.js';
+import { commandWords, helpLines, specsOf, usage } from '../engine/commands-spec.js';
 import { Screen, type UiView } from './Screen.js';
 import { starterLines } from './starter.js';
 import { viewOf } from './view.js';
@@ -141,6 +142,18 @@ describe('the screen', () => {
     const at = f.findIndex((l) => l.startsWith('» '));
     expect(f[at + 2]).toMatch(/^ {2}word .*…$/);
     expect(f[at + 3]).toMatch(/^ ?: command/);
+  });
+
+  it('shows help CMD on the help screen, wrapped to the width, every form at 80x24', () => {
+    for (const word of commandWords) {
+      const f = frame(starter, 80, 24, { mode: 'help', help: helpLines(word) });
+      for (const s of specsOf(word)) expect(f).toContain(usage(s));
+      for (const s of specsOf(word)) expect(f).toContain(`  example: ${s.example}`);
+      expect(f.split('\n').every((l) => l.length <= 80)).toBe(true);
+    }
+    const f = frame(starter, 80, 24, { mode: 'help', help: helpLines('mmap') });
+    expect(f).toContain('  example: mmap 100 3');
+    expect(f).toContain('Any key closes this help.');
   });
 });
 

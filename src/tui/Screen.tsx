@@ -4,7 +4,7 @@
  * colour off the same meaning is in the text (`+`, `!`, `error:`).
  */
 import { Box, Text } from 'ink';
-import { commandWords } from '../engine/command.js';
+import { commandWords } from '../engine/commands-spec.js';
 import { keysFor } from './keys.js';
 import { type Layout, captionLinesMax, layout, minHeight, minWidth } from './layout.js';
 import type { CpuView, LogLine, TaskRow, WorldView } from './view.js';
@@ -25,6 +25,8 @@ export interface UiView {
   kind?: 'playground' | 'replay' | 'demo';
   /** The file the session records to (`--record`): the header shows REC. */
   recording?: string | null;
+  /** In help mode: `help CMD`'s lines instead of the keys and the command list. */
+  help?: string[] | null;
 }
 
 export interface ScreenProps {
@@ -168,10 +170,12 @@ function CommandLine({ ui, width, color }: { ui: UiView; width: number; color: b
   );
 }
 
-export function Help({ width, rows, kind = 'playground' }: { width: number; rows: number; kind?: UiView['kind'] }) {
+export function Help({ width, rows, kind = 'playground', topic }: { width: number; rows: number; kind?: UiView['kind']; topic?: string[] | null }) {
   const keys = keysFor(kind).map(([k, what]) => `  ${k.padEnd(8)}${what}`);
-  const lines =
-    kind === 'playground'
+  // A blank Text line takes no row in Ink: `help CMD`'s forms go without the blank between them.
+  const lines = topic
+    ? [...topic.filter((l) => l !== '').flatMap((l) => wrapIndented(l, width - 1)), 'Any key closes this help.']
+    : kind === 'playground'
       ? [
           'Keys',
           ...keys,
@@ -179,7 +183,7 @@ export function Help({ width, rows, kind = 'playground' }: { width: number; rows
           '',
           'Commands (the same as in .pmu scripts; see the README for each)',
           ...wrapWords(commandWords.join('  '), width - 2).map((l) => `  ${l}`),
-          '  help, quit, save FILE — here only',
+          '  help CMD: its usage, kernel terms and an example; save, quit: here only',
           '',
           'Any key closes this help.',
         ]
@@ -199,6 +203,13 @@ export function Help({ width, rows, kind = 'playground' }: { width: number; rows
       ))}
     </Box>
   );
+}
+
+/** Wrap a line that may start indented; its continuation lines are indented two more. */
+function wrapIndented(line: string, width: number): string[] {
+  const indent = /^ */.exec(line)![0].length;
+  const [first = '', ...rest] = wrapWords(line.trimStart(), width - indent - 2);
+  return [' '.repeat(indent) + first, ...rest.map((l) => ' '.repeat(indent + 2) + l)];
 }
 
 function wrapWords(text: string, width: number): string[] {
@@ -258,7 +269,7 @@ export function Screen({ view, ui, width, height, color }: ScreenProps) {
     <Box flexDirection="column" width={width} height={height}>
       <Header view={view} ui={ui} width={width} color={color} />
       {ui.mode === 'help' ? (
-        <Help width={width} rows={body} kind={ui.kind} />
+        <Help width={width} rows={body} kind={ui.kind} topic={ui.help} />
       ) : (
         <Box flexDirection="column">
           <Grid view={view} l={l} color={color} />

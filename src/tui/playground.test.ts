@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stateHash } from '../engine/hash.js';
+import { helpLines } from '../engine/commands-spec.js';
 import { parseCommand } from '../engine/parse.js';
 import { Timeline } from '../engine/timeline.js';
 import { defaultConfig } from '../engine/world.js';
@@ -202,6 +203,36 @@ describe('what the recording holds', () => {
     expect(controls).toEqual([]);
     expect(text).toContain('say "a\\x9b2Jb"');
     expect(replay(s.path)).toEqual({ code: 0, hash });
+  });
+});
+
+describe('help on the command line', () => {
+  it('help CMD opens the help screen with its usage, kernel terms and example; help alone the list; neither is recorded', () => {
+    const s = session('help.pmu');
+    press(s.pg, ':help mmap\r');
+    expect(s.pg.ui.mode).toBe('help');
+    expect(s.pg.ui.help).toEqual(helpLines('mmap'));
+    expect(s.pg.ui.help![0]).toMatch(/^mmap PID FD — /);
+    press(s.pg, 'x');
+    expect(s.pg.ui.mode).toBe('normal');
+    press(s.pg, ':help\r');
+    expect(s.pg.ui).toMatchObject({ mode: 'help', help: null });
+    press(s.pg, 'x');
+    press(s.pg, '?');
+    expect(s.pg.ui).toMatchObject({ mode: 'help', help: null });
+    press(s.pg, 'x');
+    s.end();
+    expect(readFileSync(s.path, 'utf8')).not.toContain('help');
+  });
+
+  it('help nosuch and a line that does not parse say so with the usage; the line stays for editing', () => {
+    const s = session('help-bad.pmu');
+    press(s.pg, ':help nosuch\r');
+    expect(s.pg.ui.message).toEqual({ text: "help: no command 'nosuch'; usage: help [CMD]", error: true });
+    expect(s.pg.ui.line.text).toBe('help nosuch');
+    press(s.pg, '\x15mmap 100\r');
+    expect(s.pg.ui.message?.text).toBe('mmap: expected an fd at column 9, the line ended; usage: mmap PID FD');
+    s.end();
   });
 });
 

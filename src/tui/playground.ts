@@ -12,6 +12,7 @@
  * landed, a stopped tick as the ticks it did. So a recording replays to the same world at
  * every checkpoint.
  */
+import { helpLines } from '../engine/commands-spec.js';
 import { formatCommand } from '../engine/format.js';
 import { parseCommand } from '../engine/parse.js';
 import { recordingWork } from '../engine/session.js';
@@ -65,6 +66,8 @@ export interface Ui {
   caption: string | null;
   running: boolean;
   pace: number;
+  /** What the help overlay shows: `help CMD`'s lines, or null for the keys and command list. */
+  help: string[] | null;
 }
 
 type Key = KeyInfo & { meta?: boolean };
@@ -95,7 +98,7 @@ export class Playground {
     private readonly save?: SaveFile,
     private readonly guide: Guide | null = null,
   ) {
-    this.ui = { mode: 'normal', line: emptyLine, message: null, caption: null, running: false, pace: 2 };
+    this.ui = { mode: 'normal', line: emptyLine, message: null, caption: null, running: false, pace: 2, help: null };
     this.sizer = new PieceSizer(timeline.ticksPerCommand);
     this.long = new LongWork(clock, sliceMs);
   }
@@ -168,7 +171,7 @@ export class Playground {
       case 'quit':
         return this.quit();
       case 'help':
-        return this.set({ mode: 'help' });
+        return this.set({ mode: 'help', help: null });
       case 'close-help':
       case 'leave':
         return this.set({ mode: 'normal' });
@@ -263,7 +266,6 @@ export class Playground {
     const text = this.ui.line.text;
     const trimmed = text.trim();
     const done = (message: string, error = false) => this.set({ line: accept(this.ui.line), message: message ? { text: message, error } : null });
-    if (trimmed === 'help') return this.set({ mode: 'help', line: accept(this.ui.line), message: null });
     if (trimmed === 'quit') return this.quit();
     if (trimmed === 'save' || trimmed.startsWith('save ')) {
       const path = trimmed.slice(4).trim();
@@ -277,6 +279,9 @@ export class Playground {
     if (!parsed.ok) return this.say(parsed.error.message, true);
     const c = parsed.command;
     if (!c) return done('');
+    // `help [CMD]` opens the help overlay (the list, or CMD's usage, kernel terms and example);
+    // it only looks, so it is not recorded.
+    if (c.kind === 'help') return this.set({ mode: 'help', help: c.topic === null ? null : helpLines(c.topic), line: accept(this.ui.line), message: null });
     // Long work (tick, back, save) pauses the run mode, as `.` and `,` do; any other command
     // runs beside it.
     if (c.kind === 'tick' || c.kind === 'back') this.pause();

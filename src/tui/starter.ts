@@ -6,7 +6,7 @@
  * (what is mapped, who has access, what the monitor found) and what the user has done, so it
  * follows a step back too.
  */
-import { commandWords } from '../engine/command.js';
+import { commandWords } from '../engine/commands-spec.js';
 import { designOf } from '../engine/designs/index.js';
 import type { World } from '../engine/world.js';
 

@@ -82,6 +82,34 @@ describe('completion', () => {
     expect(complete(world, 'open cpu 2 cycles by ').options).toEqual(['100', '101']);
     expect(complete(world, 'fork 100 on ').options).toEqual(['0', '1', '2', '3']);
   });
+
+  it('knows every command word, help, save and quit among them, and tick, run and close cpu', () => {
+    expect(complete(world, 'h').text).toBe('help ');
+    expect(complete(world, 'sa').options).toEqual(['say', 'save']);
+    expect(complete(world, 'q').text).toBe('quit ');
+    expect(complete(world, 'ti').text).toBe('tick ');
+    expect(complete(world, 'ru').text).toBe('run ');
+    expect(complete(world, 'close ').options).toEqual(['100', '101', 'cpu']);
+    expect(complete(world, 'help ex').options).toEqual(['exec32', 'exec64', 'exit', 'explain', 'expect']);
+    expect(complete(world, 'mrs 100 pmev').options).toEqual(['pmevcntr0', 'pmevcntr1', 'pmevcntr2', 'pmevcntr3', 'pmevcntr4', 'pmevcntr5']);
+  });
+
+  it('offers finding codes only after expect finding and expect no-finding', () => {
+    expect(complete(world, 'expect ').options).toEqual(['finding', 'no-finding', 'read', 'reg']);
+    expect(complete(world, 'expect finding access/o').text).toBe('expect finding access/other-mm ');
+    expect(complete(world, 'expect no-finding ').options).toContain('leak/pmselr');
+    expect(complete(world, 'expect read ').options).toEqual(['100', '101']);
+    expect(complete(world, 'expect read 100 ').options).toEqual(['3', '4']);
+    expect(complete(world, 'expect read 100 3 ').options).toEqual(['sigill', 'sigsegv', 'fallback', 'value']);
+    expect(complete(world, 'expect reg ').options).toEqual(['0', '1', '2', '3']);
+    expect(complete(world, 'expect reg 1 ').options).toEqual(['pmuserenr', 'pmselr']);
+    expect(complete(world, 'expect finding access/other-mm ').options).toEqual([]);
+  });
+
+  it('completes close cpu with the system-wide tool\'s fds', () => {
+    const { world: w } = play('open cpu 1 cycles\nopen cpu 2 cycles');
+    expect(complete(w, 'close cpu ').options).toEqual(['3', '4']);
+  });
 });
 
 describe('layout', () => {
