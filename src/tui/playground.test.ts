@@ -356,7 +356,10 @@ describe('captions and the starter hint', () => {
     expect(pg.caption).toMatch(/:explain|:check/);
     press(pg, 'check\r');
     expect(pg.caption).toMatch(/^Now unmap the page: {2}:munmap 100 3/);
-    press(pg, 'munmap 100 3\r');
+    // The findings open as a page; a key closes it.
+    expect(pg.ui.mode).toBe('help');
+    press(pg, '', { escape: true });
+    press(pg, ':munmap 100 3\r');
     expect(pg.caption).toMatch(/still allow counter reads after the last munmap .*pmuplay --policy v5/);
     press(pg, '', { escape: true });
     press(pg, ',');
@@ -365,6 +368,18 @@ describe('captions and the starter hint', () => {
     press(pg, ',');
     settle();
     expect(pg.caption).toMatch(/^Task 100 has a cycles event open/);
+  });
+
+  it('explain (typed with the hint\'s own colon) opens the chain as a page; why CPU too', () => {
+    const { pg } = guided();
+    press(pg, ':mmap 100 3\r');
+    press(pg, ':explain\r');
+    expect(pg.ui.mode).toBe('help');
+    expect(pg.ui.help![0]).toBe('finding 1: access/other-mm');
+    expect(pg.ui.help!.join('\n')).toMatch(/refresh_pmuserenr\(mm 1\)[\s\S]*rule: [\s\S]*KERNEL\.md 5\.1[\s\S]*fix: /);
+    press(pg, '', { escape: true });
+    press(pg, ':why 9\r');
+    expect(pg.ui.message).toMatchObject({ error: true, text: 'why: no CPU 9: the machine has CPUs 0..3' });
   });
 
   it('under v5 the mapping leaks nothing, and the hint says so', () => {

@@ -16,7 +16,7 @@ import { helpLines } from '../engine/commands-spec.js';
 import { formatCommand } from '../engine/format.js';
 import { parseCommand } from '../engine/parse.js';
 import { recordingWork } from '../engine/session.js';
-import { type StepResult, findingsSummary } from '../engine/step.js';
+import type { StepResult } from '../engine/step.js';
 import type { Timeline } from '../engine/timeline.js';
 import { type Clock, PieceSizer } from '../engine/work.js';
 import type { World } from '../engine/world.js';
@@ -263,7 +263,8 @@ export class Playground {
   }
 
   private submit(): void {
-    const text = this.ui.line.text;
+    // The prompt is `:`; a `:` typed again in front (as the hints spell commands) is dropped.
+    const text = this.ui.line.text.replace(/^(\s*)[:/]/, '$1');
     const trimmed = text.trim();
     const done = (message: string, error = false) => this.set({ line: accept(this.ui.line), message: message ? { text: message, error } : null });
     if (trimmed === 'quit') return this.quit();
@@ -299,7 +300,8 @@ export class Playground {
       this.mark('say', c.text);
       return this.set({ line: accept(this.ui.line), message: null, caption: c.text });
     }
-    if (c.kind === 'check') return done(findingsSummary(this.world).join('  ').replace(/\s+/g, ' '));
+    // What takes several lines (findings, an explanation) opens as a page, as help does.
+    if (c.kind === 'check' || c.kind === 'explain' || c.kind === 'why') return this.set({ mode: 'help', help: r.lines, line: accept(this.ui.line), message: null });
     if (r.check) return done(`${r.check.passed ? 'ok' : 'FAILED'}: ${r.check.text}`, !r.check.passed);
     done(r.lines.join('  '));
   }
