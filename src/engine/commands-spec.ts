@@ -302,7 +302,7 @@ export const commandSpecs: readonly CommandSpec[] = [
   },
   {
     word: 'help', args: [optional(value('topic', 'CMD'))], kinds: ['help'], scope: 'language',
-    summary: 'the commands, or how to use CMD',
+    summary: 'the commands, or how to use CMD (help marks: what each mark on the screen means)',
     kernel: 'not a kernel action: usage, what the command stands for in the kernel, and an example. Observes; not a step.',
     example: 'help mmap',
   },
@@ -452,7 +452,24 @@ function where(spec: CommandSpec): string {
 }
 
 /** `help WORD`: for each form, its usage, what it does, in kernel terms, and an example. */
+/** `help marks`: every mark and abbreviation the screen and the log use. */
+export const marksLegend: readonly string[] = [
+  'Marks on the screen',
+  '  CPU pane: mode (EL0, EL1 syscall/IRQ/IPI, idle, HALTED), the task (pid, name, A64 or A32), the loaded mm',
+  '  USERENR +CR|ER for mm1 (fn): EL0 access granted (green), for whom, by which kernel function. CR: the cycle counter; ER: the event counters and PMSELR; EN: everything, writes too; UEN P0,C: PMUv3.9 per-counter access (PMUACR_EL1). Under x86, CR4 PCE',
+  '  USERENR !CR|ER for mm1, not mm2 (red): access the design does not mean this task to have, the monitor\'s finding (other mm, stale, AArch32); `why CPU` says why',
+  '  PMSELR 5 by 101: the counter select register and the task that wrote it (nothing saves or clears it)',
+  '  IPIs: cross-CPU calls this CPU has not taken yet, with their argument (mm1, NULL)',
+  '  CC: the cycle counter (PMCCNTR); E0-E5: the event counters; each shows pid:fd of its event and its raw value',
+  '  0xffffffff80000001: a fresh 32-bit event, preset to 2^31 + 1 from the top (it overflows after 2^31 - 1 events), written biased (upper half all ones) on the 64-bit cycle counter',
+  '  ~ after an owner: a stale value left by an event that is gone; ! after a value: its overflow flag',
+  '  Task table: fd:type (cyc, ins), +u user-readable, +m mapped, * counting now, i inherited (fork), (PID) a per-CPU event opened by PID',
+  '  Log: the step, the CPU, what happened; a red ! line is a finding (explain N says why)',
+  '  Header: the design, its sysctl or rdpmc mode, tick and step (a tick N is N steps), findings, running or paused and the pace, REC while recording',
+];
+
 export function helpLines(word: string): string[] {
+  if (word === 'marks') return [...marksLegend];
   const lines: string[] = [];
   for (const s of specsOf(word)) {
     if (lines.length > 0) lines.push('');

@@ -78,7 +78,7 @@ describe('why CPU', () => {
 describe('accessMarks: what the screen marks on a CPU whose access is wrong now', () => {
   it('v4: the bystander on CPU 2 holds access granted for mm 1; the mapper and an idle CPU have no mark', () => {
     const { world } = play('spawn a on 0\nspawn b on 2\nspawn c aarch32 on 3\nopen 100 cycles\nmmap 100 3', { design: 'v4', cpus: 4 });
-    expect(accessMarks(world, world.cpus[2]!)).toEqual([{ code: 'access/other-mm', reason: 'granted for mm 1, runs mm 2' }]);
+    expect(accessMarks(world, world.cpus[2]!)).toEqual([{ code: 'access/other-mm', reason: 'for mm1, not mm2' }]);
     expect(accessMarks(world, world.cpus[3]!).map((m) => m.code)).toEqual(['access/aarch32', 'access/other-mm']);
     expect(accessMarks(world, world.cpus[0]!)).toEqual([]);
     expect(accessMarks(world, world.cpus[1]!)).toEqual([]);

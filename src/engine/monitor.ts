@@ -128,10 +128,12 @@ export function accessMarks(world: World, cpu: Cpu): { code: AccessCode; reason:
   const now = accessNow(world, cpu);
   if (now === null || cpu.grant === null) return [];
   const g = cpu.grant;
-  const whom = g.forMm !== null ? `mm ${g.forMm}` : `task ${g.forPid}`;
+  // Short: a CPU pane is about 38 columns wide at 120.
+  const whom = g.forMm !== null ? `mm${g.forMm}` : `pid ${g.forPid}`;
+  const runs = g.forMm !== null ? `mm${now.task.mm}` : `pid ${now.task.pid}`;
   return now.found.map((i) => {
     const code = accessCodes[i]!;
-    const reason = code === 'access/aarch32' ? 'AArch32 task' : code === 'access/other-mm' ? `granted for ${whom}, runs mm ${now.task.mm}` : `stale: ${designOf(world).name} no longer means it`;
+    const reason = code === 'access/aarch32' ? 'AArch32 task' : code === 'access/other-mm' ? `for ${whom}, not ${runs}` : `stale (for ${whom})`;
     return { code, reason };
   });
 }

@@ -375,7 +375,7 @@ function parseTokens(tokens: Token[], lineLength: number): Command {
     case 'help': {
       const t = tokens[1];
       if (t === undefined) return { kind: 'help', topic: null };
-      if (t.quoted || !commandWords.includes(t.text)) {
+      if (t.quoted || !(commandWords.includes(t.text) || t.text === 'marks')) {
         const near = nearWords(t.text);
         throw new Fail({ column: t.column, message: `help: no command '${echo(t.text)}'${near.startsWith(' (') ? near : ''}` });
       }

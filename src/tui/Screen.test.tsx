@@ -34,6 +34,14 @@ describe('the screen', () => {
     expect(frame(starter).split('\n')[0]).not.toContain('REC');
   });
 
+  it('marks a CPU whose access the design does not mean for its task: ! and the reason, where a granted pane shows for whom', () => {
+    const f = frame(`${starter}\nmmap 100 3`, 120, 40);
+    expect(f).toContain('USERENR !CR|ER for mm1, not mm2');
+    expect(f).toContain('USERENR +CR|ER for mm1');
+    // Under v5 the same mapping leaves CPU 2 alone: no mark anywhere.
+    expect(frame(`${starter}\nmmap 100 3`, 120, 40, {}, { design: 'v5' })).not.toContain('!CR|ER');
+  });
+
   it('shows each CPU pane: mode, task, mm, access and for whom, PMSELR, counters', () => {
     const f = frame(`${starter}\nmmap 100 3\nmsr 100 pmselr 5`);
     expect(f).toContain('CPU0 EL0  100 app A64  mm1');

@@ -81,12 +81,15 @@ function counterText(cpu: CpuView): string {
 }
 
 function Pane({ cpu, width, color }: { cpu: CpuView; width: number; color: boolean }) {
-  const access = `${cpu.accessLabel} ${cpu.granted ? '+' : ''}${cpu.access}${cpu.granted ? ` for ${cpu.grantedFor}` : ''}`;
+  // Access the design does not mean the running task to have: `!` and the reason, in red.
+  const access = cpu.warning
+    ? `${cpu.accessLabel} !${cpu.access} ${cpu.warning}`
+    : `${cpu.accessLabel} ${cpu.granted ? '+' : ''}${cpu.access}${cpu.granted ? ` for ${cpu.grantedFor}` : ''}`;
   const halted = cpu.mode === 'HALTED';
   return (
     <Box flexDirection="column" width={width}>
       <Text inverse color={color && halted ? 'red' : undefined}>{bar(`CPU${cpu.id} ${cpu.mode}  ${cpu.task}  ${cpu.mm}`, width)}</Text>
-      <Text color={color && cpu.granted ? 'green' : undefined}>{fit(access, width)}</Text>
+      <Text color={color ? (cpu.warning ? 'red' : cpu.granted ? 'green' : undefined) : undefined}>{fit(access, width)}</Text>
       <Text>{fit(`PMSELR ${cpu.pmselr}   IPIs ${cpu.ipis}`, width)}</Text>
       <Text dimColor={color}>{fit(counterText(cpu), width)}</Text>
     </Box>
@@ -183,7 +186,8 @@ export function Help({ width, rows, kind = 'playground', topic }: { width: numbe
           '',
           'Commands (the same as in .pmu scripts; see the README for each)',
           ...wrapWords(commandWords.join('  '), width - 2).map((l) => `  ${l}`),
-          '  help CMD: its usage, kernel terms and an example; save, quit: here only',
+          '  help CMD: its usage, kernel terms and an example; help marks: what each mark on the',
+          '  screen means; save, quit: here only',
           '',
           'Any key closes this help.',
         ]

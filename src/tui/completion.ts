@@ -26,7 +26,7 @@ function valueChoices(world: World, value: ValueKind, pid: string | null): strin
     case 'design':
       return designNames;
     case 'topic':
-      return [...commandWords];
+      return [...commandWords, 'marks'];
     default:
       return [];
   }

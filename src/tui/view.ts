@@ -2,6 +2,7 @@
  * What the screen shows, as plain data made from the world: the header, one pane per CPU,
  * the task table and the log. Components render it and never look at the world themselves.
  */
+import { accessMarks } from '../engine/monitor.js';
 import { designOf } from '../engine/designs/index.js';
 import { cpuMode, mmContext, taskArch, taskState } from '../engine/lifecycle.js';
 import { ownerName } from '../engine/perf.js';
@@ -28,6 +29,8 @@ export interface CpuView {
   access: string;
   granted: boolean;
   grantedFor: string;
+  /** Why this CPU's access is wrong now (granted for another mm, stale, AArch32), or null. */
+  warning: string | null;
   pmselr: string;
   ipis: string;
   counters: CounterView[];
@@ -128,6 +131,7 @@ function cpuView(world: World, cpu: Cpu): CpuView {
     access: design.accessName(cpu),
     granted,
     grantedFor: granted && g ? `${g.forPid !== null ? `pid ${g.forPid}` : `mm${g.forMm}`} (${g.by.fn})` : '',
+    warning: granted ? accessMarks(world, cpu).map((m) => m.reason).join('; ') || null : null,
     pmselr: cpu.pmselrWriter === null ? `${cpu.pmselr}` : `${cpu.pmselr} by ${cpu.pmselrWriter}`,
     ipis: cpu.pendingIpis.length === 0 ? '-' : cpu.pendingIpis.map((i) => `${i.fn}(${i.arg === null ? 'NULL' : `mm${i.arg}`})`).join(' '),
     counters,
