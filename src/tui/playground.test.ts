@@ -382,6 +382,22 @@ describe('captions and the starter hint', () => {
     expect(pg.ui.message).toMatchObject({ error: true, text: 'why: no CPU 9: the machine has CPUs 0..3' });
   });
 
+  it('g on an explained finding goes back to the step where it happened', () => {
+    const { pg, settle } = guided();
+    press(pg, ':mmap 100 3\r');
+    const at = pg.world.step;
+    press(pg, ':tick 3\r');
+    settle();
+    press(pg, '', { escape: true });
+    press(pg, ':explain\r');
+    expect(pg.ui.help!.at(-1)).toBe(`g: go back to step ${at}, where it happened (, and . then step from there)`);
+    press(pg, 'g');
+    settle();
+    expect(pg.ui.mode).toBe('normal');
+    expect(pg.world.step).toBe(at);
+    expect(pg.world.findings.total).toBe(1);
+  });
+
   it('under v5 the mapping leaks nothing, and the hint says so', () => {
     const { pg } = guided('v5');
     press(pg, ':mmap 100 3\r');

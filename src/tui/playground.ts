@@ -78,6 +78,8 @@ export class Playground {
   version = 0;
   /** Set once the session is over (q, Ctrl-C, `quit`): the shell exits. */
   quitting = false;
+  /** While an explained finding's page is shown: the step it happened at (`g` goes back there). */
+  private pageStep: number | null = null;
   /** Long work under way, and the keys that wait for it (the rest of a paste, typing ahead). */
   private readonly long: LongWork;
   private confirm: { question: string; yes: () => void } | null = null;
@@ -164,6 +166,15 @@ export class Playground {
       if (input === 'y' || input === 'Y') yes();
       else this.say('not saved');
       return;
+    }
+    if (this.ui.mode === 'help' && this.pageStep !== null) {
+      const to = this.pageStep;
+      this.pageStep = null;
+      if (input === 'g' && to < this.timeline.position) {
+        this.set({ mode: 'normal' });
+        const n = this.timeline.position - to;
+        return this.startBack(n, `back ${n}`);
+      }
     }
     const a = keyAction(this.ui.mode, input, key);
     const u = this.ui;
@@ -301,7 +312,12 @@ export class Playground {
       return this.set({ line: accept(this.ui.line), message: null, caption: c.text });
     }
     // What takes several lines (findings, an explanation) opens as a page, as help does.
-    if (c.kind === 'check' || c.kind === 'explain' || c.kind === 'why') return this.set({ mode: 'help', help: r.lines, line: accept(this.ui.line), message: null });
+    if (c.kind === 'check' || c.kind === 'explain' || c.kind === 'why') {
+      const at = r.explanation?.finding == null ? null : r.explanation.chain[0]!.step;
+      this.pageStep = at;
+      const go = at !== null && at < this.timeline.position ? [`g: go back to step ${at}, where it happened (, and . then step from there)`] : [];
+      return this.set({ mode: 'help', help: [...r.lines, ...go], line: accept(this.ui.line), message: null });
+    }
     if (r.check) return done(`${r.check.passed ? 'ok' : 'FAILED'}: ${r.check.text}`, !r.check.passed);
     done(r.lines.join('  '));
   }
