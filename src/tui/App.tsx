@@ -75,7 +75,7 @@ export function App({ playground: pg, color, recording = null, size }: AppProps)
   return (
     <Screen
       view={viewOf(pg.world, 200)}
-      ui={{ mode: ui.mode, line: ui.line.text, cursor: ui.line.cursor, message: ui.message, caption: pg.caption, running: ui.running, pace: paceName(paces[ui.pace]!), kind: 'playground', recording, help: ui.help }}
+      ui={{ mode: ui.mode, line: ui.line.text, cursor: ui.line.cursor, message: ui.message, caption: pg.caption, running: ui.running, pace: paceName(paces[ui.pace]!), kind: 'playground', recording, help: ui.help, logScroll: ui.log.scroll, logFindings: ui.log.findings }}
       width={dims.width}
       height={dims.height}
       color={color}

@@ -8,7 +8,7 @@
  */
 import { useApp, useInput } from 'ink';
 import { useEffect, useReducer, useRef, useState } from 'react';
-import { type KeyInfo, keyAction, keysOf } from './keys.js';
+import { type KeyInfo, type LogView, keyAction, keysOf, moveLog } from './keys.js';
 import type { Player } from './player.js';
 import { paceName, paces, sliceMs } from './playground.js';
 import { Screen } from './Screen.js';
@@ -31,6 +31,7 @@ export function ReplayApp({ player, name, color, demo, size }: ReplayProps) {
   const [pace, setPace] = useState(demo ? 1 : 3);
   const [help, setHelp] = useState(false);
   const [note, setNote] = useState<string | null>(null);
+  const [log, setLog] = useState<LogView>({ scroll: 0, findings: false });
   const dims = useTerminalSize(size);
 
   // In a demo a caption holds the screen for a few more beats, so the room can read it: a beat
@@ -131,6 +132,9 @@ export function ReplayApp({ player, name, color, demo, size }: ReplayProps) {
       case 'focus':
         setNote(`a ${demo ? 'demo' : 'replay'} is read-only (to type commands, start the playground: pmuplay)`);
         break;
+      case 'log':
+        setLog((v) => moveLog(v, a.move));
+        break;
       default:
         break;
     }
@@ -163,6 +167,8 @@ export function ReplayApp({ player, name, color, demo, size }: ReplayProps) {
         caption: player.caption,
         running,
         pace: paceName(paces[pace]!),
+        logScroll: log.scroll,
+        logFindings: log.findings,
       }}
       width={dims.width}
       height={dims.height}

@@ -34,6 +34,19 @@ describe('the screen', () => {
     expect(frame(starter).split('\n')[0]).not.toContain('REC');
   });
 
+  it('scrolls the log up (a marker says how far, and End), and filters it to findings', () => {
+    const script = `${starter}\nmmap 100 3\ntick 3`;
+    const plain = frame(script, 120, 40);
+    const scrolled = frame(script, 120, 40, { logScroll: 5 });
+    expect(plain).not.toContain('lines up');
+    expect(scrolled).toContain('-- log, 5 lines up (End: newest) --');
+    const findings = frame(script, 120, 40, { logFindings: true });
+    expect(findings).toContain('-- findings only (f: all lines) --');
+    const logRows = findings.split('\n').filter((l) => /^ +\d+ (cpu\d|    ) /.test(l));
+    expect(logRows.length).toBe(1);
+    expect(logRows[0]).toContain('! access/other-mm');
+  });
+
   it('marks a CPU whose access the design does not mean for its task: ! and the reason, where a granted pane shows for whom', () => {
     const f = frame(`${starter}\nmmap 100 3`, 120, 40);
     expect(f).toContain('USERENR !CR|ER for mm1, not mm2');

@@ -27,6 +27,10 @@ export interface UiView {
   recording?: string | null;
   /** In help mode: `help CMD`'s lines instead of the keys and the command list. */
   help?: string[] | null;
+  /** The log scrolled this many lines up from the newest (PgUp/PgDn, Home/End), and whether it
+   * shows findings only (`f`). */
+  logScroll?: number;
+  logFindings?: boolean;
 }
 
 export interface ScreenProps {
@@ -136,9 +140,15 @@ function logText(e: LogLine): string {
   return `${String(e.step).padStart(5)} ${where} ${e.kind === 'finding' ? '! ' : ''}${e.text}`;
 }
 
-function Log({ log, rows, width, color }: { log: LogLine[]; rows: number; width: number; color: boolean }) {
-  const shown = log.slice(-rows);
-  const pad = Array.from({ length: rows - shown.length }, () => '');
+function Log({ log: all, rows, width, color, scroll = 0, findings = false }: { log: LogLine[]; rows: number; width: number; color: boolean; scroll?: number; findings?: boolean }) {
+  const log = findings ? all.filter((e) => e.kind === 'finding') : all;
+  // Scrolled up, or filtered: the last row says so and how to get back.
+  const marked = scroll > 0 || findings;
+  const room = marked ? rows - 1 : rows;
+  const up = Math.max(0, Math.min(scroll, log.length - room));
+  const shown = log.slice(Math.max(0, log.length - room - up), log.length - up);
+  const mark = `-- ${findings ? 'findings only (f: all lines)' : 'log'}${up > 0 ? `, ${up} lines up (End: newest)` : ''} --`;
+  const pad = Array.from({ length: rows - shown.length - (marked ? 1 : 0) }, () => '');
   return (
     <Box flexDirection="column">
       {pad.map((_, i) => (
@@ -149,6 +159,7 @@ function Log({ log, rows, width, color }: { log: LogLine[]; rows: number; width:
           {fit(logText(e), width)}
         </Text>
       ))}
+      {marked && <Text dimColor={color}>{fit(mark, width)}</Text>}
     </Box>
   );
 }
@@ -280,7 +291,7 @@ export function Screen({ view, ui, width, height, color }: ScreenProps) {
           {view.cpus.length > l.shownCpus ? <Text>{`… CPUs ${l.shownCpus}-${view.cpus.length - 1} not shown: make the window taller`}</Text> : null}
           <Tasks tasks={view.tasks} mms={view.mms} rows={l.taskRows} width={width} playground={(ui.kind ?? 'playground') === 'playground'} />
           <Text> </Text>
-          <Log log={view.log} rows={l.logRows} width={width} color={color} />
+          <Log log={view.log} rows={l.logRows} width={width} color={color} scroll={ui.logScroll} findings={ui.logFindings} />
         </Box>
       )}
       {caption.map((line, i) => (

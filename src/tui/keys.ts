@@ -17,6 +17,10 @@ export interface KeyInfo {
   tab?: boolean;
   backspace?: boolean;
   delete?: boolean;
+  pageUp?: boolean;
+  pageDown?: boolean;
+  home?: boolean;
+  end?: boolean;
 }
 
 export type KeyAction =
@@ -38,7 +42,36 @@ export type KeyAction =
   | { type: 'erase'; direction: 'back' | 'forward' }
   | { type: 'kill-line' }
   | { type: 'insert'; text: string }
+  | { type: 'log'; move: LogMove }
   | { type: 'none' };
+
+export type LogMove = 'up' | 'down' | 'oldest' | 'newest' | 'filter';
+
+/** How the log is shown: scrolled this many lines up from the newest, findings only or not. */
+export interface LogView {
+  scroll: number;
+  findings: boolean;
+}
+
+/** Lines a PgUp/PgDn moves, and how far up the log can go (the lines the view keeps). */
+const logPage = 5;
+export const logScrollMax = 200;
+
+/** The log view after a key: one reducer for the playground, replays and demos. */
+export function moveLog(v: LogView, move: LogMove): LogView {
+  switch (move) {
+    case 'up':
+      return { ...v, scroll: Math.min(logScrollMax, v.scroll + logPage) };
+    case 'down':
+      return { ...v, scroll: Math.max(0, v.scroll - logPage) };
+    case 'oldest':
+      return { ...v, scroll: logScrollMax };
+    case 'newest':
+      return { ...v, scroll: 0 };
+    case 'filter':
+      return { scroll: 0, findings: !v.findings };
+  }
+}
 
 /** Where a key does something: the playground (which takes commands), a replay or demo
  * (which only plays a file), or both. */
@@ -56,6 +89,8 @@ export const normalKeys: [string, string, KeyScope][] = [
   [',', 'step back', 'all'],
   ['+  -', 'faster / slower (the pace shows in the header)', 'all'],
   ['n', 'play to the next finding', 'playback'],
+  ['PgUp PgDn', 'scroll the log (Home, End: oldest, newest)', 'all'],
+  ['f', 'the log: findings only, or all lines', 'all'],
   ['q', 'quit', 'all'],
 ];
 
@@ -90,7 +125,13 @@ export function keyAction(mode: Mode, input: string, key: KeyInfo): KeyAction {
         return { type: 'quit' };
       case 'n':
         return { type: 'next-finding' };
+      case 'f':
+        return { type: 'log', move: 'filter' };
     }
+    if (key.pageUp) return { type: 'log', move: 'up' };
+    if (key.pageDown) return { type: 'log', move: 'down' };
+    if (key.home) return { type: 'log', move: 'oldest' };
+    if (key.end) return { type: 'log', move: 'newest' };
     return key.return ? { type: 'focus' } : { type: 'none' };
   }
   if (key.return) return { type: 'submit' };

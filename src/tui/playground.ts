@@ -21,7 +21,7 @@ import type { Timeline } from '../engine/timeline.js';
 import { type Clock, PieceSizer } from '../engine/work.js';
 import type { World } from '../engine/world.js';
 import { complete } from './completion.js';
-import { type KeyInfo, type Mode, keyAction, keysOf } from './keys.js';
+import { type KeyInfo, type LogView, type Mode, keyAction, keysOf, moveLog } from './keys.js';
 import { checkpointEvery } from '../recorder.js';
 import { type Job, LongWork } from './long-work.js';
 import { type LineState, accept, browse, emptyLine, eraseBack, insert, killLine, moveCursor, setText } from './line-editor.js';
@@ -68,6 +68,7 @@ export interface Ui {
   pace: number;
   /** What the help overlay shows: `help CMD`'s lines, or null for the keys and command list. */
   help: string[] | null;
+  log: LogView;
 }
 
 type Key = KeyInfo & { meta?: boolean };
@@ -100,7 +101,7 @@ export class Playground {
     private readonly save?: SaveFile,
     private readonly guide: Guide | null = null,
   ) {
-    this.ui = { mode: 'normal', line: emptyLine, message: null, caption: null, running: false, pace: 2, help: null };
+    this.ui = { mode: 'normal', line: emptyLine, message: null, caption: null, running: false, pace: 2, help: null, log: { scroll: 0, findings: false } };
     this.sizer = new PieceSizer(timeline.ticksPerCommand);
     this.long = new LongWork(clock, sliceMs);
   }
@@ -186,6 +187,8 @@ export class Playground {
       case 'close-help':
       case 'leave':
         return this.set({ mode: 'normal' });
+      case 'log':
+        return this.set({ log: moveLog(u.log, a.move) });
       case 'focus':
         return this.set({ mode: 'input' });
       case 'toggle-run':

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { play } from '../engine/session.js';
 import { complete } from './completion.js';
-import { keyAction } from './keys.js';
+import { keyAction, logScrollMax, moveLog } from './keys.js';
 import { layout } from './layout.js';
 import { accept, browse, emptyLine, eraseBack, insert, moveCursor } from './line-editor.js';
 
@@ -18,6 +18,11 @@ describe('the key table', () => {
     ['normal', 'q', {}, { type: 'quit' }],
     ['normal', 'x', {}, { type: 'none' }],
     ['normal', 'c', { ctrl: true }, { type: 'quit' }],
+    ['normal', 'f', {}, { type: 'log', move: 'filter' }],
+    ['normal', '', { pageUp: true }, { type: 'log', move: 'up' }],
+    ['normal', '', { pageDown: true }, { type: 'log', move: 'down' }],
+    ['normal', '', { home: true }, { type: 'log', move: 'oldest' }],
+    ['normal', '', { end: true }, { type: 'log', move: 'newest' }],
     ['help', 'q', {}, { type: 'close-help' }],
     ['input', 'q', {}, { type: 'insert', text: 'q' }],
     ['input', ' ', {}, { type: 'insert', text: ' ' }],
@@ -31,6 +36,21 @@ describe('the key table', () => {
     ['input', 'c', { ctrl: true }, { type: 'quit' }],
   ] as const)('%s mode: %j %j -> %j', (mode, input, key, action) => {
     expect(keyAction(mode, input, key)).toEqual(action);
+  });
+});
+
+describe('the log view', () => {
+  it('scrolls a page at a time within what the view keeps, and the filter starts at the newest', () => {
+    let v = { scroll: 0, findings: false };
+    v = moveLog(v, 'up');
+    expect(v).toEqual({ scroll: 5, findings: false });
+    v = moveLog(moveLog(v, 'down'), 'down');
+    expect(v.scroll).toBe(0);
+    expect(moveLog(v, 'oldest').scroll).toBe(logScrollMax);
+    expect(moveLog(moveLog(v, 'oldest'), 'newest').scroll).toBe(0);
+    expect(moveLog({ scroll: 40, findings: false }, 'filter')).toEqual({ scroll: 0, findings: true });
+    for (let i = 0; i < 100; i++) v = moveLog(v, 'up');
+    expect(v.scroll).toBe(logScrollMax);
   });
 });
 
