@@ -42,7 +42,7 @@ describe('the screen', () => {
     expect(scrolled).toContain('-- log, 5 lines up (End: newest) --');
     const findings = frame(script, 120, 40, { logFindings: true });
     expect(findings).toContain('-- findings only (f: all lines) --');
-    const logRows = findings.split('\n').filter((l) => /^ +\d+ (cpu\d|    ) /.test(l));
+    const logRows = findings.split('\n').filter((l) => /^ +\d+ (cpu\d| {4}) /.test(l));
     expect(logRows.length).toBe(1);
     expect(logRows[0]).toContain('! access/other-mm');
   });
