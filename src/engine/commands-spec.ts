@@ -81,7 +81,7 @@ export const commandSpecs: readonly CommandSpec[] = [
   {
     word: 'fork', args: [pid, onCpu], kinds: ['fork'], scope: 'language',
     summary: "a child process whose mm is a copy of PID's",
-    kernel: "fork(): dup_mm copies the mm with the design's per-mm state but not the perf mappings (VM_DONTCOPY); dup_fd copies the fds; the child's perf context gets only the inherit events (KERNEL.md §3).",
+    kernel: "fork(): dup_mm copies the mm with the design's per-mm state but not the perf mappings (VM_DONTCOPY); dup_fd copies the fds; the child's perf context gets only the inherit events (docs/KERNEL.md §3).",
     example: 'fork 100',
   },
   {
@@ -111,31 +111,31 @@ export const commandSpecs: readonly CommandSpec[] = [
   {
     word: 'mmap', args: [pid, fd], kinds: ['mmap'], scope: 'language',
     summary: "map the event's user page in PID's mm",
-    kernel: "perf_mmap() under mmap_lock: calls the design's event_mapped(event, mm) hook (v4: the per-mm count's 0 -> 1 edge refreshes PMUSERENR_EL0 on every CPU by IPI, KERNEL.md §5.1) and publishes the page on the first mmap.",
+    kernel: "perf_mmap() under mmap_lock: calls the design's event_mapped(event, mm) hook (v4: the per-mm count's 0 -> 1 edge refreshes PMUSERENR_EL0 on every CPU by IPI, docs/KERNEL.md §5.1) and publishes the page on the first mmap.",
     example: 'mmap 100 3',
   },
   {
     word: 'munmap', args: [pid, fd], kinds: ['munmap'], scope: 'language',
     summary: "unmap the event's user page from PID's mm",
-    kernel: "munmap(2) under mmap_lock: calls event_unmapped(event, mm) (v4: the 1 -> 0 edge sends refresh_pmuserenr(NULL) to mm_cpumask(mm), which arm64 leaves empty, KERNEL.md §5.1).",
+    kernel: "munmap(2) under mmap_lock: calls event_unmapped(event, mm) (v4: the 1 -> 0 edge sends refresh_pmuserenr(NULL) to mm_cpumask(mm), which arm64 leaves empty, docs/KERNEL.md §5.1).",
     example: 'munmap 100 3',
   },
   {
     word: 'read', args: [pid, fd], kinds: ['read'], scope: 'language',
     summary: 'read the count the way libperf does: value, retries, SIGILL or fallback',
-    kernel: "libperf's perf_mmap__read_self (KERNEL.md §4): lock, index and offset from the user page, the counter register at EL0, retried when lock moved; index 0 or no cap_user_rdpmc falls back to read(2). A denied register read traps: SIGILL.",
+    kernel: "libperf's perf_mmap__read_self (docs/KERNEL.md §4): lock, index and offset from the user page, the counter register at EL0, retried when lock moved; index 0 or no cap_user_rdpmc falls back to read(2). A denied register read traps: SIGILL.",
     example: 'read 100 3',
   },
   {
     word: 'reset', args: [pid, fd], kinds: ['reset'], scope: 'language',
     summary: "zero the event's count",
-    kernel: 'ioctl(PERF_EVENT_IOC_RESET): armpmu_event_update folds the counter in, the count goes to 0, and the user page is published (with 6.1\'s prev_count offset, KERNEL.md §3).',
+    kernel: 'ioctl(PERF_EVENT_IOC_RESET): armpmu_event_update folds the counter in, the count goes to 0, and the user page is published (with 6.1\'s prev_count offset, docs/KERNEL.md §3).',
     example: 'reset 100 3',
   },
   {
     word: 'mrs', args: [pid, value('reg', 'pmccntr|pmevcntrN|pmselr')], kinds: ['mrs'], scope: 'language',
     summary: 'one EL0 register read by PID',
-    kernel: 'MRS Xt, PMCCNTR_EL0 / PMEVCNTR<n>_EL0 / PMSELR_EL0 at EL0, allowed by PMUSERENR_EL0 CR and ER (KERNEL.md §2); an AArch32 task\'s MRC p15 reads the low 32 bits. Denied: SIGILL (SIGSEGV under x86).',
+    kernel: 'MRS Xt, PMCCNTR_EL0 / PMEVCNTR<n>_EL0 / PMSELR_EL0 at EL0, allowed by PMUSERENR_EL0 CR and ER (docs/KERNEL.md §2); an AArch32 task\'s MRC p15 reads the low 32 bits. Denied: SIGILL (SIGSEGV under x86).',
     example: 'mrs 100 pmccntr',
   },
   {
@@ -165,7 +165,7 @@ export const commandSpecs: readonly CommandSpec[] = [
   {
     word: 'exit', args: [pid], kinds: ['exit'], scope: 'language',
     summary: 'PID exits',
-    kernel: 'do_exit: exit_mm (the unmap hooks and the IPIs they wait for) before exit_files and perf_event_exit_task stop the task\'s events (KERNEL.md §3).',
+    kernel: 'do_exit: exit_mm (the unmap hooks and the IPIs they wait for) before exit_files and perf_event_exit_task stop the task\'s events (docs/KERNEL.md §3).',
     example: 'exit 100',
   },
   {
@@ -183,7 +183,7 @@ export const commandSpecs: readonly CommandSpec[] = [
   {
     word: 'switch', args: [cpu, pid], kinds: ['switch'], scope: 'language',
     summary: 'force a context switch on CPU to PID',
-    kernel: "__schedule on CPU picking PID: perf schedules the old task's events out and the new one's in, and __switch_mm runs the design's switch hook (v4: perf_switch_user_access, KERNEL.md §5.1).",
+    kernel: "__schedule on CPU picking PID: perf schedules the old task's events out and the new one's in, and __switch_mm runs the design's switch hook (v4: perf_switch_user_access, docs/KERNEL.md §5.1).",
     example: 'switch 1 100',
   },
   {
@@ -213,7 +213,7 @@ export const commandSpecs: readonly CommandSpec[] = [
   {
     word: 'policy', args: [value('design', 'NAME')], kinds: ['policy'], scope: 'language',
     summary: 'choose the kernel design: v4, v5, upstream, x86, hardened',
-    kernel: 'which kernel the machine runs (KERNEL.md §5); only before the first spawn, open, IPI or grant.',
+    kernel: 'which kernel the machine runs (docs/KERNEL.md §5); only before the first spawn, open, IPI or grant.',
     example: 'policy v5',
   },
   {
@@ -243,7 +243,7 @@ export const commandSpecs: readonly CommandSpec[] = [
   {
     word: 'explain', args: [optional(n)], kinds: ['explain'], scope: 'language',
     summary: 'why finding N happened (the latest without N; 1 is the first)',
-    kernel: 'the causal chain: the EL0 access, the register write that allowed it (step, CPU, value, for whom), the context switch or IPI that wrote it, the call that sent it and the per-mm count edge behind it, the design\'s rule with its KERNEL.md section, and what a design that fixes it does instead. Observes; not a step.',
+    kernel: 'the causal chain: the EL0 access, the register write that allowed it (step, CPU, value, for whom), the context switch or IPI that wrote it, the call that sent it and the per-mm count edge behind it, the design\'s rule with its docs/KERNEL.md section, and what a design that fixes it does instead. Observes; not a step.',
     example: 'explain 1',
   },
   {
@@ -454,18 +454,17 @@ function where(spec: CommandSpec): string {
 /** `help WORD`: for each form, its usage, what it does, in kernel terms, and an example. */
 /** `help marks`: every mark and abbreviation the screen and the log use. */
 export const marksLegend: readonly string[] = [
-  'Marks on the screen',
-  '  CPU pane: mode (EL0, EL1 syscall/IRQ/IPI, idle, HALTED), the task (pid, name, A64 or A32), the loaded mm',
-  '  USERENR +CR|ER for mm1 (fn): EL0 access granted (green), for whom, by which kernel function. CR: the cycle counter; ER: the event counters and PMSELR; EN: everything, writes too; UEN P0,C: PMUv3.9 per-counter access (PMUACR_EL1). Under x86, CR4 PCE',
-  '  USERENR !CR|ER for mm1, not mm2 (red): access the design does not mean this task to have, the monitor\'s finding (other mm, stale, AArch32); `why CPU` says why',
-  '  PMSELR 5 by 101: the counter select register and the task that wrote it (nothing saves or clears it)',
-  '  IPIs: cross-CPU calls this CPU has not taken yet, with their argument (mm1, NULL)',
-  '  CC: the cycle counter (PMCCNTR); E0-E5: the event counters; each shows pid:fd of its event and its raw value',
-  '  0xffffffff80000001: a fresh 32-bit event, preset to 2^31 + 1 from the top (it overflows after 2^31 - 1 events), written biased (upper half all ones) on the 64-bit cycle counter',
-  '  ~ after an owner: a stale value left by an event that is gone; ! after a value: its overflow flag',
-  '  Task table: fd:type (cyc, ins), +u user-readable, +m mapped, * counting now, i inherited (fork), (PID) a per-CPU event opened by PID',
-  '  Log: the step, the CPU, what happened; a red ! line is a finding (explain N says why)',
-  '  Header: the design, its sysctl or rdpmc mode, tick and step (a tick N is N steps), findings, running or paused and the pace, REC while recording',
+  'USERENR +CR|ER for mm1 (fn): access granted (green), for whom, by what',
+  '  CR: cycle counter  ER: event counters, PMSELR  EN: all  UEN: per counter',
+  'USERENR !CR|ER for mm1, not mm2 (red): access the task should not have',
+  'PMSELR 5 by 101: select register, its writer   IPIs: calls not yet taken',
+  'CC: cycle counter  E0-E5: event counters (event pid:fd, raw value)',
+  '0xffffffff80000001: fresh 32-bit event, 2^31 - 1 to overflow (biased)',
+  '~ after an owner: left by a gone event   ! after a value: overflowed',
+  'Tasks: fd:type  +u readable  +m mapped  * counting  i inherited  (PID) by',
+  'Log: step, CPU, event; a red ! line is a finding (explain N: why)',
+  'Header: design, sysctl/rdpmc, tick, step (tick N = N steps), pace, REC',
+  'why CPU: why a CPU allows what it allows   explain N: why finding N',
 ];
 
 export function helpLines(word: string): string[] {

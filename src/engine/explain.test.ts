@@ -19,7 +19,7 @@ describe('explain: the chain behind a finding', () => {
     const r = played.at(-1)!.result;
     if (!r.ok) throw new Error('explain was rejected');
     const e = r.explanation!;
-    expect(e).toMatchObject({ finding: 1, code: 'access/other-mm', section: 'KERNEL.md 5.1' });
+    expect(e).toMatchObject({ finding: 1, code: 'access/other-mm', section: 'docs/KERNEL.md 5.1' });
     const chain = e.chain.map((l) => l.text);
     expect(chain[0]).toBe('task 101 (mm 2) ran at EL0 on CPU 2 with CR|ER');
     expect(chain[1]).toBe('granted at step 4: PMUSERENR_EL0 = CR|ER, for mm 1');
@@ -41,7 +41,7 @@ describe('explain: the chain behind a finding', () => {
     const codes = new Set<string>();
     for (let n = 1; n <= world.findings.total; n++) {
       const text = last(world, `explain ${n}`);
-      expect(text).toMatch(/ rule: .+ \(KERNEL\.md [0-9]/);
+      expect(text).toMatch(/ rule: .+ \(docs\/KERNEL\.md [0-9]/);
       expect(text).toMatch(/ fix: ./);
       codes.add(text.split(' ')[2]!);
     }

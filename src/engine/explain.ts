@@ -46,55 +46,55 @@ const rules: Record<FindingCode, (design: string) => Rule> = {
       : d === 'upstream' ? 'access is decided only in armv8pmu_start(), which runs only while a counter is in use: a task with no event keeps the grant of the one before'
         : d === 'x86' ? 'CR4.PCE is recomputed at switch_mm and by the mapping IPIs; a grant left by another mm stands until then'
           : 'a grant written for another mm was still in place when this task ran at EL0',
-    section: d === 'v4' ? 'KERNEL.md 5.1' : d === 'upstream' ? 'KERNEL.md 5.3' : d === 'x86' ? 'KERNEL.md 5.4' : 'KERNEL.md 5.5',
+    section: d === 'v4' ? 'docs/KERNEL.md 5.1' : d === 'upstream' ? 'docs/KERNEL.md 5.3' : d === 'x86' ? 'docs/KERNEL.md 5.4' : 'docs/KERNEL.md 5.5',
     fix: d === 'upstream' ? 'hardened decides again every time the PMU is enabled, counters in use or not, so a task with no event loses the grant (try --policy hardened)'
       : 'v5 refreshes only where active_mm == mm; hardened decides again at every PMU enable, counters in use or not (try --policy v5 or --policy hardened)',
   }),
   'access/stale': (d) => ({
     rule: d === 'v4' ? "the last munmap's refresh_pmuserenr(NULL) goes to mm_cpumask(mm), which arm64 leaves empty, so no CPU clears the grant; a fork copies the per-mm count without the mappings"
       : 'the grant outlived what the design meant it for (the last unmap, the last user event, a fork that copied the per-mm count)',
-    section: d === 'v4' ? 'KERNEL.md 5.1, 3 (fork)' : 'KERNEL.md 5.5',
+    section: d === 'v4' ? 'docs/KERNEL.md 5.1, 3 (fork)' : 'docs/KERNEL.md 5.5',
     fix: 'v5 sends the unmap IPI to every CPU with the mm; hardened keeps nothing per mm and decides again at every PMU enable',
   }),
   'access/aarch32': () => ({
     rule: 'nothing in the design looks at whether the task is AArch32: the same PMUSERENR bits open the counters to compat tasks',
-    section: 'KERNEL.md 5.1, 5.3, 5.5',
+    section: 'docs/KERNEL.md 5.1, 5.3, 5.5',
     fix: 'hardened refuses access to AArch32 tasks',
   }),
   'access/denied': () => ({
     rule: 'the design promised this task the register, but the CPU it ran on had not been granted access yet (an IPI not yet taken, or a mapping without mmap_lock)',
-    section: 'KERNEL.md 5.1 (mmap_lock), 6 (IPI)',
+    section: 'docs/KERNEL.md 5.1 (mmap_lock), 6 (IPI)',
     fix: 'with mmap_lock held for write, a second mapper waits until the IPIs are taken',
   }),
   'leak/pmselr': () => ({
     rule: 'PMSELR_EL0 is plain per-CPU state: nothing saves, restores or clears it at a context switch, and ER lets EL0 read and write it',
-    section: 'KERNEL.md 2, 5.5',
+    section: 'docs/KERNEL.md 2, 5.5',
     fix: 'hardened keeps PMSELR closed (PMUv3.9 UEN) and zeroes it whenever access changes hands',
   }),
   'leak/counter': () => ({
     rule: 'ER and CR open every counter of the CPU to EL0, including those other events (per-CPU, system-wide) count with or left behind',
-    section: 'KERNEL.md 5.5',
+    section: 'docs/KERNEL.md 5.5',
     fix: "hardened opens only the task's own counters (PMUv3.9 PMUACR_EL1); upstream zeroes unused counters before it grants",
   }),
   'oops/null-deref': () => ({
     rule: 'the last unmap sends refresh_pmuserenr(NULL), and the function dereferences its argument: harmless only while mm_cpumask is empty',
-    section: 'KERNEL.md 5.1',
+    section: 'docs/KERNEL.md 5.1',
     fix: 'v5 carries the mm in the unmap IPI',
   }),
   'lockdep/mmap-lock': () => ({
     rule: 'event_mapped changes the per-mm count and asserts mmap_lock held for write; a caller that skips the lock races another mapper of the mm',
-    section: 'KERNEL.md 5.1, 5.5',
+    section: 'docs/KERNEL.md 5.1, 5.5',
     fix: 'perf_mmap holds mmap_lock for write, as the patch requires',
   }),
   'read/wrong-count': (d) => ({
     rule: d === 'v4' ? "v4 flags chained 64-bit events readable (map_event sees idx 0), and armpmu_event_update leaves prev_count zero-extended, so a page published after read(2) or reset is 2^32 off"
       : "armpmu_event_update leaves prev_count zero-extended where set_period stores it sign-extended: a page published in between (first mmap after read(2), reset) is 2^32 off; an AArch32 MRC reads 32 bits",
-    section: 'KERNEL.md 3, 4, 5.1',
+    section: 'docs/KERNEL.md 3, 4, 5.1',
     fix: 'hardened keeps prev_count sign-extended (a one-line driver fix); upstream never chains a user-readable event',
   }),
   'write/counter': () => ({
     rule: 'PMUSERENR.EN opens every counter to EL0 writes, and a task can corrupt the live count of another',
-    section: 'KERNEL.md 2',
+    section: 'docs/KERNEL.md 2',
     fix: 'no design sets EN; hardened writes ER|CR|UEN, under which EL0 writes to selected counters are ignored',
   }),
 };
@@ -188,7 +188,7 @@ export function whyCpu(world: World, cpu: Cpu): Explanation {
     code: null,
     chain,
     rule: design.summary,
-    section: 'KERNEL.md 5',
+    section: 'docs/KERNEL.md 5',
     fix: bits !== 0 && task && !design.entitled(world, task) ? `a design that decides access for the running task at every switch and PMU enable (hardened) would clear it` : 'nothing to fix: access matches what the design means',
   };
 }

@@ -197,8 +197,8 @@ export function Help({ width, rows, kind = 'playground', topic }: { width: numbe
           '',
           'Commands (the same as in .pmu scripts; see the README for each)',
           ...wrapWords(commandWords.join('  '), width - 2).map((l) => `  ${l}`),
-          '  help CMD: its usage, kernel terms and an example; help marks: what each mark on the',
-          '  screen means; save, quit: here only',
+          '  help CMD: its usage, kernel terms and an example; save, quit: here only',
+          '  help marks: what each mark and abbreviation on the screen means',
           '',
           'Any key closes this help.',
         ]

@@ -382,6 +382,17 @@ describe('captions and the starter hint', () => {
     expect(pg.ui.message).toMatchObject({ error: true, text: 'why: no CPU 9: the machine has CPUs 0..3' });
   });
 
+  it('Esc drops a rejected line, so the next : starts empty; up brings it back', () => {
+    const { pg } = guided();
+    press(pg, ':explain 99\r');
+    expect(pg.ui.line.text).toBe('explain 99');
+    press(pg, '', { escape: true });
+    press(pg, ':');
+    expect(pg.ui.line.text).toBe('');
+    press(pg, '', { upArrow: true });
+    expect(pg.ui.line.text).toBe('explain 99');
+  });
+
   it('g on an explained finding goes back to the step where it happened', () => {
     const { pg, settle } = guided();
     press(pg, ':mmap 100 3\r');

@@ -185,8 +185,11 @@ export class Playground {
       case 'help':
         return this.set({ mode: 'help', help: null });
       case 'close-help':
-      case 'leave':
         return this.set({ mode: 'normal' });
+      case 'leave':
+        // Esc drops the line (it stays in the history: up brings it back), so the next `:`
+        // starts empty.
+        return this.set({ mode: 'normal', line: accept(u.line) });
       case 'log':
         return this.set({ log: moveLog(u.log, a.move) });
       case 'focus':
