@@ -60,7 +60,8 @@ export function demoDesign(text: string): string {
 /** The lines `pmuplay demo` prints: name, design, summary, in columns. */
 export function demoListing(all: DemoInfo[]): string[] {
   const name = Math.max(...all.map((d) => d.name.length));
-  const design = Math.max(...all.map((d) => d.design.length));
+  // The few long designs (with what-ifs) push their line rather than widen every line.
+  const design = Math.min(12, Math.max(...all.map((d) => d.design.length)));
   return all.map((d) => `  ${d.name.padEnd(name)}  ${d.design.padEnd(design)}  ${d.summary}`);
 }
 

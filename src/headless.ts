@@ -99,7 +99,8 @@ function runScript(file: SourceFile, script: Script, opts: RunOptions, write: Wr
       }
       for (const f of r.findings) out({ type: 'finding', file: file.name, line: line.line, ...f });
       // `explain` and `why` carry their chain as data.
-      if (!opts.quiet || r.check || r.explanation) out({ type: 'result', file: file.name, line: line.line, step: world.step, command: line.text, output: r.lines, ...(r.explanation ? { explanation: r.explanation } : {}) });
+      // Quiet: an expect is its own object below; an explanation still carries its chain.
+      if (!opts.quiet || r.explanation) out({ type: 'result', file: file.name, line: line.line, step: world.step, command: line.text, output: r.lines, ...(r.explanation ? { explanation: r.explanation } : {}) });
     } else if (line.command.kind === 'say') {
       write(dim(opts.color, where) + visible(`  » ${line.command.text}`));
     } else {
