@@ -24,6 +24,9 @@ export interface ReplayProps {
   size?: { width: number; height: number };
 }
 
+/** Characters a second a room reads a caption at. */
+const readingRate = 20;
+
 export function ReplayApp({ player, name, color, demo, size }: ReplayProps) {
   const { exit } = useApp();
   const [, repaint] = useReducer((n: number) => n + 1, 0);
@@ -79,7 +82,10 @@ export function ReplayApp({ player, name, color, demo, size }: ReplayProps) {
         paused = command?.kind === 'pause';
         said = command?.kind === 'say' ? command.text : '';
       } while (speed === Infinity && performance.now() < until && !player.atEnd && !paused);
-      if (demo && said) hold.current = Math.min(4, Math.floor(said.length / 40));
+      // A demo holds a caption long enough for a room to read it (about 20 characters a second,
+      // at most 8 seconds) at the pace it plays; + and - change the pace, and so the hold.
+      // A caption the next line pauses on needs no hold: the pause holds it (and space goes on).
+      if (demo && said && speed !== Infinity && player.nextKind !== 'pause') hold.current = Math.max(0, Math.ceil(Math.min(8, said.length / readingRate) * speed) - 1);
       if (paused) setNote('paused: space to go on');
       if (paused || player.atEnd || player.divergence) stop();
       repaint();

@@ -48,6 +48,11 @@ export class Player {
     return this.next === 0 ? 0 : (this.script.lines[this.next - 1]?.line ?? 0);
   }
 
+  /** What the next line to play is (`say`, `pause`, …), or null at the end. */
+  get nextKind(): string | null {
+    return this.atEnd ? null : (this.script.lines[this.next]?.command.kind ?? null);
+  }
+
   /** The line number in the file of the last line to play. */
   get lastLine(): number {
     return this.script.lines[this.total - 1]?.line ?? 0;
