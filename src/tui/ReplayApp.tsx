@@ -9,7 +9,7 @@
 import { useApp, useInput } from 'ink';
 import { useEffect, useReducer, useRef, useState } from 'react';
 import { type KeyInfo, type LogView, keyAction, keysOf, moveLog } from './keys.js';
-import type { Player } from './player.js';
+import { type Player, captionHold } from './player.js';
 import { paceName, paces, sliceMs } from './playground.js';
 import { Screen } from './Screen.js';
 import { useTerminalSize } from './use-terminal-size.js';
@@ -23,9 +23,6 @@ export interface ReplayProps {
   demo?: boolean;
   size?: { width: number; height: number };
 }
-
-/** Characters a second a room reads a caption at. */
-const readingRate = 20;
 
 export function ReplayApp({ player, name, color, demo, size }: ReplayProps) {
   const { exit } = useApp();
@@ -82,10 +79,7 @@ export function ReplayApp({ player, name, color, demo, size }: ReplayProps) {
         paused = command?.kind === 'pause';
         said = command?.kind === 'say' ? command.text : '';
       } while (speed === Infinity && performance.now() < until && !player.atEnd && !paused);
-      // A demo holds a caption long enough for a room to read it (about 20 characters a second,
-      // at most 8 seconds) at the pace it plays; + and - change the pace, and so the hold.
-      // A caption the next line pauses on needs no hold: the pause holds it (and space goes on).
-      if (demo && said && speed !== Infinity && player.nextKind !== 'pause') hold.current = Math.max(0, Math.ceil(Math.min(8, said.length / readingRate) * speed) - 1);
+      if (demo && said) hold.current = captionHold(said, speed, player.nextKind);
       if (paused) setNote('paused: space to go on');
       if (paused || player.atEnd || player.divergence) stop();
       repaint();

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { stateHash } from '../engine/hash.js';
 import { parseScript } from '../engine/script.js';
-import { Player } from './player.js';
+import { Player, captionHold } from './player.js';
 import { ringEntries } from '../engine/ring.js';
 
 function load(path: string): Player {
@@ -77,5 +77,21 @@ describe('the replay player', () => {
     expect([p.caption, p.playedLine]).toEqual(['one', 2]);
     p.back();
     expect([p.caption, p.playedLine]).toEqual(['one', 2]);
+  });
+});
+
+describe('how long a demo holds a caption', () => {
+  it('long enough to read at 20 characters a second, at most 8 seconds, at the pace it plays', () => {
+    const text = 'x'.repeat(100);
+    // 5 seconds at 2 ticks a second: the line's own tick and 9 more.
+    expect(captionHold(text, 2, 'spawn')).toBe(9);
+    expect(captionHold(text, 10, 'spawn')).toBe(49);
+    expect(captionHold('x'.repeat(400), 2, 'spawn')).toBe(15);
+    expect(captionHold('hi', 2, 'spawn')).toBe(0);
+  });
+
+  it('not at all at max pace, or when the next line pauses on it', () => {
+    expect(captionHold('x'.repeat(100), Infinity, 'spawn')).toBe(0);
+    expect(captionHold('x'.repeat(100), 2, 'pause')).toBe(0);
   });
 });

@@ -9,6 +9,19 @@ import { type Script, resolveConfig } from '../engine/script.js';
 import { Timeline } from '../engine/timeline.js';
 import type { Config } from '../engine/world.js';
 
+/** Characters a second a room reads a caption at. */
+const readingRate = 20;
+
+/**
+ * How many more ticks a demo holds a caption at `speed` ticks a second: long enough for a room
+ * to read it (at most 8 seconds); none at max pace, and none when the next line pauses on it
+ * (the pause holds it, and space goes on).
+ */
+export function captionHold(text: string, speed: number, nextKind: string | null): number {
+  if (speed === Infinity || nextKind === 'pause') return 0;
+  return Math.max(0, Math.ceil(Math.min(8, text.length / readingRate) * speed) - 1);
+}
+
 export class Player {
   readonly timeline: Timeline;
   /** Index of the next line to play. */
