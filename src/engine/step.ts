@@ -155,7 +155,8 @@ export function findingsSummary(world: World): string[] {
     if (n) lines.push(`  ${code}: ${n}`);
   }
   const latest = ringLast(world.findings, 5);
-  for (const f of latest) lines.push(`  step ${f.step}${f.cpu === null ? '' : ` cpu${f.cpu}`}: ${f.code}: ${f.text}`);
+  // Each with its number, the one `explain N` takes.
+  latest.forEach((f, i) => lines.push(`  step ${f.step}${f.cpu === null ? '' : ` cpu${f.cpu}`}: ${f.code} (#${total - latest.length + 1 + i}): ${f.text}`));
   // It lists the latest only: say how many came before them.
   if (latest.length < total) lines.push(`  … and ${total - latest.length} more before these`);
   return lines;

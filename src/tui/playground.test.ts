@@ -382,6 +382,15 @@ describe('captions and the starter hint', () => {
     expect(pg.ui.message).toMatchObject({ error: true, text: 'why: no CPU 9: the machine has CPUs 0..3' });
   });
 
+  it('check opens the findings as a page, each with the number explain takes', () => {
+    const { pg } = guided();
+    press(pg, ':mmap 100 3\r');
+    press(pg, ':check\r');
+    expect(pg.ui.mode).toBe('help');
+    expect(pg.ui.help!.some((l) => /^ {2}step 7 cpu2: access\/other-mm \(#1\): /.test(l))).toBe(true);
+    expect(pg.ui.help!.at(-1)).toBe('explain N: why finding #N happened, and where (explain alone: the latest)');
+  });
+
   it('Esc drops a rejected line, so the next : starts empty; up brings it back', () => {
     const { pg } = guided();
     press(pg, ':explain 99\r');

@@ -321,7 +321,8 @@ export class Playground {
     if (c.kind === 'check' || c.kind === 'explain' || c.kind === 'why') {
       const at = r.explanation?.finding == null ? null : r.explanation.chain[0]!.step;
       this.pageStep = at;
-      const go = at !== null && at < this.timeline.position ? [`g: go back to step ${at}, where it happened (, and . then step from there)`] : [];
+      const go = at !== null && at < this.timeline.position ? [`g: go back to step ${at}, where it happened (, and . then step from there)`]
+        : c.kind === 'check' && this.world.findings.total > 0 ? ['explain N: why finding #N happened, and where (explain alone: the latest)'] : [];
       return this.set({ mode: 'help', help: [...r.lines, ...go], line: accept(this.ui.line), message: null });
     }
     if (r.check) return done(`${r.check.passed ? 'ok' : 'FAILED'}: ${r.check.text}`, !r.check.passed);
