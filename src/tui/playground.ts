@@ -52,7 +52,7 @@ export interface CommandSink {
  * user has done (starter.ts `starterHint`). */
 export type Guide = (world: World, done: { asked: boolean; unmapped: boolean }) => string | null;
 
-/** Commands that ask the monitor why (`explain`, `why` once the language has them). */
+/** Commands that ask the monitor why: the guide follows them, and their answer opens as a page. */
 const asking: ReadonlySet<string> = new Set(['check', 'explain', 'why']);
 
 /** Write a recording's text to `path` (recorder.ts `saveRecording`); `exists` when a file is there and `overwrite` was not asked. */
@@ -318,7 +318,7 @@ export class Playground {
       return this.set({ line: accept(this.ui.line), message: null, caption: c.text });
     }
     // What takes several lines (findings, an explanation) opens as a page, as help does.
-    if (c.kind === 'check' || c.kind === 'explain' || c.kind === 'why') {
+    if (asking.has(c.kind)) {
       const at = r.explanation?.finding == null ? null : r.explanation.chain[0]!.step;
       this.pageStep = at;
       const go = at !== null && at < this.timeline.position ? [`g: go back to step ${at}, where it happened (, and . then step from there)`]

@@ -1,0 +1,247 @@
+/**
+ * The command line's words: the help text, the flags (meow), parsing them with suggestions for
+ * a mistyped one, the world they set, and where each flag applies (a flag given in a mode it
+ * does not apply to is a usage error naming where it does). main.ts dispatches the modes.
+ */
+import meow from 'meow';
+import { type Config } from './engine/world.js';
+import { didYouMean } from './did-you-mean.js';
+import { saveBranch, whyNotWritable } from './recorder.js';
+import { configValue } from './engine/script.js';
+import type { RunOptions } from './headless.js';
+
+const help = `
+  Usage
+    $ pmuplay                 the live playground on a starter world (needs a terminal)
+    $ pmuplay run FILE...     run .pmu scripts headless; print the kernel log and findings;
+                              a recording's checkpoints must match (exit 1 naming what differs)
+    $ pmuplay replay FILE     play a recording in the TUI: play, pause, step, step back, next finding
+    $ pmuplay demo [NAME]     list the narrated demos, or present one (--headless: as text)
+
+  Options
+    --policy NAME       kernel design: v4 (default), v5, upstream, x86, hardened; or all (run,
+                        demo --headless): each file under every design, and a comparison table
+    --seed N            PRNG seed (default 1)
+    --cpus N            CPUs (default 4, at most 64)
+    --counters N        event counters per CPU (default 6, at most 31)
+    --long-counters     64-bit PMUv3p5 event counters
+    --cycles-per-tick N cycles each CPU runs in one tick (default 1000000)
+    --perf-user-access N boot value of kernel.perf_user_access, 0 or 1 (upstream, hardened)
+    --rdpmc N           boot value of x86's rdpmc mode: 0, 1 (default) or 2
+    --json              run, demo --headless: one JSON object per line
+    --quiet             run: only findings, narration, expects and the summary
+                        (demo --headless always is)
+    --strict            run, demo --headless: exit 1 when any finding occurs
+    --record FILE       the playground: record the session to FILE as it goes; run (one FILE)
+                        and demo NAME --headless: write the run as a recording with checkpoints.
+                        Checked before anything runs; an existing FILE is refused unless --force
+    --force             with --record: replace an existing FILE (a regular file; it keeps its mode)
+    --headless          demo NAME: print the narration and the outcomes instead of presenting
+    -h, --help; -v, --version
+
+  The world flags (--policy to --rdpmc) apply to the playground, run, replay and demo NAME.
+  A flag given where it does not apply is a usage error that says where it does (exit 2).
+  A file's header line (pmuplay 1 seed=... cpus=...) sets its world; flags override it.
+
+  Output: results (the log, narration, findings, expects, checkpoints, summaries) go to
+  stdout; errors (usage, a file that cannot be read, a line that does not parse, a command
+  the world rejects) to stderr, at most 20 a file. With --json every result and every error
+  about a file is a JSON object on stdout; only usage errors stay text on stderr. Text that
+  came from a file or a flag shows control characters escaped (ESC as \\x1b).
+  Several files end with a total line. Exit: 0 every expect held; 1 an expect or checkpoint
+  failed (or --strict and a finding; with --policy all, under any design); 2 bad input;
+  74 the output could not be written (a closed pipe, as with | head, is 0).
+
+  Examples
+    $ pmuplay run saves/examples/v4-other-mm.pmu
+    $ pmuplay run --json --quiet saves/examples/*.pmu
+    $ pmuplay run --policy all saves/examples/v4-unmap-stale.pmu
+    $ pmuplay run --record out.pmu my-script.pmu && pmuplay replay out.pmu
+`;
+
+const flagSpec = {
+  policy: { type: 'string' },
+  seed: { type: 'string' },
+  cpus: { type: 'string' },
+  counters: { type: 'string' },
+  longCounters: { type: 'boolean' },
+  cyclesPerTick: { type: 'string' },
+  perfUserAccess: { type: 'string' },
+  rdpmc: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  quiet: { type: 'boolean', default: false },
+  strict: { type: 'boolean', default: false },
+  record: { type: 'string' },
+  force: { type: 'boolean', default: false },
+  headless: { type: 'boolean', default: false },
+  help: { type: 'boolean', default: false, shortFlag: 'h' },
+  version: { type: 'boolean', default: false, shortFlag: 'v' },
+} as const;
+
+export type Flags = ReturnType<typeof meow<typeof flagSpec>>['flags'];
+
+/** A usage or input error: `main` prints it and exits 2. */
+export class Refusal {
+  constructor(readonly message: string) {}
+}
+
+export function fail(message: string): never {
+  throw new Refusal(message);
+}
+
+/** `--long-counters` as meow reports it (camel case) and as it is typed. */
+const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/** Every long flag as it may be typed (a boolean also as `--no-NAME`). */
+const flagNames = Object.entries(flagSpec).flatMap(([key, spec]) => (spec.type === 'boolean' ? [kebab(key), `no-${kebab(key)}`] : [kebab(key)]));
+
+/**
+ * The long flags typed that are not ours, as typed. Read from argv rather than from meow,
+ * which folds case (`--Json` vanishes, taking the next word as its value).
+ */
+function unknownLongFlags(argv: string[]): string[] {
+  const end = argv.indexOf('--');
+  const typed = (end < 0 ? argv : argv.slice(0, end)).filter((a) => a.startsWith('--') && a.length > 2).map((a) => a.slice(2).split('=')[0]!);
+  return [...new Set(typed.filter((name) => !flagNames.includes(name)))];
+}
+
+/** An unknown long flag with the nearest known one when one is near. */
+function withSuggestion(name: string): string {
+  const near = didYouMean(name, flagNames);
+  return near ? `--${name} (did you mean --${near}?)` : `--${name}`;
+}
+
+export function parseArgs(argv: string[]): { input: string[]; flags: Flags; help: string; version: string } {
+  let cli;
+  try {
+    // meow is told not to print or exit by itself: --help and --version are flags like the
+    // others, and unknown flags are found below, so nothing here ends the process.
+    cli = meow(help, { importMeta: import.meta, argv, autoHelp: false, autoVersion: false, allowUnknownFlags: true, flags: flagSpec });
+  } catch (e) {
+    fail((e as Error).message); // a flag given twice
+  }
+  const known = new Set<string>(Object.keys(flagSpec));
+  // Short flags as meow found them (-x); long ones as typed, with a suggestion.
+  const short = Object.keys(cli.flags).filter((k) => k.length === 1 && !known.has(k)).map((k) => `-${k}`);
+  const unknown = [...unknownLongFlags(argv).map(withSuggestion), ...short];
+  if (unknown.length > 0) fail(`Unknown flag${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}; see pmuplay --help`);
+  const version = typeof cli.pkg.version === 'string' ? cli.pkg.version : 'unknown';
+  // meow reports a boolean flag that was not given as false; a file's header must then stand
+  // (long-counters=on), so a boolean that overrides a header key counts only when typed.
+  const flags = { ...cli.flags };
+  if (!argv.some((a) => /^--(no-)?long-counters(=|$)/.test(a))) flags.longCounters = undefined;
+  return { input: cli.input, flags, help: cli.help, version };
+}
+
+export function overridesFromFlags(f: Flags): Partial<Config> {
+  let overrides: Partial<Config> = {};
+  const pairs: [string, string | undefined][] = [
+    ['policy', f.policy],
+    ['seed', f.seed],
+    ['cpus', f.cpus],
+    ['counters', f.counters],
+    ['cycles-per-tick', f.cyclesPerTick],
+    ['perf-user-access', f.perfUserAccess],
+    ['rdpmc', f.rdpmc],
+    ['long-counters', f.longCounters === undefined ? undefined : f.longCounters ? 'on' : 'off'],
+  ];
+  for (const [key, value] of pairs) {
+    if (value === undefined || (key === 'policy' && value === 'all')) continue;
+    const r = configValue(key, value);
+    if (!r.ok) fail(`--${key}: ${r.message}`);
+    overrides = { ...overrides, ...r.patch };
+  }
+  return overrides;
+}
+
+/** What the command line asks for: the flags that apply depend on it. */
+export type Mode = 'playground' | 'run' | 'replay' | 'demo list' | 'demo' | 'demo --headless';
+
+const modeNames: Record<Mode, string> = {
+  playground: 'the playground',
+  run: 'run',
+  replay: 'replay',
+  'demo list': 'the demo list (pmuplay demo with no NAME)',
+  demo: 'a demo in the TUI',
+  'demo --headless': 'demo NAME --headless',
+};
+
+type FlagName = Exclude<keyof typeof flagSpec, 'help' | 'version'>;
+
+const worldModes: readonly Mode[] = ['playground', 'run', 'replay', 'demo', 'demo --headless'];
+const world = { modes: worldModes, where: 'the playground, run, replay and demo NAME' };
+const headless = { modes: ['run', 'demo --headless'] as const, where: 'run and demo NAME --headless' };
+const recording = { modes: ['playground', 'run', 'demo --headless'] as const, where: 'the playground, run FILE and demo NAME --headless' };
+
+/**
+ * Where each flag means something. A flag given anywhere else is a usage error naming where
+ * it applies, so nothing typed is silently ignored. `--help` and `--version` apply anywhere.
+ */
+const flagModes: Record<FlagName, { modes: readonly Mode[]; where: string }> = {
+  policy: world,
+  seed: world,
+  cpus: world,
+  counters: world,
+  longCounters: world,
+  cyclesPerTick: world,
+  perfUserAccess: world,
+  rdpmc: world,
+  json: headless,
+  quiet: headless,
+  strict: headless,
+  record: recording,
+  force: recording,
+  headless: { modes: ['demo --headless'], where: 'demo NAME' },
+};
+
+/** Why a flag does not fit where it was given, in a mode-specific word or two. */
+const flagHints: Partial<Record<`${FlagName} ${Mode}`, string>> = {
+  'headless run': ' (run is always headless)',
+  'record replay': ' (a replay is read-only; the recording is already a file)',
+  'record demo': ' (add --headless to record the demo as it runs)',
+  'json demo': ' (add --headless to print the demo)',
+  'strict demo': ' (add --headless to check the demo)',
+};
+
+/** Was the flag typed? A boolean's false is meow's default, except `--no-long-counters`. */
+function given(flags: Flags, name: FlagName): boolean {
+  const value = flags[name];
+  return value !== undefined && (value !== false || name === 'longCounters');
+}
+
+/** Usage errors for flags that do not apply in `mode`, all at once, before anything runs. */
+export function checkFlags(mode: Mode, files: number, flags: Flags): void {
+  const wrong: string[] = [];
+  for (const name of Object.keys(flagModes) as FlagName[]) {
+    const { modes, where } = flagModes[name];
+    if (given(flags, name) && !modes.includes(mode)) wrong.push(`--${kebab(name)} applies to ${where}, not to ${modeNames[mode]}${flagHints[`${name} ${mode}`] ?? ''}`);
+  }
+  if (wrong.length > 0) fail(wrong.join('; '));
+  const all = flags.policy === 'all';
+  if (all && mode !== 'run' && mode !== 'demo --headless') {
+    fail(`--policy all applies to run and demo NAME --headless (a table of every design); ${modeNames[mode]} runs one design: give --policy ${designList}`);
+  }
+  if (flags.record !== undefined && all) fail('--record records one run; --policy all runs every design (give one --policy NAME to record)');
+  if (flags.record !== undefined && mode === 'run' && files > 1) fail(`--record records one run: give run one FILE (${files} given)`);
+  if (flags.force && flags.record === undefined) fail('--force goes with --record FILE (it lets a recording replace FILE)');
+}
+
+const designList = 'v4, v5, upstream, x86 or hardened';
+
+/** `--record FILE` checked before anything runs: a file that exists needs --force. */
+export function checkRecording(flags: Flags): void {
+  const why = flags.record === undefined ? null : whyNotWritable(flags.record, { overwrite: flags.force });
+  if (why) fail(`cannot record to ${flags.record}: ${why}`);
+}
+
+/** For `run` and `demo --headless`: the one run's branch, saved as a recording with checkpoints. */
+export function recordRun(flags: Flags): RunOptions['record'] {
+  const path = flags.record;
+  if (path === undefined) return undefined;
+  return (config, commands) => {
+    const saved = saveBranch(path, config, commands, { overwrite: flags.force });
+    if (saved.kind !== 'saved') return { ok: false, message: saved.kind === 'exists' ? `cannot record to ${saved.message}; give --force to replace it` : saved.message };
+    const steps = commands.reduce((sum, c) => sum + (c.kind === 'tick' ? c.n : 1), 0);
+    return { ok: true, message: `recorded ${steps} step${steps === 1 ? '' : 's'} to ${path} (pmuplay replay ${path})` };
+  };
+}
