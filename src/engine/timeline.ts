@@ -144,20 +144,21 @@ export class Timeline {
    * `tick n` as work done in pieces. Each piece is a `tick k` on the branch as it ends, so
    * giving up keeps the ticks done; `onPiece` hears of each (the recorder).
    */
-  tickWork(n: number, onPiece?: (ticks: number) => void): PiecesWork<StepResult> | Extract<StepResult, { ok: false }> {
+  tickWork(n: number, onPiece?: (ticks: number) => void, untilFinding = false): PiecesWork<StepResult> | Extract<StepResult, { ok: false }> {
     const refused = validate(this.world, { kind: 'tick', n });
     if (refused) return { ok: false, rejection: refused };
     const sizer = new PieceSizer(this.ticksPerCommand);
-    return new PiecesWork(this.tickPieces(n, sizer, onPiece), n, sizer);
+    return new PiecesWork(this.tickPieces(n, sizer, onPiece, untilFinding), n, sizer);
   }
 
-  private *tickPieces(n: number, sizer: PieceSizer, onPiece?: (ticks: number) => void): Generator<number, StepResult> {
+  /** `untilFinding`: a tick at a time, ending after the first that finds something. */
+  private *tickPieces(n: number, sizer: PieceSizer, onPiece: ((ticks: number) => void) | undefined, untilFinding: boolean): Generator<number, StepResult> {
     const events: LogEntry[] = [];
     const findings: Finding[] = [];
     let dropped = 0;
     let lines: string[] = [];
-    for (let done = 0; done < n; ) {
-      const k = Math.min(n - done, sizer.size);
+    for (let done = 0; done < n && !(untilFinding && findings.length > 0); ) {
+      const k = untilFinding ? 1 : Math.min(n - done, sizer.size);
       const r = this.apply({ kind: 'tick', n: k });
       if (!r.ok) return r;
       onPiece?.(k);

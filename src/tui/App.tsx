@@ -1,20 +1,34 @@
 /**
- * The live playground on screen: Ink's keys go to the Playground (playground.ts, the logic),
- * its `pump` runs from the event loop whenever it has something to do, and the screen repaints
- * at most about 30 times a second when something changed. Every key and signal is answered
- * within a slice, since the Playground never holds the loop longer.
+ * A session on screen — the live playground (playground.ts) or a replay or demo (replay.ts):
+ * Ink's keys go to the driver, its `pump` runs from the event loop whenever it has something to
+ * do, and the screen repaints at most about 30 times a second when something changed. Every key
+ * and signal is answered within a slice, since no driver holds the loop longer.
  */
 import { useApp, useInput } from 'ink';
 import { useEffect, useReducer, useRef } from 'react';
-import { type Playground, paceName, paces } from './playground.js';
-import { Screen } from './Screen.js';
+import type { World } from '../engine/world.js';
+import type { KeyInfo } from './keys.js';
+import { Screen, type UiView } from './Screen.js';
 import { useTerminalSize } from './use-terminal-size.js';
 import { viewOf } from './view.js';
 
 const frameMs = 33;
 
+/** What the screen drives: keys in, time passing, and what to show. */
+export interface Driver {
+  /** Bumped on every change the screen shows. */
+  readonly version: number;
+  /** Set once the session is over: the app exits. */
+  readonly quitting: boolean;
+  readonly world: World;
+  input(input: string, key: KeyInfo & { meta?: boolean }): void;
+  /** Do what is due; ms until there is more (0: at once, Infinity: nothing until a key). */
+  pump(): number;
+  screen(): UiView;
+}
+
 export interface AppProps {
-  playground: Playground;
+  driver: Driver;
   color: boolean;
   /** The file the session records to (`--record`), for the header's REC. */
   recording?: string | null;
@@ -22,7 +36,7 @@ export interface AppProps {
   size?: { width: number; height: number };
 }
 
-export function App({ playground: pg, color, recording = null, size }: AppProps) {
+export function App({ driver: d, color, recording = null, size }: AppProps) {
   const { exit } = useApp();
   const [, repaint] = useReducer((n: number) => n + 1, 0);
   const drawn = useRef(-1);
@@ -38,8 +52,8 @@ export function App({ playground: pg, color, recording = null, size }: AppProps)
       timer = null;
       immediate = null;
       if (stopped) return;
-      const wait = pg.pump();
-      if (pg.quitting) {
+      const wait = d.pump();
+      if (d.quitting) {
         exit();
         return;
       }
@@ -54,7 +68,7 @@ export function App({ playground: pg, color, recording = null, size }: AppProps)
     wake.current();
     // Repaint at most every frameMs, when something changed.
     const frames = setInterval(() => {
-      if (drawn.current !== pg.version) repaint();
+      if (drawn.current !== d.version) repaint();
     }, frameMs);
     return () => {
       stopped = true;
@@ -62,20 +76,19 @@ export function App({ playground: pg, color, recording = null, size }: AppProps)
       if (immediate) clearImmediate(immediate);
       clearInterval(frames);
     };
-  }, [pg, exit]);
+  }, [d, exit]);
 
   useInput((input, key) => {
-    pg.input(input, key);
-    if (pg.quitting) exit();
+    d.input(input, key);
+    if (d.quitting) exit();
     else wake.current();
   });
 
-  drawn.current = pg.version;
-  const ui = pg.ui;
+  drawn.current = d.version;
   return (
     <Screen
-      view={viewOf(pg.world, 200)}
-      ui={{ mode: ui.mode, line: ui.line.text, cursor: ui.line.cursor, message: ui.message, caption: pg.caption, running: ui.running, pace: paceName(paces[ui.pace]!), kind: 'playground', recording, help: ui.help, logScroll: ui.log.scroll, logFindings: ui.log.findings }}
+      view={viewOf(d.world, 200)}
+      ui={{ ...d.screen(), recording }}
       width={dims.width}
       height={dims.height}
       color={color}

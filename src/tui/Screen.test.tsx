@@ -8,6 +8,8 @@ import { App } from './App.js';
 import { Playground } from './playground.js';
 import { commandWords, helpLines, specsOf, usage } from '../engine/commands-spec.js';
 import { Screen, type UiView } from './Screen.js';
+import { allLog } from './keys.js';
+import { pageLines } from './playback.js';
 import { starterLines } from './starter.js';
 import { viewOf } from './view.js';
 
@@ -37,14 +39,38 @@ describe('the screen', () => {
   it('scrolls the log up (a marker says how far, and End), and filters it to findings', () => {
     const script = `${starter}\nmmap 100 3\ntick 3`;
     const plain = frame(script, 120, 40);
-    const scrolled = frame(script, 120, 40, { logScroll: 5 });
+    const scrolled = frame(script, 120, 40, { log: { ...allLog, scroll: 5 } });
     expect(plain).not.toContain('lines up');
     expect(scrolled).toContain('-- log, 5 lines up (End: newest) --');
-    const findings = frame(script, 120, 40, { logFindings: true });
-    expect(findings).toContain('-- findings only (f: all lines) --');
+    const findings = frame(script, 120, 40, { log: { ...allLog, findings: true } });
+    expect(findings).toContain('-- findings only (f: all) --');
     const logRows = findings.split('\n').filter((l) => /^ +\d+ (cpu\d| {4}) /.test(l));
     expect(logRows.length).toBe(1);
     expect(logRows[0]).toContain('! access/other-mm');
+  });
+
+  it('filters the log to one CPU and to one task, and says so', () => {
+    const script = `${starter}\nmmap 100 3\ntick 3`;
+    const rows = (f: string) => f.split('\n').filter((l) => /^ +\d+ (cpu\d| {4}) /.test(l));
+    const cpu2 = frame(script, 120, 40, { log: { ...allLog, cpu: 2 } });
+    expect(cpu2).toContain('-- cpu2 only (c: next) --');
+    expect(rows(cpu2).length).toBeGreaterThan(0);
+    expect(rows(cpu2).every((l) => /^ +\d+ cpu2 /.test(l))).toBe(true);
+    const task = frame(script, 120, 40, { log: { ...allLog, pid: 102 } });
+    expect(task).toContain('-- task 102 only (t: next) --');
+    expect(rows(task).length).toBeGreaterThan(1);
+    expect(rows(task).every((l) => /\b102\b/.test(l))).toBe(true);
+    // The finding is about the task that had access: it stays under that task's filter.
+    expect(rows(frame(script, 120, 40, { log: { ...allLog, findings: true, pid: 102 } }))).toHaveLength(1);
+    expect(frame(script, 120, 40, { log: { ...allLog, findings: true, pid: 100 } })).toMatch(/findings only \(f: all\), task 100 only \(t: next\): none among the newest \d+ lines/);
+  });
+
+  it('shows the findings list with the selected one marked, kept in view', () => {
+    const { world } = play(`${starter}\nmmap 100 3\ntick 3`);
+    const page = pageLines({ kind: 'findings', selected: 1 }, world);
+    const f = renderToString(<Screen view={viewOf(world, 200)} ui={{ ...ui, mode: 'page', page }} width={80} height={24} color={false} />, { columns: 80 });
+    expect(f).toContain('Findings (1): up/down picks, enter explains');
+    expect(f).toMatch(/\n> #1 {2}step 7 cpu2 {2}access\/other-mm: /);
   });
 
   it('marks a CPU whose access the design does not mean for its task: ! and the reason, where a granted pane shows for whom', () => {
@@ -116,18 +142,21 @@ describe('the screen', () => {
   });
 
   it('shows the help overlay with keys and commands', () => {
-    const f = frame(starter, 80, 24, { mode: 'help' });
-    expect(f).toContain('space   run / pause');
+    const f = frame(starter, 80, 24, { mode: 'page' });
+    expect(f).toContain('space     run / pause');
+    expect(f).toContain('e         the findings: up/down picks, enter explains, g goes to its step');
+    expect(f).toContain('help marks');
+    expect(f).not.toContain('make the window taller');
+    expect(f.split('\n').every((l) => l.length <= 80)).toBe(true);
     expect(f).toContain('spawn  thread  fork  open');
-    expect(f).not.toContain('next finding');
   });
 
   it('gives a replay or demo the help of a read-only player: no command line, no commands', () => {
     for (const kind of ['replay', 'demo'] as const) {
-      const f = frame(starter, 80, 24, { mode: 'help', kind });
+      const f = frame(starter, 80, 24, { mode: 'page', kind });
       expect(f).toContain(`Keys (a ${kind} plays its file's commands and is read-only)`);
-      expect(f).toContain('space   play / pause');
-      expect(f).toContain('n       play to the next finding');
+      expect(f).toContain('space     play / pause');
+      expect(f).toContain('n         play to the next finding');
       expect(f).not.toContain('type a command');
       expect(f).not.toContain('spawn  thread');
     }
@@ -167,14 +196,15 @@ describe('the screen', () => {
 
   it('shows help CMD on the help screen, wrapped to the width, every form at 80x24', () => {
     for (const word of commandWords) {
-      const f = frame(starter, 80, 24, { mode: 'help', help: helpLines(word) });
-      for (const s of specsOf(word)) expect(f).toContain(usage(s));
-      for (const s of specsOf(word)) expect(f).toContain(`  example: ${s.example}`);
-      expect(f.split('\n').every((l) => l.length <= 80)).toBe(true);
+      // A page longer than the screen scrolls (down): every form is on some screen of it.
+      const screens = [0, 5, 10, 15, 20].map((top) => frame(starter, 80, 24, { mode: 'page', page: { lines: helpLines(word), selected: null, top } }));
+      for (const s of specsOf(word)) expect(screens.some((f) => f.includes(usage(s)))).toBe(true);
+      for (const s of specsOf(word)) expect(screens.some((f) => f.includes(`  example: ${s.example}`))).toBe(true);
+      expect(screens.every((f) => f.split('\n').every((l) => l.length <= 80))).toBe(true);
     }
-    const f = frame(starter, 80, 24, { mode: 'help', help: helpLines('mmap') });
+    const f = frame(starter, 80, 24, { mode: 'page', page: { lines: helpLines('mmap'), selected: null } });
     expect(f).toContain('  example: mmap 100 3');
-    expect(f).toContain('Any key closes this help.');
+    expect(f).toContain('Any other key closes this page.');
   });
 });
 
@@ -183,7 +213,7 @@ describe('the app', () => {
     const timeline = new Timeline(defaultConfig);
     playLines(timeline.world, starter);
     const world = timeline.world;
-    const app = render(<App playground={new Playground(timeline, () => performance.now())} color={false} size={{ width: 100, height: 30 }} />);
+    const app = render(<App driver={new Playground(timeline, () => performance.now())} color={false} size={{ width: 100, height: 30 }} />);
     // Ink reads input asynchronously: wait for each effect instead of sleeping a fixed time.
     const until = async (ok: () => boolean) => {
       for (let i = 0; i < 1000 && !ok(); i++) await new Promise((r) => setTimeout(r, 20));
@@ -210,7 +240,7 @@ describe('the app', () => {
   it('the app survives escape sequences it cannot name (pasted colours, a terminal\'s status reply)', async () => {
     const timeline = new Timeline(defaultConfig);
     playLines(timeline.world, starter);
-    const app = render(<App playground={new Playground(timeline, () => performance.now())} color={false} size={{ width: 100, height: 30 }} />);
+    const app = render(<App driver={new Playground(timeline, () => performance.now())} color={false} size={{ width: 100, height: 30 }} />);
     const until = async (ok: () => boolean) => {
       for (let i = 0; i < 1000 && !ok(); i++) await new Promise((r) => setTimeout(r, 20));
       return ok();

@@ -5,13 +5,14 @@
  */
 import { Box, Text } from 'ink';
 import { commandWords } from '../engine/commands-spec.js';
-import { keysFor } from './keys.js';
+import { type LogView, allLog, keysFor } from './keys.js';
+import type { PageView } from './playback.js';
 import { type Layout, captionLinesMax, layout, minHeight, minWidth } from './layout.js';
 import type { CpuView, LogLine, TaskRow, WorldView } from './view.js';
 import { visible } from '../visible.js';
 
 export interface UiView {
-  mode: 'normal' | 'input' | 'help';
+  mode: 'normal' | 'input' | 'page';
   line: string;
   cursor: number;
   message: { text: string; error: boolean } | null;
@@ -25,12 +26,10 @@ export interface UiView {
   kind?: 'playground' | 'replay' | 'demo';
   /** The file the session records to (`--record`): the header shows REC. */
   recording?: string | null;
-  /** In help mode: `help CMD`'s lines instead of the keys and the command list. */
-  help?: string[] | null;
-  /** The log scrolled this many lines up from the newest (PgUp/PgDn, Home/End), and whether it
-   * shows findings only (`f`). */
-  logScroll?: number;
-  logFindings?: boolean;
+  /** In page mode: the page (help, an answer, the findings list). */
+  page?: PageView | null;
+  /** How the log is shown: scrolled (PgUp/PgDn, Home/End), filtered (`f`, `c`, `t`). */
+  log?: LogView;
 }
 
 export interface ScreenProps {
@@ -140,14 +139,16 @@ function logText(e: LogLine): string {
   return `${String(e.step).padStart(5)} ${where} ${e.kind === 'finding' ? '! ' : ''}${e.text}`;
 }
 
-function Log({ log: all, rows, width, color, scroll = 0, findings = false }: { log: LogLine[]; rows: number; width: number; color: boolean; scroll?: number; findings?: boolean }) {
-  const log = findings ? all.filter((e) => e.kind === 'finding') : all;
+function Log({ log: all, rows, width, color, view }: { log: LogLine[]; rows: number; width: number; color: boolean; view: LogView }) {
+  const { scroll, findings, cpu, pid } = view;
+  const log = all.filter((e) => (!findings || e.kind === 'finding') && (cpu === null || e.cpu === cpu) && (pid === null || e.pids.includes(pid)));
   // Scrolled up, or filtered: the last row says so and how to get back.
-  const marked = scroll > 0 || findings;
+  const filters = [findings ? 'findings only (f: all)' : '', cpu === null ? '' : `cpu${cpu} only (c: next)`, pid === null ? '' : `task ${pid} only (t: next)`].filter(Boolean);
+  const marked = scroll > 0 || filters.length > 0;
   const room = marked ? rows - 1 : rows;
   const up = Math.max(0, Math.min(scroll, log.length - room));
   const shown = log.slice(Math.max(0, log.length - room - up), log.length - up);
-  const mark = `-- ${findings ? 'findings only (f: all lines)' : 'log'}${up > 0 ? `, ${up} lines up (End: newest)` : ''} --`;
+  const mark = `-- ${filters.length ? filters.join(', ') : 'log'}${up > 0 ? `, ${up} lines up (End: newest)` : ''}${log.length === 0 ? `: none among the newest ${all.length} lines` : ''} --`;
   const pad = Array.from({ length: rows - shown.length - (marked ? 1 : 0) }, () => '');
   return (
     <Box flexDirection="column">
@@ -184,22 +185,53 @@ function CommandLine({ ui, width, color }: { ui: UiView; width: number; color: b
   );
 }
 
-export function Help({ width, rows, kind = 'playground', topic }: { width: number; rows: number; kind?: UiView['kind']; topic?: string[] | null }) {
-  const keys = keysFor(kind).map(([k, what]) => `  ${k.padEnd(8)}${what}`);
+/** A page's lines as rows: each wrapped, the selected one's rows marked (and where it is). */
+function pageRows(page: PageView, width: number): { rows: string[]; selected: [number, number] | null } {
+  const rows: string[] = [];
+  let selected: [number, number] | null = null;
   // A blank Text line takes no row in Ink: `help CMD`'s forms go without the blank between them.
-  const lines = topic
-    ? [...topic.filter((l) => l !== '').flatMap((l) => wrapIndented(l, width - 1)), 'Any key closes this help.']
-    : kind === 'playground'
+  page.lines!.forEach((l, i) => {
+    if (l === '') return;
+    const start = rows.length;
+    const mark = page.selected === null ? '' : '  ';
+    rows.push(...wrapIndented(l, width - 1 - mark.length).map((r, j) => (i === page.selected && j === 0 ? '> ' : mark) + r));
+    if (i === page.selected) selected = [start, rows.length];
+  });
+  return { rows, selected };
+}
+
+export function Help({ width, rows, kind = 'playground', page }: { width: number; rows: number; kind?: UiView['kind']; page?: PageView | null }) {
+  const keys = keysFor(kind).map(([k, what]) => `  ${k.padEnd(10)}${what}`);
+  if (page?.lines) {
+    const p = pageRows(page, width);
+    const end = 'Any other key closes this page.';
+    // The window keeps the selected line in view, or starts where the page was scrolled to.
+    const room = rows - 1;
+    const top = Math.max(0, Math.min(p.selected ? p.selected[0] - 1 : (page.top ?? 0), p.rows.length - room));
+    const shown = p.rows.slice(top, top + room);
+    return (
+      <Box flexDirection="column" height={rows}>
+        {shown.map((l, i) => {
+          const on = p.selected !== null && top + i >= p.selected[0] && top + i < p.selected[1];
+          return (
+            <Text key={i} inverse={on} bold={on}>
+              {fit(l, width)}
+            </Text>
+          );
+        })}
+        <Text>{fit(top + room < p.rows.length ? `… ${p.rows.length - top - room} more rows below (down; up goes back)` : top > 0 ? `${end} (up: the rows above)` : end, width)}</Text>
+      </Box>
+    );
+  }
+  const lines =
+    kind === 'playground'
       ? [
           'Keys',
           ...keys,
-          '  in the command line: enter runs it, esc leaves, up/down history, tab completes',
           '',
-          'Commands (the same as in .pmu scripts; see the README for each)',
+          'Commands (as in .pmu scripts; help CMD: its usage, kernel terms, an example)',
           ...wrapWords(commandWords.join('  '), width - 2).map((l) => `  ${l}`),
-          '  help CMD: its usage, kernel terms and an example; save, quit: here only',
-          '  help marks: what each mark and abbreviation on the screen means',
-          '',
+          "  help marks: what the screen's marks mean; save FILE, quit: here only",
           'Any key closes this help.',
         ]
       : [
@@ -213,7 +245,7 @@ export function Help({ width, rows, kind = 'playground', topic }: { width: numbe
         ];
   return (
     <Box flexDirection="column" height={rows}>
-      {lines.slice(0, rows).map((l, i) => (
+      {(lines.length > rows ? [...lines.slice(0, rows - 1), `… ${lines.length - rows + 1} more lines: make the window taller`] : lines).map((l, i) => (
         <Text key={i}>{fit(l, width)}</Text>
       ))}
     </Box>
@@ -283,15 +315,15 @@ export function Screen({ view, ui, width, height, color }: ScreenProps) {
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Header view={view} ui={ui} width={width} color={color} />
-      {ui.mode === 'help' ? (
-        <Help width={width} rows={body} kind={ui.kind} topic={ui.help} />
+      {ui.mode === 'page' ? (
+        <Help width={width} rows={body} kind={ui.kind} page={ui.page} />
       ) : (
         <Box flexDirection="column">
           <Grid view={view} l={l} color={color} />
           {view.cpus.length > l.shownCpus ? <Text>{`… CPUs ${l.shownCpus}-${view.cpus.length - 1} not shown: make the window taller`}</Text> : null}
           <Tasks tasks={view.tasks} mms={view.mms} rows={l.taskRows} width={width} playground={(ui.kind ?? 'playground') === 'playground'} />
           <Text> </Text>
-          <Log log={view.log} rows={l.logRows} width={width} color={color} scroll={ui.logScroll} findings={ui.logFindings} />
+          <Log log={view.log} rows={l.logRows} width={width} color={color} view={ui.log ?? allLog} />
         </Box>
       )}
       {caption.map((line, i) => (

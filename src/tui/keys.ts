@@ -3,7 +3,9 @@
  * the session; `:` or `/` moves to the command line, where keys edit the line.
  */
 
-export type Mode = 'normal' | 'input' | 'help';
+/** Normal: single keys drive the session; input: the command line; page: a page is open (help,
+ * an answer, the findings list) and keys move in it or close it. */
+export type Mode = 'normal' | 'input' | 'page';
 
 /** The parts of Ink's `Key` the table reads. */
 export interface KeyInfo {
@@ -26,7 +28,8 @@ export interface KeyInfo {
 export type KeyAction =
   | { type: 'quit' }
   | { type: 'help' }
-  | { type: 'close-help' }
+  | { type: 'findings' }
+  | { type: 'page'; move: PageMove }
   | { type: 'focus' }
   | { type: 'toggle-run' }
   | { type: 'step' }
@@ -45,20 +48,35 @@ export type KeyAction =
   | { type: 'log'; move: LogMove }
   | { type: 'none' };
 
-export type LogMove = 'up' | 'down' | 'oldest' | 'newest' | 'filter';
+export type LogMove = 'up' | 'down' | 'oldest' | 'newest' | 'filter' | 'cpu' | 'task';
 
-/** How the log is shown: scrolled this many lines up from the newest, findings only or not. */
+/** In an open page: select the one above or below, open the selected, go to its step, close. */
+export type PageMove = 'up' | 'down' | 'open' | 'go' | 'close';
+
+/** How the log is shown: scrolled this many lines up from the newest; findings only or not;
+ * one CPU's lines or all; one task's lines or all. */
 export interface LogView {
   scroll: number;
   findings: boolean;
+  cpu: number | null;
+  pid: number | null;
 }
+
+export const allLog: LogView = { scroll: 0, findings: false, cpu: null, pid: null };
 
 /** Lines a PgUp/PgDn moves, and how far up the log can go (the lines the view keeps). */
 const logPage = 5;
 export const logScrollMax = 200;
 
-/** The log view after a key: one reducer for the playground, replays and demos. */
-export function moveLog(v: LogView, move: LogMove): LogView {
+/** The next of `choices` after `now`, then none (null), then the first again. */
+function cycle(now: number | null, choices: readonly number[]): number | null {
+  const i = now === null ? -1 : choices.indexOf(now);
+  return i + 1 < choices.length ? choices[i + 1]! : null;
+}
+
+/** The log view after a key: one reducer for the playground, replays and demos. `c` and `t`
+ * step through the world's CPUs and tasks (`cpus`, `pids`), then back to all. */
+export function moveLog(v: LogView, move: LogMove, world: { cpus: number; pids: readonly number[] } = { cpus: 0, pids: [] }): LogView {
   switch (move) {
     case 'up':
       return { ...v, scroll: Math.min(logScrollMax, v.scroll + logPage) };
@@ -69,7 +87,11 @@ export function moveLog(v: LogView, move: LogMove): LogView {
     case 'newest':
       return { ...v, scroll: 0 };
     case 'filter':
-      return { scroll: 0, findings: !v.findings };
+      return { ...v, scroll: 0, findings: !v.findings };
+    case 'cpu':
+      return { ...v, scroll: 0, cpu: cycle(v.cpu, Array.from({ length: world.cpus }, (_, i) => i)) };
+    case 'task':
+      return { ...v, scroll: 0, pid: cycle(v.pid, world.pids) };
   }
 }
 
@@ -79,19 +101,16 @@ export type KeyScope = 'all' | 'playground' | 'playback';
 
 /** The normal-mode keys, for the help overlay and the hint line. */
 export const normalKeys: [string, string, KeyScope][] = [
-  [':  /', 'type a command', 'playground'],
-  ['?', 'help: keys and commands', 'playground'],
-  ['?', 'help: these keys', 'playback'],
-  ['space', 'run / pause', 'playground'],
-  ['space', 'play / pause', 'playback'],
-  ['.', 'one step (a tick)', 'playground'],
-  ['.', 'one line of the file', 'playback'],
-  [',', 'step back', 'all'],
-  ['+  -', 'faster / slower (the pace shows in the header)', 'all'],
-  ['n', 'play to the next finding', 'playback'],
+  [':  /', 'a command: enter runs it, esc leaves, up/down history, tab completes', 'playground'],
+  ['space', 'run / pause (+ faster, - slower: the pace shows in the header)', 'playground'],
+  ['space', 'play / pause (+ faster, - slower: the pace shows in the header)', 'playback'],
+  ['.  ,', 'one step (a tick) / step back', 'playground'],
+  ['.  ,', 'one line of the file / step back', 'playback'],
+  ['n', 'play to the next finding (Esc stops looking)', 'all'],
+  ['e', 'the findings: up/down picks, enter explains, g goes to its step', 'all'],
   ['PgUp PgDn', 'scroll the log (Home, End: oldest, newest)', 'all'],
-  ['f', 'the log: findings only, or all lines', 'all'],
-  ['q', 'quit', 'all'],
+  ['f  c  t', 'the log: findings only / one CPU / one task (again: next, then all)', 'all'],
+  ['?  q', 'this help / quit', 'all'],
 ];
 
 /** The keys that do something in a playground or in a replay/demo. */
@@ -102,7 +121,12 @@ export function keysFor(kind: 'playground' | 'replay' | 'demo'): [string, string
 
 export function keyAction(mode: Mode, input: string, key: KeyInfo): KeyAction {
   if (key.ctrl && input === 'c') return { type: 'quit' };
-  if (mode === 'help') return { type: 'close-help' };
+  if (mode === 'page') {
+    if (key.upArrow) return { type: 'page', move: 'up' };
+    if (key.downArrow) return { type: 'page', move: 'down' };
+    if (key.return) return { type: 'page', move: 'open' };
+    return { type: 'page', move: input === 'g' ? 'go' : 'close' };
+  }
   if (mode === 'normal') {
     switch (input) {
       case ':':
@@ -125,8 +149,14 @@ export function keyAction(mode: Mode, input: string, key: KeyInfo): KeyAction {
         return { type: 'quit' };
       case 'n':
         return { type: 'next-finding' };
+      case 'e':
+        return { type: 'findings' };
       case 'f':
         return { type: 'log', move: 'filter' };
+      case 'c':
+        return { type: 'log', move: 'cpu' };
+      case 't':
+        return { type: 'log', move: 'task' };
     }
     if (key.pageUp) return { type: 'log', move: 'up' };
     if (key.pageDown) return { type: 'log', move: 'down' };

@@ -12,7 +12,7 @@ import { type Recorder, saveRecording } from '../recorder.js';
 import { App } from './App.js';
 import { Player } from './player.js';
 import { Playground, type SaveFile } from './playground.js';
-import { ReplayApp } from './ReplayApp.js';
+import { Replay } from './replay.js';
 import { starterHint, starterLines } from './starter.js';
 
 const enterAlt = '\x1b[?1049h\x1b[H';
@@ -70,7 +70,7 @@ export async function startTui(config: Config, recorder: Recorder | null): Promi
     recorder?.writes(path) ? { kind: 'failed', message: `cannot save to ${path}: it is this session's recording (--record), written as the session goes` } : saveRecording(path, text, { overwrite });
   const playground = new Playground(timeline, () => performance.now(), recorder ?? undefined, save, starterHint);
   return onTerminal(
-    () => <App playground={playground} color={color()} recording={recorder?.path ?? null} />,
+    () => <App driver={playground} color={color()} recording={recorder?.path ?? null} />,
     () => {
       playground.close();
       if (!recorder) return;
@@ -82,6 +82,6 @@ export async function startTui(config: Config, recorder: Recorder | null): Promi
 
 /** `pmuplay replay FILE`: play a recording, with stepping back and checkpoint checks. */
 export async function startReplay(name: string, overrides: Partial<Config>, script: Script, demo = false): Promise<number> {
-  const player = new Player(overrides, script);
-  return onTerminal(() => <ReplayApp player={player} name={name} color={color()} demo={demo} />, () => {});
+  const replay = new Replay(new Player(overrides, script), name, demo, () => performance.now());
+  return onTerminal(() => <App driver={replay} color={color()} />, () => {});
 }

@@ -107,6 +107,25 @@ export class Player {
     return true;
   }
 
+  /**
+   * Back to just after the line during which step `step` was done (a finding at that step is
+   * on screen then; `,` goes to before it). Nothing changes when no line played has it.
+   */
+  backTo(step: number): boolean {
+    let i = this.trail.length;
+    while (i > 0 && this.trail[i - 1]!.position >= step) i--;
+    if (i === this.trail.length) return false;
+    const entry = this.trail[i]!;
+    // The line that holds the step is the one before `entry`: it stays played.
+    this.trail.length = i;
+    this.timeline.back(this.timeline.position - entry.position);
+    this.next = entry.next;
+    this.caption = entry.caption;
+    this.rejected = null;
+    this.steps = null;
+    return true;
+  }
+
   /** Play until a new finding appears (true) or the end (false). */
   nextFinding(): boolean {
     return this.seekFinding() === 'found';

@@ -23,6 +23,9 @@ function fakeClock() {
   return clock;
 }
 
+/** The lines of the page open (null: the keys and commands, or no page). */
+const pageOf = (pg: Playground) => pg.screen().page?.lines ?? null;
+
 /** Replay a file headless: its exit code and the hash it ends at. */
 function replay(path: string): { code: number; hash: string } {
   let hash = '';
@@ -210,16 +213,16 @@ describe('help on the command line', () => {
   it('help CMD opens the help screen with its usage, kernel terms and example; help alone the list; neither is recorded', () => {
     const s = session('help.pmu');
     press(s.pg, ':help mmap\r');
-    expect(s.pg.ui.mode).toBe('help');
-    expect(s.pg.ui.help).toEqual(helpLines('mmap'));
-    expect(s.pg.ui.help![0]).toMatch(/^mmap PID FD — /);
+    expect(s.pg.mode).toBe('page');
+    expect(pageOf(s.pg)).toEqual(helpLines('mmap'));
+    expect(pageOf(s.pg)![0]).toMatch(/^mmap PID FD — /);
     press(s.pg, 'x');
-    expect(s.pg.ui.mode).toBe('normal');
+    expect(s.pg.mode).toBe('normal');
     press(s.pg, ':help\r');
-    expect(s.pg.ui).toMatchObject({ mode: 'help', help: null });
+    expect([s.pg.mode, pageOf(s.pg)]).toEqual(['page', null]);
     press(s.pg, 'x');
     press(s.pg, '?');
-    expect(s.pg.ui).toMatchObject({ mode: 'help', help: null });
+    expect([s.pg.mode, pageOf(s.pg)]).toEqual(['page', null]);
     press(s.pg, 'x');
     s.end();
     expect(readFileSync(s.path, 'utf8')).not.toContain('help');
@@ -267,9 +270,9 @@ describe('a burst of keys is each key', () => {
     const tick = s.timeline.world.tick;
     press(s.pg, '...');
     expect(s.timeline.world.tick).toBe(tick + 3);
-    const pace = s.pg.ui.pace;
+    const pace = s.pg.ui.controls.pace;
     press(s.pg, '+++');
-    expect(s.pg.ui.pace).toBe(pace + 3);
+    expect(s.pg.ui.controls.pace).toBe(pace + 3);
     press(s.pg, ':spawn x');
     press(s.pg, '\x15tick 2');
     expect(s.pg.ui.line.text).toBe('tick 2');
@@ -283,7 +286,7 @@ describe('a burst of keys is each key', () => {
 // time passing at some pace, stopping long work, saves, and answers to the save question.
 const lineArb = fc.constantFrom('tick', 'tick 3', 'tick 2000', 'back', 'back 7', 'back 300', 'spawn z', 'open 102 cycles', 'mmap 100 3', 'say hello', 'check', 'expect no-finding access/other-mm', 'bogus words', 'tick 999999', 'save');
 const moveArb = fc.oneof(
-  fc.record({ kind: fc.constant('key' as const), key: fc.constantFrom('.', ',', '+', '-', ' ', 'n', '?', 'x', '..', ',,,', '+-') }),
+  fc.record({ kind: fc.constant('key' as const), key: fc.constantFrom('.', ',', '+', '-', ' ', 'n', '?', 'x', '..', ',,,', '+-', 'e', 'g', 'c', 't', 'f') }),
   fc.record({ kind: fc.constant('line' as const), line: lineArb, chunked: fc.boolean() }),
   fc.record({ kind: fc.constant('wait' as const), ms: fc.integer({ min: 1, max: 3000 }) }),
   fc.record({ kind: fc.constant('escape' as const) }),
@@ -305,15 +308,16 @@ describe('random playground sessions', () => {
           else if (m.kind === 'wait') s.wait(m.ms);
           else {
             const text = m.line === 'save' ? `save ${savePath}` : m.line;
-            if (s.pg.ui.mode !== 'input') press(s.pg, ':');
+            if (s.pg.mode !== 'input') press(s.pg, ':');
             if (m.chunked) press(s.pg, text + '\r');
             else {
               for (const ch of text) press(s.pg, ch);
               press(s.pg, '', { return: true });
             }
             if (m.line === 'save') {
-              const at = stateHash(s.timeline.world);
+              // The save runs once any long work before it (a tick, n) is done, on the world then.
               s.settle();
+              const at = stateHash(s.timeline.world);
               press(s.pg, 'y'); // the question, when the file was there
               if (/^saved /.test(s.pg.ui.message?.text ?? '')) saved.push({ path: savePath, hash: at });
             }
@@ -357,7 +361,7 @@ describe('captions and the starter hint', () => {
     press(pg, 'check\r');
     expect(pg.caption).toMatch(/^Now unmap the page: {2}:munmap 100 3/);
     // The findings open as a page; a key closes it.
-    expect(pg.ui.mode).toBe('help');
+    expect(pg.mode).toBe('page');
     press(pg, '', { escape: true });
     press(pg, ':munmap 100 3\r');
     expect(pg.caption).toMatch(/still allow counter reads after the last munmap .*pmuplay --policy v5/);
@@ -374,9 +378,9 @@ describe('captions and the starter hint', () => {
     const { pg } = guided();
     press(pg, ':mmap 100 3\r');
     press(pg, ':explain\r');
-    expect(pg.ui.mode).toBe('help');
-    expect(pg.ui.help![0]).toBe('finding 1: access/other-mm');
-    expect(pg.ui.help!.join('\n')).toMatch(/refresh_pmuserenr\(mm 1\)[\s\S]*rule: [\s\S]*KERNEL\.md 5\.1[\s\S]*fix: /);
+    expect(pg.mode).toBe('page');
+    expect(pageOf(pg)![0]).toBe('finding 1: access/other-mm');
+    expect(pageOf(pg)!.join('\n')).toMatch(/refresh_pmuserenr\(mm 1\)[\s\S]*rule: [\s\S]*KERNEL\.md 5\.1[\s\S]*fix: /);
     press(pg, '', { escape: true });
     press(pg, ':why 9\r');
     expect(pg.ui.message).toMatchObject({ error: true, text: 'why: no CPU 9: the machine has CPUs 0..3' });
@@ -386,9 +390,9 @@ describe('captions and the starter hint', () => {
     const { pg } = guided();
     press(pg, ':mmap 100 3\r');
     press(pg, ':check\r');
-    expect(pg.ui.mode).toBe('help');
-    expect(pg.ui.help!.some((l) => /^ {2}step 7 cpu2: access\/other-mm \(#1\): /.test(l))).toBe(true);
-    expect(pg.ui.help!.at(-1)).toBe('explain N: why finding #N happened, and where (explain alone: the latest)');
+    expect(pg.mode).toBe('page');
+    expect(pageOf(pg)!.some((l) => /^ {2}step 7 cpu2: access\/other-mm \(#1\): /.test(l))).toBe(true);
+    expect(pageOf(pg)!.at(-1)).toBe('explain N: why finding #N happened, and where (explain alone: the latest; e: pick from the list)');
   });
 
   it('Esc drops a rejected line, so the next : starts empty; up brings it back', () => {
@@ -410,12 +414,38 @@ describe('captions and the starter hint', () => {
     settle();
     press(pg, '', { escape: true });
     press(pg, ':explain\r');
-    expect(pg.ui.help!.at(-1)).toBe(`g: go back to step ${at}, where it happened (, and . then step from there)`);
+    expect(pageOf(pg)!.at(-1)).toBe(`g: go back to step ${at}, where it happened (, and . then step from there)`);
     press(pg, 'g');
     settle();
-    expect(pg.ui.mode).toBe('normal');
+    expect(pg.mode).toBe('normal');
     expect(pg.world.step).toBe(at);
     expect(pg.world.findings.total).toBe(1);
+  });
+
+  it('n plays ticks to the next finding (recorded as ticks); e picks it from the list, g goes back to it', () => {
+    // Under upstream the AArch32 task queued on CPU 0 inherits task 100's grant when its turn
+    // comes, a few ticks on.
+    const s = session('seek.pmu', { ...defaultConfig, design: 'upstream' });
+    press(s.pg, ':sysctl perf_user_access 1\r');
+    press(s.pg, '', { escape: true });
+    const before = s.timeline.world.findings.total;
+    press(s.pg, 'n');
+    s.settle();
+    expect(s.timeline.world.findings.total).toBeGreaterThan(before);
+    expect(s.pg.ui.message?.text).toMatch(new RegExp(`^finding ${before + 1} after \\d+ ticks: `));
+    const at = s.timeline.world.findings.items.at(-1)!.step;
+    expect(at).toBe(s.timeline.world.step);
+    press(s.pg, '..');
+    press(s.pg, 'e');
+    expect(s.pg.mode).toBe('page');
+    press(s.pg, '', { return: true });
+    expect(pageOf(s.pg)!.at(-1)).toBe(`g: go back to step ${at}, where it happened (, and . then step from there)`);
+    press(s.pg, 'g');
+    s.settle();
+    expect(s.timeline.world.step).toBe(at);
+    const hash = s.end();
+    expect(readFileSync(s.path, 'utf8')).toMatch(/\ntick \d+\n/);
+    expect(replay(s.path)).toEqual({ code: 0, hash });
   });
 
   it('under v5 the mapping leaks nothing, and the hint says so', () => {

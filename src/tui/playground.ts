@@ -21,20 +21,17 @@ import type { Timeline } from '../engine/timeline.js';
 import { type Clock, PieceSizer } from '../engine/work.js';
 import type { World } from '../engine/world.js';
 import { complete } from './completion.js';
-import { type KeyInfo, type LogView, type Mode, keyAction, keysOf, moveLog } from './keys.js';
+import { type KeyAction, type KeyInfo, type Mode, keyAction, keysOf } from './keys.js';
 import { checkpointEvery } from '../recorder.js';
 import { type Job, LongWork } from './long-work.js';
 import { type LineState, accept, browse, emptyLine, eraseBack, insert, killLine, moveCursor, setText } from './line-editor.js';
-
-/** Ticks per second the run mode aims at; the last is "as fast as it goes". */
-export const paces = [1, 2, 5, 10, 20, 50, 100, Infinity] as const;
-
-export function paceName(pace: number): string {
-  return pace === Infinity ? 'max' : `${pace}/s`;
-}
+import { type Controls, type Effect, goLine, pageLines, paceName, paces, playback, startControls } from './playback.js';
+import type { UiView } from './Screen.js';
 
 /** The longest the playground holds the event loop at a time, in ms. */
 export const sliceMs = 25;
+/** How far `n` looks for the next finding before it says there is none, in ticks. */
+export const seekTicksMost = 100_000;
 /** Gathered run-mode ticks reach the recording at least this often, in ms. */
 export const flushMs = 250;
 
@@ -59,16 +56,14 @@ const asking: ReadonlySet<string> = new Set(['check', 'explain', 'why']);
 export type SaveFile = (path: string, text: string, overwrite: boolean) => { kind: 'saved' | 'exists' | 'failed'; message: string };
 
 export interface Ui {
-  mode: Mode;
+  /** Typing in the command line. */
+  typing: boolean;
   line: LineState;
   message: { text: string; error: boolean } | null;
   /** The last `say` of the branch up to here (a step back restores the one it returns to). */
   caption: string | null;
-  running: boolean;
-  pace: number;
-  /** What the help overlay shows: `help CMD`'s lines, or null for the keys and command list. */
-  help: string[] | null;
-  log: LogView;
+  /** Run or paused, the pace, the log view, the page open (playback.ts, shared with replays). */
+  controls: Controls;
 }
 
 type Key = KeyInfo & { meta?: boolean };
@@ -79,8 +74,6 @@ export class Playground {
   version = 0;
   /** Set once the session is over (q, Ctrl-C, `quit`): the shell exits. */
   quitting = false;
-  /** While an explained finding's page is shown: the step it happened at (`g` goes back there). */
-  private pageStep: number | null = null;
   /** Long work under way, and the keys that wait for it (the rest of a paste, typing ahead). */
   private readonly long: LongWork;
   private confirm: { question: string; yes: () => void } | null = null;
@@ -101,13 +94,28 @@ export class Playground {
     private readonly save?: SaveFile,
     private readonly guide: Guide | null = null,
   ) {
-    this.ui = { mode: 'normal', line: emptyLine, message: null, caption: null, running: false, pace: 2, help: null, log: { scroll: 0, findings: false } };
+    this.ui = { typing: false, line: emptyLine, message: null, caption: null, controls: startControls(false, 2) };
     this.sizer = new PieceSizer(timeline.ticksPerCommand);
     this.long = new LongWork(clock, sliceMs);
   }
 
   get world(): World {
     return this.timeline.world;
+  }
+
+  get mode(): Mode {
+    return this.ui.typing ? 'input' : this.ui.controls.page ? 'page' : 'normal';
+  }
+
+  /** What the screen shows of the session besides the world. */
+  screen(): UiView {
+    const { ui } = this;
+    const c = ui.controls;
+    return { mode: this.mode, line: ui.line.text, cursor: ui.line.cursor, message: ui.message, caption: this.caption, running: c.running, pace: paceName(paces[c.pace]!), kind: 'playground', page: c.page && pageLines(c.page, this.world), log: c.log };
+  }
+
+  private controls(patch: Partial<Controls>): void {
+    this.set({ controls: { ...this.ui.controls, ...patch } });
   }
 
   /** Long work under way, for the screen: what, how far, of how much. */
@@ -146,7 +154,7 @@ export class Playground {
   /** One input event from Ink: a key, or a run of them that arrived together. */
   input(input: string, key: Key): void {
     // Esc followed at once by a key reaches us as Meta+key: leave the line, then take the key.
-    if (this.ui.mode === 'input' && key.meta && !key.escape && input.length === 1) {
+    if (this.ui.typing && key.meta && !key.escape && input.length === 1) {
       this.key('', { escape: true });
       this.key(input, {});
       return;
@@ -168,51 +176,56 @@ export class Playground {
       else this.say('not saved');
       return;
     }
-    if (this.ui.mode === 'help' && this.pageStep !== null) {
-      const to = this.pageStep;
-      this.pageStep = null;
-      if (input === 'g' && to < this.timeline.position) {
-        this.set({ mode: 'normal' });
-        const n = this.timeline.position - to;
-        return this.startBack(n, `back ${n}`);
-      }
-    }
-    const a = keyAction(this.ui.mode, input, key);
-    const u = this.ui;
-    switch (a.type) {
+    const a = keyAction(this.mode, input, key);
+    if (this.ui.typing) return this.lineKey(a);
+    const before = this.ui.controls;
+    const [controls, effect] = playback(before, a, this.world, false);
+    if (before.running && !controls.running) this.recorder?.flushTicks(this.world);
+    this.set({ controls });
+    this.effect(effect);
+  }
+
+  /** What a key does to the timeline, once the controls have taken it (playback.ts). */
+  private effect(e: Effect): void {
+    switch (e.kind) {
       case 'quit':
         return this.quit();
-      case 'help':
-        return this.set({ mode: 'help', help: null });
-      case 'close-help':
-        return this.set({ mode: 'normal' });
-      case 'leave':
-        // Esc drops the line (it stays in the history: up brings it back), so the next `:`
-        // starts empty.
-        return this.set({ mode: 'normal', line: accept(u.line) });
-      case 'log':
-        return this.set({ log: moveLog(u.log, a.move) });
-      case 'focus':
-        return this.set({ mode: 'input' });
-      case 'toggle-run':
-        if (u.running) return this.pause();
+      case 'clock':
         this.run = { since: this.clock(), ticks: 0 };
-        return this.set({ running: true, message: null });
+        return this.ui.controls.running ? this.say('') : undefined;
       case 'step': {
-        this.pause();
         const r = this.timeline.apply({ kind: 'tick', n: 1 });
         if (r.ok) this.recorder?.command('tick', this.world);
         return this.shown(r);
       }
       case 'back':
-        this.pause();
         return this.startBack(1, 'back');
-      case 'next-finding':
-        return this.say('n jumps to the next finding in a replay (pmuplay replay FILE)');
-      case 'faster':
-      case 'slower':
-        this.run = { since: this.clock(), ticks: 0 };
-        return this.set({ pace: Math.max(0, Math.min(paces.length - 1, u.pace + (a.type === 'faster' ? 1 : -1))) });
+      case 'go': {
+        const n = this.timeline.position - e.step;
+        return this.startBack(n, `back ${n}`);
+      }
+      case 'seek':
+        return this.startSeek();
+      case 'note':
+        return this.say(e.text);
+      case 'other':
+        if (e.action.type === 'focus') this.set({ typing: true });
+        return;
+      case 'none':
+        return;
+    }
+  }
+
+  /** A key in the command line. */
+  private lineKey(a: KeyAction): void {
+    const u = this.ui;
+    switch (a.type) {
+      case 'quit':
+        return this.quit();
+      case 'leave':
+        // Esc drops the line (it stays in the history: up brings it back), so the next `:`
+        // starts empty.
+        return this.set({ typing: false, line: accept(u.line) });
       case 'submit':
         return this.submit();
       case 'history':
@@ -229,7 +242,7 @@ export class Playground {
         return this.set({ line: killLine(u.line) });
       case 'insert':
         return this.set({ line: insert(u.line, a.text) });
-      case 'none':
+      default:
         return;
     }
   }
@@ -261,8 +274,8 @@ export class Playground {
   }
 
   private pause(): void {
-    if (!this.ui.running) return;
-    this.set({ running: false });
+    if (!this.ui.controls.running) return;
+    this.controls({ running: false });
     this.recorder?.flushTicks(this.world);
   }
 
@@ -299,7 +312,7 @@ export class Playground {
     if (!c) return done('');
     // `help [CMD]` opens the help overlay (the list, or CMD's usage, kernel terms and example);
     // it only looks, so it is not recorded.
-    if (c.kind === 'help') return this.set({ mode: 'help', help: c.topic === null ? null : helpLines(c.topic), line: accept(this.ui.line), message: null });
+    if (c.kind === 'help') return this.openPage({ kind: 'help', topic: c.topic === null ? null : helpLines(c.topic) });
     // Long work (tick, back, save) pauses the run mode, as `.` and `,` do; any other command
     // runs beside it.
     if (c.kind === 'tick' || c.kind === 'back') this.pause();
@@ -320,13 +333,17 @@ export class Playground {
     // What takes several lines (findings, an explanation) opens as a page, as help does.
     if (asking.has(c.kind)) {
       const at = r.explanation?.finding == null ? null : r.explanation.chain[0]!.step;
-      this.pageStep = at;
-      const go = at !== null && at < this.timeline.position ? [`g: go back to step ${at}, where it happened (, and . then step from there)`]
-        : c.kind === 'check' && this.world.findings.total > 0 ? ['explain N: why finding #N happened, and where (explain alone: the latest)'] : [];
-      return this.set({ mode: 'help', help: [...r.lines, ...go], line: accept(this.ui.line), message: null });
+      const go = at !== null ? goLine(this.world, at)
+        : c.kind === 'check' && this.world.findings.total > 0 ? ['explain N: why finding #N happened, and where (explain alone: the latest; e: pick from the list)'] : [];
+      return this.openPage({ kind: 'answer', lines: [...r.lines, ...go], step: at });
     }
     if (r.check) return done(`${r.check.passed ? 'ok' : 'FAILED'}: ${r.check.text}`, !r.check.passed);
     done(r.lines.join('  '));
+  }
+
+  /** Leave the command line for a page (help, an answer). */
+  private openPage(page: NonNullable<Controls['page']>): void {
+    this.set({ typing: false, line: accept(this.ui.line), message: null, controls: { ...this.ui.controls, page } });
   }
 
   private begin(job: Job): void {
@@ -364,7 +381,7 @@ export class Playground {
   private startBack(n: number, text: string): void {
     const work = this.timeline.backWork(n);
     if ('rejection' in work) return this.say(work.rejection.message, true);
-    if (this.ui.mode === 'input') this.set({ line: accept(this.ui.line) });
+    if (this.ui.typing) this.set({ line: accept(this.ui.line) });
     this.begin({
       what: text.trim(),
       unit: 'steps replayed',
@@ -375,6 +392,28 @@ export class Playground {
         this.shown(work.result!);
       },
       stop: () => this.say(`${text.trim()}: stopped; nothing changed`),
+    });
+  }
+
+  /** `n`: ticks until a new finding appears, as the run mode would do them (recorded as they
+   * happen), at most `seekTicksMost`. */
+  private startSeek(): void {
+    const work = this.timeline.tickWork(seekTicksMost, (k) => this.recorder?.tick(k, this.world), true);
+    if ('rejection' in work) return this.say(work.rejection.message, true);
+    this.begin({
+      what: 'n: looking for the next finding',
+      unit: 'ticks',
+      work,
+      finish: () => {
+        this.recorder?.flushTicks(this.world);
+        const found = work.result!.ok ? work.result!.findings : [];
+        const f = found[0];
+        this.say(f ? `finding ${this.world.findings.total - found.length + 1} after ${work.done} ticks: ${f.code}: ${f.text}  (e: the findings; explain: why)` : `no finding in ${seekTicksMost} ticks (n looks on)`);
+      },
+      stop: () => {
+        this.recorder?.flushTicks(this.world);
+        this.say(`n: stopped after ${work.done} ticks, no finding yet`);
+      },
     });
   }
 
@@ -437,13 +476,13 @@ export class Playground {
     }
     if (this.long.busy) {
       this.sliced(this.long.slice());
-      return this.long.busy || this.ui.running ? 0 : Infinity;
+      return this.long.busy || this.ui.controls.running ? 0 : Infinity;
     }
-    if (!this.ui.running) return Infinity;
-    const pace = paces[this.ui.pace]!;
+    if (!this.ui.controls.running) return Infinity;
+    const pace = paces[this.ui.controls.pace]!;
     if (pace === Infinity) {
       const until = now + sliceMs;
-      for (let t = now; t < until && this.ui.running; ) {
+      for (let t = now; t < until && this.ui.controls.running; ) {
         const n = this.sizer.size;
         this.runTicks(n);
         const after = this.clock();
@@ -460,7 +499,7 @@ export class Playground {
         this.run.ticks += due;
       }
     }
-    if (!this.ui.running) return Infinity;
+    if (!this.ui.controls.running) return Infinity;
     return pace === Infinity ? 0 : Math.max(0, this.run.since + ((this.run.ticks + 1) * 1000) / pace - this.clock());
   }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { play } from '../engine/session.js';
 import { complete } from './completion.js';
-import { keyAction, logScrollMax, moveLog } from './keys.js';
+import { allLog, keyAction, logScrollMax, moveLog } from './keys.js';
 import { layout } from './layout.js';
 import { accept, browse, emptyLine, eraseBack, insert, moveCursor } from './line-editor.js';
 
@@ -23,7 +23,14 @@ describe('the key table', () => {
     ['normal', '', { pageDown: true }, { type: 'log', move: 'down' }],
     ['normal', '', { home: true }, { type: 'log', move: 'oldest' }],
     ['normal', '', { end: true }, { type: 'log', move: 'newest' }],
-    ['help', 'q', {}, { type: 'close-help' }],
+    ['normal', 'e', {}, { type: 'findings' }],
+    ['normal', 'c', {}, { type: 'log', move: 'cpu' }],
+    ['normal', 't', {}, { type: 'log', move: 'task' }],
+    ['page', 'q', {}, { type: 'page', move: 'close' }],
+    ['page', 'g', {}, { type: 'page', move: 'go' }],
+    ['page', '', { upArrow: true }, { type: 'page', move: 'up' }],
+    ['page', '', { downArrow: true }, { type: 'page', move: 'down' }],
+    ['page', '', { return: true }, { type: 'page', move: 'open' }],
     ['input', 'q', {}, { type: 'insert', text: 'q' }],
     ['input', ' ', {}, { type: 'insert', text: ' ' }],
     ['input', '', { return: true }, { type: 'submit' }],
@@ -41,16 +48,27 @@ describe('the key table', () => {
 
 describe('the log view', () => {
   it('scrolls a page at a time within what the view keeps, and the filter starts at the newest', () => {
-    let v = { scroll: 0, findings: false };
+    let v = allLog;
     v = moveLog(v, 'up');
-    expect(v).toEqual({ scroll: 5, findings: false });
+    expect(v).toEqual({ ...allLog, scroll: 5 });
     v = moveLog(moveLog(v, 'down'), 'down');
     expect(v.scroll).toBe(0);
     expect(moveLog(v, 'oldest').scroll).toBe(logScrollMax);
     expect(moveLog(moveLog(v, 'oldest'), 'newest').scroll).toBe(0);
-    expect(moveLog({ scroll: 40, findings: false }, 'filter')).toEqual({ scroll: 0, findings: true });
+    expect(moveLog({ ...allLog, scroll: 40 }, 'filter')).toEqual({ ...allLog, findings: true });
     for (let i = 0; i < 100; i++) v = moveLog(v, 'up');
     expect(v.scroll).toBe(logScrollMax);
+  });
+
+  it('c and t step through the CPUs and the tasks, then back to all', () => {
+    const world = { cpus: 2, pids: [100, 101] };
+    const seen: (number | null)[][] = [];
+    let v = { ...allLog, scroll: 10 };
+    for (let i = 0; i < 4; i++) {
+      v = moveLog(moveLog(v, 'cpu', world), 'task', world);
+      seen.push([v.cpu, v.pid, v.scroll]);
+    }
+    expect(seen).toEqual([[0, 100, 0], [1, 101, 0], [null, null, 0], [0, 100, 0]]);
   });
 });
 

@@ -7,6 +7,7 @@ import { designOf } from '../engine/designs/index.js';
 import { cpuMode, mmContext, taskArch, taskState } from '../engine/lifecycle.js';
 import { ownerName } from '../engine/perf.js';
 import type { Counter, Cpu, LogKind, PerfEvent, World } from '../engine/world.js';
+import type { LogEntry } from '../engine/events.js';
 import { ringLast } from '../engine/ring.js';
 import { eventText } from '../engine/events.js';
 
@@ -53,6 +54,8 @@ export interface LogLine {
   cpu: number | null;
   kind: LogKind;
   text: string;
+  /** The tasks the line is about (the log's task filter). */
+  pids: number[];
 }
 
 export interface WorldView {
@@ -139,6 +142,26 @@ function cpuView(world: World, cpu: Cpu): CpuView {
   };
 }
 
+/** The tasks a log line is about: those its record names, or, for a note, a task named in its
+ * text (`mmap 100 3`, `task 101 …`). */
+export function logPids(e: LogEntry, pids: ReadonlySet<number>): number[] {
+  switch (e.kind === 'finding' ? 'finding' : e.what) {
+    case 'switch':
+      return e.what === 'switch' ? [e.from?.pid, e.to?.pid].filter((p): p is number => p !== undefined) : [];
+    case 'finding':
+      return e.kind === 'finding' && e.finding.pid !== null ? [e.finding.pid] : [];
+    case 'access':
+      return e.what === 'access' && e.forPid !== null ? [e.forPid] : [];
+    case 'pmselr':
+      return e.what === 'pmselr' && e.writer !== null ? [e.writer] : [];
+    case 'wait':
+      return e.what === 'wait' ? [e.caller] : [];
+    case 'note':
+      return e.what === 'note' ? [...e.text.matchAll(/\b\d+\b/g)].map((m) => Number(m[0])).filter((n) => pids.has(n)) : [];
+  }
+  return 'pid' in e && typeof e.pid === 'number' ? [e.pid] : [];
+}
+
 function stateName(s: string): string {
   return { running: 'EL0', runnable: 'ready', syscall: 'syscall', 'blocked.sleep': 'asleep', 'blocked.lock': 'mmap_lock', 'blocked.ipi': 'wait IPI', exited: 'exited' }[s] ?? s;
 }
@@ -171,6 +194,7 @@ export function viewOf(world: World, logLines: number): WorldView {
   }
   let findings = 0;
   for (const n of world.findingCounts.values()) findings += n;
+  const pids = new Set(world.tasks.keys());
   return {
     design: design.name,
     sysctl: design.knobs.length === 0 ? null : design.knobs.map((k) => `${k}=${world.knobs[k]}`).join(' '),
@@ -181,6 +205,6 @@ export function viewOf(world: World, logLines: number): WorldView {
     cpus: world.cpus.map((c) => cpuView(world, c)),
     tasks,
     mms,
-    log: ringLast(world.log, logLines).map((e) => ({ step: e.step, cpu: e.cpu, kind: e.kind, text: eventText(e) })),
+    log: ringLast(world.log, logLines).map((e) => ({ step: e.step, cpu: e.cpu, kind: e.kind, text: eventText(e), pids: logPids(e, pids) })),
   };
 }
