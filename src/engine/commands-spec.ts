@@ -460,7 +460,7 @@ export const marksLegend: readonly string[] = [
   'PMSELR 5 by 101: select register, its writer   IPIs: calls not yet taken',
   'CC: cycle counter  E0-E5: event counters (event pid:fd, raw value)',
   '0xffffffff80000001: fresh 32-bit event, 2^31 - 1 to overflow (biased)',
-  '~ after an owner: left by a gone event   ! after a value: overflowed',
+  '~ after an owner: its value, left there (event switched out or gone)   ! overflowed',
   'Tasks: fd:type  +u readable  +m mapped  * counting  i inherited  (PID) by',
   'Log: step, CPU, event; a red ! line is a finding (explain N: why)',
   'Header: design, sysctl/rdpmc, tick, step (tick N = N steps), pace, REC',

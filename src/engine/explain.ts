@@ -10,6 +10,7 @@ import type { FindingCode } from './command.js';
 import { designOf } from './designs/design.js';
 import type { Cause, Finding, Grant } from './events.js';
 import { cpuMode, taskArch } from './lifecycle.js';
+import { accessMarks } from './monitor.js';
 import { ringEntries } from './ring.js';
 import { counterName } from './perf.js';
 import type { Cpu, World } from './world.js';
@@ -183,13 +184,16 @@ export function whyCpu(world: World, cpu: Cpu): Explanation {
   if (cpu.pmselrWriter !== null) chain.push({ step: null, cpu: cpu.id, text: `PMSELR_EL0 = ${cpu.pmselr}, written by task ${cpu.pmselrWriter}` });
   const used = [cpu.cycleCounter, ...cpu.counters].filter((c) => c.event !== null).map((c) => `${counterName(c.id)} (${c.lastOwner?.label ?? '?'})`);
   chain.push({ step: null, cpu: cpu.id, text: used.length === 0 ? 'no counter in use' : `counters in use: ${used.join(', ')}` });
+  // What is wrong now is what a finding would say: its rule's fix, the same words explain gives.
+  const wrong = accessMarks(world, cpu)[0];
   return {
     finding: null,
     code: null,
     chain,
     rule: design.summary,
     section: 'docs/KERNEL.md 5',
-    fix: bits !== 0 && task && !design.entitled(world, task) ? `a design that decides access for the running task at every switch and PMU enable (hardened) would clear it` : 'nothing to fix: access matches what the design means',
+    fix: wrong ? rules[wrong.code](design.name).fix
+      : bits !== 0 && task && !design.entitled(world, task) ? `a design that decides access for the running task at every switch and PMU enable (hardened) would clear it` : 'nothing to fix: access matches what the design means',
   };
 }
 

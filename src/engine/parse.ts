@@ -288,7 +288,7 @@ function parseTokens(tokens: Token[], lineLength: number): Command {
       return { kind: 'switch', cpu, pid };
     }
     case 'tick': {
-      const n = c.peek() === undefined ? 1 : c.uint('a number of ticks', ticksPerCommandMax);
+      const n = c.peek() === undefined ? 1 : c.uint('a number of ticks one command may do (more: split it over several tick lines)', ticksPerCommandMax);
       c.end('');
       if (n === 0) throw new Fail({ column: tokens[1]!.column, message: 'tick: expected at least 1 tick' });
       return { kind: 'tick', n };

@@ -22,6 +22,8 @@ export interface Driver {
   readonly quitting: boolean;
   readonly world: World;
   input(input: string, key: KeyInfo & { meta?: boolean }): void;
+  /** The screen's size, for how far its keys may scroll the log and pages. */
+  resize(width: number, height: number): void;
   /** Do what is due; ms until there is more (0: at once, Infinity: nothing until a key). */
   pump(): number;
   screen(): UiView;
@@ -85,9 +87,10 @@ export function App({ driver: d, color, recording = null, size }: AppProps) {
   });
 
   drawn.current = d.version;
+  d.resize(dims.width, dims.height);
   return (
     <Screen
-      view={viewOf(d.world, 200)}
+      view={viewOf(d.world)}
       ui={{ ...d.screen(), recording }}
       width={dims.width}
       height={dims.height}

@@ -7,7 +7,7 @@ import { play, playLines } from '../engine/session.js';
 import { App } from './App.js';
 import { Playground } from './playground.js';
 import { commandWords, helpLines, specsOf, usage } from '../engine/commands-spec.js';
-import { Screen, type UiView } from './Screen.js';
+import { Screen, type UiView, screenLimits } from './Screen.js';
 import { allLog } from './keys.js';
 import { pageLines } from './playback.js';
 import { starterLines } from './starter.js';
@@ -65,11 +65,29 @@ describe('the screen', () => {
     expect(frame(script, 120, 40, { log: { ...allLog, findings: true, pid: 100 } })).toMatch(/findings only \(f: all\), task 100 only \(t: next\): none among the newest \d+ lines/);
   });
 
+  it('tells the keys how far the log and a page can scroll on this screen', () => {
+    const { world } = play(`${starter}\nmmap 100 3\ntick 30`);
+    const view = viewOf(world, 200);
+    const lim = screenLimits(view, ui, 80, 24);
+    // At 80x24 the log has a few rows: it can go up by all it holds but those.
+    expect(lim.logUp).toBeGreaterThan(0);
+    expect(lim.logUp).toBeLessThan(view.log.length);
+    expect(screenLimits(view, { ...ui, log: { ...allLog, findings: true } }, 80, 24).logUp).toBe(0);
+    const help = { lines: helpLines('expect'), selected: null };
+    const page = screenLimits(view, { ...ui, mode: 'page', page: help }, 80, 24);
+    expect(page.pageTop).toBeGreaterThan(0);
+    // Scrolled to its limit, the page's last row is on screen and nothing says there is more.
+    const f = frame(`${starter}\nmmap 100 3\ntick 30`, 80, 24, { mode: 'page', page: { ...help, top: page.pageTop } });
+    expect(f).not.toContain('below (down');
+    expect(f).toContain('(up: the rows above)');
+  });
+
   it('shows the findings list with the selected one marked, kept in view', () => {
     const { world } = play(`${starter}\nmmap 100 3\ntick 3`);
     const page = pageLines({ kind: 'findings', selected: 1 }, world);
     const f = renderToString(<Screen view={viewOf(world, 200)} ui={{ ...ui, mode: 'page', page }} width={80} height={24} color={false} />, { columns: 80 });
-    expect(f).toContain('Findings (1): up/down picks, enter explains');
+    expect(f).toContain('Findings (1)');
+    expect(f).toContain('up/down picks, enter explains, g goes back to its step; any other key closes');
     expect(f).toMatch(/\n> #1 {2}step 7 cpu2 {2}access\/other-mm: /);
   });
 
@@ -191,7 +209,7 @@ describe('the screen', () => {
     const f = frame(starter, 80, 24, { caption: 'word '.repeat(60) }).split('\n');
     const at = f.findIndex((l) => l.startsWith('» '));
     expect(f[at + 2]).toMatch(/^ {2}word .*…$/);
-    expect(f[at + 3]).toMatch(/^ ?: command/);
+    expect(f[at + 3]).toMatch(/^ ?: a command/);
   });
 
   it('shows help CMD on the help screen, wrapped to the width, every form at 80x24', () => {
@@ -204,7 +222,7 @@ describe('the screen', () => {
     }
     const f = frame(starter, 80, 24, { mode: 'page', page: { lines: helpLines('mmap'), selected: null } });
     expect(f).toContain('  example: mmap 100 3');
-    expect(f).toContain('Any other key closes this page.');
+    expect(f).toContain('Any key closes this page.');
   });
 });
 

@@ -6,9 +6,10 @@
 import { Box, Text } from 'ink';
 import { commandWords } from '../engine/commands-spec.js';
 import { type LogView, allLog, keysFor } from './keys.js';
-import type { PageView } from './playback.js';
+import type { Limits, PageView } from './playback.js';
 import { type Layout, captionLinesMax, layout, minHeight, minWidth } from './layout.js';
-import type { CpuView, LogLine, TaskRow, WorldView } from './view.js';
+import { type CpuView, type LogLine, type TaskRow, type WorldView, viewOf } from './view.js';
+import type { World } from '../engine/world.js';
 import { visible } from '../visible.js';
 
 export interface UiView {
@@ -139,9 +140,14 @@ function logText(e: LogLine): string {
   return `${String(e.step).padStart(5)} ${where} ${e.kind === 'finding' ? '! ' : ''}${e.text}`;
 }
 
+/** The log's lines the view's filters keep. */
+function filtered(all: LogLine[], { findings, cpu, pid }: LogView): LogLine[] {
+  return all.filter((e) => (!findings || e.kind === 'finding') && (cpu === null || e.cpu === cpu) && (pid === null || e.pids.includes(pid)));
+}
+
 function Log({ log: all, rows, width, color, view }: { log: LogLine[]; rows: number; width: number; color: boolean; view: LogView }) {
   const { scroll, findings, cpu, pid } = view;
-  const log = all.filter((e) => (!findings || e.kind === 'finding') && (cpu === null || e.cpu === cpu) && (pid === null || e.pids.includes(pid)));
+  const log = filtered(all, view);
   // Scrolled up, or filtered: the last row says so and how to get back.
   const filters = [findings ? 'findings only (f: all)' : '', cpu === null ? '' : `cpu${cpu} only (c: next)`, pid === null ? '' : `task ${pid} only (t: next)`].filter(Boolean);
   const marked = scroll > 0 || filters.length > 0;
@@ -167,7 +173,7 @@ function Log({ log: all, rows, width, color, view }: { log: LogLine[]; rows: num
 
 function CommandLine({ ui, width, color }: { ui: UiView; width: number; color: boolean }) {
   if (ui.mode !== 'input') {
-    return <Text dimColor={color}>{fit(ui.hint ?? ': command (try help)   ? keys   space run/pause   . step   , back   q quit   | narrated demos: pmuplay demo', width)}</Text>;
+    return <Text dimColor={color}>{fit(ui.hint ?? ': a command (help)  ? keys  space run/pause  . step  , back  e findings  q quit', width)}</Text>;
   }
   // Each part made visible on its own, so the cursor stays on the character it is on.
   const before = visible(ui.line.slice(0, ui.cursor));
@@ -204,7 +210,7 @@ export function Help({ width, rows, kind = 'playground', page }: { width: number
   const keys = keysFor(kind).map(([k, what]) => `  ${k.padEnd(10)}${what}`);
   if (page?.lines) {
     const p = pageRows(page, width);
-    const end = 'Any other key closes this page.';
+    const end = page.keys ?? (page.lines.some((l) => l.startsWith('g: ')) ? 'g goes back; any other key closes this page.' : 'Any key closes this page.');
     // The window keeps the selected line in view, or starts where the page was scrolled to.
     const room = rows - 1;
     const top = Math.max(0, Math.min(p.selected ? p.selected[0] - 1 : (page.top ?? 0), p.rows.length - room));
@@ -219,7 +225,7 @@ export function Help({ width, rows, kind = 'playground', page }: { width: number
             </Text>
           );
         })}
-        <Text>{fit(top + room < p.rows.length ? `… ${p.rows.length - top - room} more rows below (down; up goes back)` : top > 0 ? `${end} (up: the rows above)` : end, width)}</Text>
+        <Text>{fit(top + room < p.rows.length ? `… ${p.rows.length - top - room} more ${p.rows.length - top - room === 1 ? 'row' : 'rows'} below (down, PgDn; up goes back)` : top > 0 ? `${end} (up: the rows above)` : end, width)}</Text>
       </Box>
     );
   }
@@ -232,14 +238,15 @@ export function Help({ width, rows, kind = 'playground', page }: { width: number
           'Commands (as in .pmu scripts; help CMD: its usage, kernel terms, an example)',
           ...wrapWords(commandWords.join('  '), width - 2).map((l) => `  ${l}`),
           "  help marks: what the screen's marks mean; save FILE, quit: here only",
+          'Narrated demos: pmuplay demo (in a clone: npm start -s -- demo)',
           'Any key closes this help.',
         ]
       : [
           `Keys (${kind === 'demo' ? 'a demo' : 'a replay'} plays its file's commands and is read-only)`,
           ...keys,
           '',
-          'The header counts steps as the engine does (a tick N is N steps); the message line',
-          "names the file's line. To type commands of your own, start the playground: pmuplay",
+          'The header counts engine steps (a tick N is N); the message line, lines of the file.',
+          'To type commands of your own, start the playground: pmuplay',
           '',
           'Any key closes this help.',
         ];
@@ -305,13 +312,35 @@ export function captionLines(caption: string | null, width: number): string[] {
   return shown;
 }
 
-export function Screen({ view, ui, width, height, color }: ScreenProps) {
+/** The rows of the screen's parts: the layout, and the body (what a page takes), or null when
+ * the window is too small. */
+function rowsOf(view: WorldView, ui: UiView, width: number, height: number) {
   const caption = width >= minWidth ? captionLines(ui.caption, width) : [''];
   const l = layout(width, height, view.cpus.length, caption.length);
-  if (!l.fits) {
+  return l.fits ? { l, caption, body: l.gridRows * 4 + 1 + l.taskRows + 1 + l.logRows } : null;
+}
+
+/** How far this screen lets the log scroll up (the lines its filters keep, less the rows the
+ * log has once scrolled) and a page scroll down, and the rows a page shows at once. */
+export function screenLimits(view: WorldView, ui: UiView, width: number, height: number): Limits {
+  const r = rowsOf(view, ui, width, height);
+  if (!r) return { logUp: 0, pageTop: 0, pageRows: 1 };
+  const logUp = Math.max(0, filtered(view.log, ui.log ?? allLog).length - (r.l.logRows - 1));
+  const pageTop = ui.page?.lines ? Math.max(0, pageRows(ui.page, width).rows.length - (r.body - 1)) : 0;
+  return { logUp, pageTop, pageRows: Math.max(1, r.body - 1) };
+}
+
+/** The limits on the screen of `size` (null before the first frame: as far as the view goes). */
+export function limitsFor(world: World, ui: UiView, size: { width: number; height: number } | null): Limits {
+  return size ? screenLimits(viewOf(world), ui, size.width, size.height) : { logUp: Infinity, pageTop: Infinity, pageRows: 10 };
+}
+
+export function Screen({ view, ui, width, height, color }: ScreenProps) {
+  const r = rowsOf(view, ui, width, height);
+  if (!r) {
     return <Text>{`make the window at least ${minWidth}x${minHeight} (it is ${width}x${height})`}</Text>;
   }
-  const body = l.gridRows * 4 + 1 + l.taskRows + 1 + l.logRows;
+  const { l, caption, body } = r;
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Header view={view} ui={ui} width={width} color={color} />

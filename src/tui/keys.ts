@@ -50,8 +50,9 @@ export type KeyAction =
 
 export type LogMove = 'up' | 'down' | 'oldest' | 'newest' | 'filter' | 'cpu' | 'task';
 
-/** In an open page: select the one above or below, open the selected, go to its step, close. */
-export type PageMove = 'up' | 'down' | 'open' | 'go' | 'close';
+/** In an open page: select the one above or below (or scroll a line; a screen for PgUp and
+ * PgDn), open the selected, go to its step, close. */
+export type PageMove = 'up' | 'down' | 'page-up' | 'page-down' | 'open' | 'go' | 'close';
 
 /** How the log is shown: scrolled this many lines up from the newest; findings only or not;
  * one CPU's lines or all; one task's lines or all. */
@@ -75,15 +76,18 @@ function cycle(now: number | null, choices: readonly number[]): number | null {
 }
 
 /** The log view after a key: one reducer for the playground, replays and demos. `c` and `t`
- * step through the world's CPUs and tasks (`cpus`, `pids`), then back to all. */
-export function moveLog(v: LogView, move: LogMove, world: { cpus: number; pids: readonly number[] } = { cpus: 0, pids: [] }): LogView {
+ * step through the world's CPUs and tasks (`cpus`, `pids`), then back to all; `maxUp` is how
+ * far up the screen can show (the lines the filters keep, less the rows it has), so a PgDn
+ * after Home moves at once. */
+export function moveLog(v: LogView, move: LogMove, world: { cpus: number; pids: readonly number[] } = { cpus: 0, pids: [] }, maxUp = logScrollMax): LogView {
+  const top = Math.min(logScrollMax, maxUp);
   switch (move) {
     case 'up':
-      return { ...v, scroll: Math.min(logScrollMax, v.scroll + logPage) };
+      return { ...v, scroll: Math.min(top, v.scroll + logPage) };
     case 'down':
-      return { ...v, scroll: Math.max(0, v.scroll - logPage) };
+      return { ...v, scroll: Math.max(0, Math.min(top, v.scroll) - logPage) };
     case 'oldest':
-      return { ...v, scroll: logScrollMax };
+      return { ...v, scroll: top };
     case 'newest':
       return { ...v, scroll: 0 };
     case 'filter':
@@ -124,6 +128,8 @@ export function keyAction(mode: Mode, input: string, key: KeyInfo): KeyAction {
   if (mode === 'page') {
     if (key.upArrow) return { type: 'page', move: 'up' };
     if (key.downArrow) return { type: 'page', move: 'down' };
+    if (key.pageUp) return { type: 'page', move: 'page-up' };
+    if (key.pageDown) return { type: 'page', move: 'page-down' };
     if (key.return) return { type: 'page', move: 'open' };
     return { type: 'page', move: input === 'g' ? 'go' : 'close' };
   }

@@ -11,7 +11,7 @@ const empty = play('spawn a').world;
 function keys(c: Controls, actions: KeyAction[], atEnd = false) {
   const effects = [];
   for (const a of actions) {
-    const [next, e] = playback(c, a, world, atEnd);
+    const [next, e] = playback(c, a, world, atEnd, 'playground');
     c = next;
     effects.push(e.kind === 'go' ? `go ${e.step}` : e.kind);
   }
@@ -50,7 +50,7 @@ describe('the playback controls', () => {
     expect(c.page).toEqual({ kind: 'findings', selected: 2 });
     ({ c } = keys(c, [{ type: 'page', move: 'up' }, { type: 'page', move: 'open' }]));
     expect(c.page).toMatchObject({ kind: 'answer', step: 7 });
-    expect(pageLines(c.page!, world).lines!.at(-1)).toBe('g: go back to step 7, where it happened (, and . then step from there)');
+    expect(pageLines(c.page!, world).lines!.at(-1)).toBe('g: go back to step 7, where it happened (what came after is dropped at your next step; save FILE first to keep it)');
     const gone = keys(c, [{ type: 'page', move: 'go' }]);
     expect(gone).toMatchObject({ c: { page: null }, effects: ['go 7'] });
     // g straight from the list goes there too; any other key closes.
@@ -59,7 +59,7 @@ describe('the playback controls', () => {
   });
 
   it('e with no finding yet says so and opens nothing', () => {
-    const [c, e] = playback(startControls(false, 2), { type: 'findings' }, empty, false);
+    const [c, e] = playback(startControls(false, 2), { type: 'findings' }, empty, false, 'playground');
     expect(c.page).toBe(null);
     expect(e).toEqual({ kind: 'note', text: 'no finding yet (e lists them once there are some)' });
   });
@@ -73,6 +73,6 @@ describe('the playback controls', () => {
 
   it('leaves the command line\'s keys to the driver', () => {
     const a: KeyAction = { type: 'insert', text: 'x' };
-    expect(playback(startControls(false, 2), a, world, false)[1]).toEqual({ kind: 'other', action: a });
+    expect(playback(startControls(false, 2), a, world, false, 'playground')[1]).toEqual({ kind: 'other', action: a });
   });
 });

@@ -62,17 +62,23 @@ export function keptFindings(world: World): { first: number; total: number } {
   return { first: total - world.findings.items.length + 1, total };
 }
 
+/** What is played: the playground's timeline (going back and then doing anything starts a
+ * new branch) or a file (going back and stepping plays the file on). */
+export type Played = 'playground' | 'file';
+
 /** Where `g` takes a page: back to the step a finding happened at, if that is behind us. */
-export function goLine(world: World, step: number | null): string[] {
-  return step !== null && step < world.step ? [`g: go back to step ${step}, where it happened (, and . then step from there)`] : [];
+export function goLine(world: World, step: number | null, played: Played): string[] {
+  if (step === null || step >= world.step) return [];
+  const then = played === 'file' ? '. plays on from there, , goes back further' : 'what came after is dropped at your next step; save FILE first to keep it';
+  return [`g: go back to step ${step}, where it happened (${then})`];
 }
 
 /** The answer page explaining finding `n`: its chain, and where `g` goes. */
-export function explainPage(world: World, n: number): Page {
+export function explainPage(world: World, n: number, played: Played): Page {
   const r = explainFinding(world, n);
   if (!r.ok) return { kind: 'answer', lines: [r.message], step: null };
   const step = r.explanation.chain[0]!.step;
-  return { kind: 'answer', lines: [...explanationLines(r.explanation), ...goLine(world, step)], step };
+  return { kind: 'answer', lines: [...explanationLines(r.explanation), ...goLine(world, step, played)], step };
 }
 
 function findingStep(world: World, n: number): number | null {
@@ -80,11 +86,26 @@ function findingStep(world: World, n: number): number | null {
   return ringEntries(world.findings)[n - first]?.step ?? null;
 }
 
-function pageKey(c: Controls, move: PageMove, world: World): [Controls, Effect] {
+/** How far the screen lets the log and a page scroll (Screen.tsx `screenLimits`); without a
+ * screen (tests of the reducer), as far as the view keeps. */
+export interface Limits {
+  logUp: number;
+  pageTop: number;
+  /** Rows a page shows at once: PgUp and PgDn move by this. */
+  pageRows: number;
+}
+
+const noScreen: Limits = { logUp: Infinity, pageTop: Infinity, pageRows: 10 };
+
+const lineMoves: Partial<Record<PageMove, (rows: number) => number>> = { up: () => -1, down: () => 1, 'page-up': (r) => -r, 'page-down': (r) => r };
+
+function pageKey(c: Controls, move: PageMove, world: World, limits: () => Limits, played: Played): [Controls, Effect] {
   const page = c.page!;
   const close: [Controls, Effect] = [{ ...c, page: null }, none];
-  if (page.kind !== 'findings' && (move === 'up' || move === 'down')) {
-    const top = Math.max(0, (page.top ?? 0) + (move === 'up' ? -1 : 1));
+  const by = lineMoves[move];
+  if (page.kind !== 'findings' && by) {
+    const l = limits();
+    const top = Math.max(0, Math.min(l.pageTop, (page.top ?? 0) + by(l.pageRows)));
     return [{ ...c, page: { ...page, top } }, none];
   }
   if (page.kind === 'help') return close;
@@ -94,12 +115,14 @@ function pageKey(c: Controls, move: PageMove, world: World): [Controls, Effect] 
   const { first, total } = keptFindings(world);
   switch (move) {
     case 'up':
-    case 'down': {
-      const selected = Math.max(first, Math.min(total, page.selected + (move === 'up' ? -1 : 1)));
+    case 'down':
+    case 'page-up':
+    case 'page-down': {
+      const selected = Math.max(first, Math.min(total, page.selected + by!(limits().pageRows >> 1)));
       return [{ ...c, page: { kind: 'findings', selected } }, none];
     }
     case 'open':
-      return [{ ...c, page: explainPage(world, page.selected) }, none];
+      return [{ ...c, page: explainPage(world, page.selected, played) }, none];
     case 'go': {
       const step = findingStep(world, page.selected);
       return step !== null && step < world.step ? [{ ...c, page: null }, { kind: 'go', step }] : [{ ...c, page: null }, { kind: 'note', text: `finding ${page.selected} happened at the step shown now` }];
@@ -110,7 +133,7 @@ function pageKey(c: Controls, move: PageMove, world: World): [Controls, Effect] 
 }
 
 /** The controls after a key, and what the driver must do. `atEnd`: nothing more to play. */
-export function playback(c: Controls, a: KeyAction, world: World, atEnd: boolean): [Controls, Effect] {
+export function playback(c: Controls, a: KeyAction, world: World, atEnd: boolean, played: Played, limits: () => Limits = () => noScreen): [Controls, Effect] {
   switch (a.type) {
     case 'quit':
       return [c, { kind: 'quit' }];
@@ -122,7 +145,7 @@ export function playback(c: Controls, a: KeyAction, world: World, atEnd: boolean
       return [{ ...c, page: { kind: 'findings', selected: total } }, none];
     }
     case 'page':
-      return c.page ? pageKey(c, a.move, world) : [c, none];
+      return c.page ? pageKey(c, a.move, world, limits, played) : [c, none];
     case 'toggle-run':
       if (c.running) return [{ ...c, running: false }, none];
       return atEnd ? [c, { kind: 'note', text: 'at the end: , steps back' }] : [{ ...c, running: true }, { kind: 'clock' }];
@@ -138,7 +161,7 @@ export function playback(c: Controls, a: KeyAction, world: World, atEnd: boolean
       return [{ ...c, pace }, { kind: 'clock' }];
     }
     case 'log':
-      return [{ ...c, log: moveLog(c.log, a.move, { cpus: world.cpus.length, pids: [...world.tasks.keys()] }) }, none];
+      return [{ ...c, log: moveLog(c.log, a.move, { cpus: world.cpus.length, pids: [...world.tasks.keys()] }, limits().logUp) }, none];
     default:
       return [c, { kind: 'other', action: a }];
   }
@@ -151,13 +174,15 @@ export interface PageView {
   selected: number | null;
   /** The first line shown of a page without a selection (the screen keeps the rest in view). */
   top?: number;
+  /** What the keys do on it, for its last row (else: any key closes it, or g goes back). */
+  keys?: string;
 }
 
 export function pageLines(page: Page, world: World): PageView {
   if (page.kind === 'help') return { lines: page.topic, selected: null, top: page.top ?? 0 };
   if (page.kind === 'answer') return { lines: page.lines, selected: null, top: page.top ?? 0 };
   const { first, total } = keptFindings(world);
-  const head = `Findings ${first === 1 ? `(${total})` : `${first}..${total} (the ${first - 1} before are no longer kept)`}: up/down picks, enter explains, g goes back to its step, any other key closes`;
+  const head = `Findings ${first === 1 ? `(${total})` : `${first}..${total} (the ${first - 1} before are no longer kept)`}`;
   const lines = ringEntries(world.findings).map((f, i) => `#${first + i}  step ${f.step}${f.cpu === null ? '' : ` cpu${f.cpu}`}  ${f.code}: ${f.text}`);
-  return { lines: [head, ...lines], selected: page.selected - first + 1 };
+  return { lines: [head, ...lines], selected: page.selected - first + 1, keys: 'up/down picks, enter explains, g goes back to its step; any other key closes' };
 }

@@ -90,16 +90,15 @@ export class Player {
     return { line, result };
   }
 
-  /** Back to just before the last line that changed the world. False at the start. */
+  /**
+   * Back to just before the last line played, as `.` plays one: a line that changed the world
+   * is undone, a caption (`say`) goes back to the one before it. False at the start.
+   */
   back(): boolean {
-    const now = this.timeline.position;
-    let entry = this.trail.pop();
-    while (entry && entry.position >= now) entry = this.trail.pop();
-    if (!entry) {
-      this.trail = [];
-      return false;
-    }
-    this.timeline.back(now - entry.position);
+    const entry = this.trail.pop();
+    if (!entry) return false;
+    const steps = this.timeline.position - entry.position;
+    if (steps > 0) this.timeline.back(steps);
     this.next = entry.next;
     this.caption = entry.caption;
     this.rejected = null;

@@ -233,6 +233,9 @@ describe('help on the command line', () => {
     press(s.pg, ':help nosuch\r');
     expect(s.pg.ui.message).toEqual({ text: "help: no command 'nosuch'; usage: help [CMD]", error: true });
     expect(s.pg.ui.line.text).toBe('help nosuch');
+    press(s.pg, '\x15quit now\r');
+    expect(s.pg.quitting).toBe(false);
+    expect(s.pg.ui.message).toEqual({ text: 'quit: takes nothing after it (just quit, or q outside the command line)', error: true });
     press(s.pg, '\x15mmap 100\r');
     expect(s.pg.ui.message?.text).toBe('mmap: expected an fd at column 9, the line ended; usage: mmap PID FD');
     s.end();
@@ -414,7 +417,7 @@ describe('captions and the starter hint', () => {
     settle();
     press(pg, '', { escape: true });
     press(pg, ':explain\r');
-    expect(pageOf(pg)!.at(-1)).toBe(`g: go back to step ${at}, where it happened (, and . then step from there)`);
+    expect(pageOf(pg)!.at(-1)).toBe(`g: go back to step ${at}, where it happened (what came after is dropped at your next step; save FILE first to keep it)`);
     press(pg, 'g');
     settle();
     expect(pg.mode).toBe('normal');
@@ -439,7 +442,7 @@ describe('captions and the starter hint', () => {
     press(s.pg, 'e');
     expect(s.pg.mode).toBe('page');
     press(s.pg, '', { return: true });
-    expect(pageOf(s.pg)!.at(-1)).toBe(`g: go back to step ${at}, where it happened (, and . then step from there)`);
+    expect(pageOf(s.pg)!.at(-1)).toBe(`g: go back to step ${at}, where it happened (what came after is dropped at your next step; save FILE first to keep it)`);
     press(s.pg, 'g');
     s.settle();
     expect(s.timeline.world.step).toBe(at);

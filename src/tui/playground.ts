@@ -26,7 +26,7 @@ import { checkpointEvery } from '../recorder.js';
 import { type Job, LongWork } from './long-work.js';
 import { type LineState, accept, browse, emptyLine, eraseBack, insert, killLine, moveCursor, setText } from './line-editor.js';
 import { type Controls, type Effect, goLine, pageLines, paceName, paces, playback, startControls } from './playback.js';
-import type { UiView } from './Screen.js';
+import { type UiView, limitsFor } from './Screen.js';
 
 /** The longest the playground holds the event loop at a time, in ms. */
 export const sliceMs = 25;
@@ -114,6 +114,12 @@ export class Playground {
     return { mode: this.mode, line: ui.line.text, cursor: ui.line.cursor, message: ui.message, caption: this.caption, running: c.running, pace: paceName(paces[c.pace]!), kind: 'playground', page: c.page && pageLines(c.page, this.world), log: c.log };
   }
 
+  private size: { width: number; height: number } | null = null;
+
+  resize(width: number, height: number): void {
+    this.size = { width, height };
+  }
+
   private controls(patch: Partial<Controls>): void {
     this.set({ controls: { ...this.ui.controls, ...patch } });
   }
@@ -179,7 +185,7 @@ export class Playground {
     const a = keyAction(this.mode, input, key);
     if (this.ui.typing) return this.lineKey(a);
     const before = this.ui.controls;
-    const [controls, effect] = playback(before, a, this.world, false);
+    const [controls, effect] = playback(before, a, this.world, false, 'playground', () => limitsFor(this.world, this.screen(), this.size));
     if (before.running && !controls.running) this.recorder?.flushTicks(this.world);
     this.set({ controls });
     this.effect(effect);
@@ -298,6 +304,7 @@ export class Playground {
     const trimmed = text.trim();
     const done = (message: string, error = false) => this.set({ line: accept(this.ui.line), message: message ? { text: message, error } : null });
     if (trimmed === 'quit') return this.quit();
+    if (/^quit\s/.test(trimmed)) return this.say('quit: takes nothing after it (just quit, or q outside the command line)', true);
     if (trimmed === 'save' || trimmed.startsWith('save ')) {
       const path = trimmed.slice(4).trim();
       if (!path) return this.say('save: expected a file name, e.g. save session.pmu', true);
@@ -333,7 +340,7 @@ export class Playground {
     // What takes several lines (findings, an explanation) opens as a page, as help does.
     if (asking.has(c.kind)) {
       const at = r.explanation?.finding == null ? null : r.explanation.chain[0]!.step;
-      const go = at !== null ? goLine(this.world, at)
+      const go = at !== null ? goLine(this.world, at, 'playground')
         : c.kind === 'check' && this.world.findings.total > 0 ? ['explain N: why finding #N happened, and where (explain alone: the latest; e: pick from the list)'] : [];
       return this.openPage({ kind: 'answer', lines: [...r.lines, ...go], step: at });
     }
@@ -408,7 +415,7 @@ export class Playground {
         this.recorder?.flushTicks(this.world);
         const found = work.result!.ok ? work.result!.findings : [];
         const f = found[0];
-        this.say(f ? `finding ${this.world.findings.total - found.length + 1} after ${work.done} ticks: ${f.code}: ${f.text}  (e: the findings; explain: why)` : `no finding in ${seekTicksMost} ticks (n looks on)`);
+        this.say(f ? `finding ${this.world.findings.total - found.length + 1} after ${work.done} ticks: ${f.code}: ${f.text}  (e: the findings; explain: why)` : `no finding in ${seekTicksMost} ticks (n looks ${seekTicksMost} more)`);
       },
       stop: () => {
         this.recorder?.flushTicks(this.world);

@@ -12,7 +12,7 @@ import { type KeyInfo, keyAction, keysOf } from './keys.js';
 import { LongWork } from './long-work.js';
 import { type Controls, type Effect, pageLines, paceName, paces, playback, startControls } from './playback.js';
 import { type Player, captionHold } from './player.js';
-import type { UiView } from './Screen.js';
+import { type UiView, limitsFor } from './Screen.js';
 
 /** The longest a replay holds the event loop at a time, in ms (as the playground's slice). */
 const sliceMs = 25;
@@ -57,6 +57,12 @@ export class Replay {
     this.run.since = clock();
   }
 
+  private size: { width: number; height: number } | null = null;
+
+  resize(width: number, height: number): void {
+    this.size = { width, height };
+  }
+
   get world(): World {
     return this.player.timeline.world;
   }
@@ -83,7 +89,7 @@ export class Replay {
       return;
     }
     const a = keyAction(this.controls.page ? 'page' : 'normal', input, key);
-    const [controls, effect] = playback(this.controls, a, this.world, this.player.atEnd);
+    const [controls, effect] = playback(this.controls, a, this.world, this.player.atEnd, 'file', () => limitsFor(this.world, this.screen(), this.size));
     this.controls = controls;
     this.changed(null);
     this.effect(effect);
@@ -190,7 +196,8 @@ export class Replay {
     const p = this.player;
     const kind = this.demo ? 'demo' : 'replay';
     // A file line, named as one: the engine's step is the header's.
-    const position = `${kind} ${this.name}: line ${p.playedLine}/${p.lastLine}${p.atEnd ? ', the end' : ''}`;
+    const held = p.divergence === null && p.lastCheck !== null ? ': every check held' : '';
+    const position = `${kind} ${this.name}: line ${p.playedLine}/${p.lastLine}${p.atEnd ? `, the end${held}` : ''}`;
     const problem = p.rejected
       ? `line ${p.rejected.line} was rejected: ${p.rejected.text}`
       : p.divergence
@@ -202,7 +209,7 @@ export class Replay {
       line: '',
       cursor: 0,
       message: { text: problem ?? this.note ?? position, error: problem !== null },
-      hint: `${kind}: space play/pause  . line  , back  n finding  e findings  +/- pace  ? keys  q quit`,
+      hint: 'space play/pause  . , a line  n next finding  e findings  +- pace  ? keys  q quit',
       kind,
       caption: p.caption,
       running: c.running,

@@ -31,6 +31,8 @@ describe('the key table', () => {
     ['page', '', { upArrow: true }, { type: 'page', move: 'up' }],
     ['page', '', { downArrow: true }, { type: 'page', move: 'down' }],
     ['page', '', { return: true }, { type: 'page', move: 'open' }],
+    ['page', '', { pageDown: true }, { type: 'page', move: 'page-down' }],
+    ['page', '', { pageUp: true }, { type: 'page', move: 'page-up' }],
     ['input', 'q', {}, { type: 'insert', text: 'q' }],
     ['input', ' ', {}, { type: 'insert', text: ' ' }],
     ['input', '', { return: true }, { type: 'submit' }],
@@ -58,6 +60,15 @@ describe('the log view', () => {
     expect(moveLog({ ...allLog, scroll: 40 }, 'filter')).toEqual({ ...allLog, findings: true });
     for (let i = 0; i < 100; i++) v = moveLog(v, 'up');
     expect(v.scroll).toBe(logScrollMax);
+  });
+
+  it('goes no further up than the screen can show, so PgDn after Home moves at once', () => {
+    const top = moveLog(allLog, 'oldest', undefined, 22);
+    expect(top.scroll).toBe(22);
+    expect(moveLog(top, 'down', undefined, 22).scroll).toBe(17);
+    // A view scrolled further than a smaller screen allows comes down from what it shows.
+    expect(moveLog({ ...allLog, scroll: 200 }, 'down', undefined, 22).scroll).toBe(17);
+    expect(moveLog(allLog, 'up', undefined, 3).scroll).toBe(3);
   });
 
   it('c and t step through the CPUs and the tasks, then back to all', () => {

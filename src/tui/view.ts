@@ -166,7 +166,10 @@ function stateName(s: string): string {
   return { running: 'EL0', runnable: 'ready', syscall: 'syscall', 'blocked.sleep': 'asleep', 'blocked.lock': 'mmap_lock', 'blocked.ipi': 'wait IPI', exited: 'exited' }[s] ?? s;
 }
 
-export function viewOf(world: World, logLines: number): WorldView {
+/** The log lines a screen's view holds (what PgUp can reach). */
+export const logViewLines = 200;
+
+export function viewOf(world: World, logLines: number = logViewLines): WorldView {
   const design = designOf(world);
   const tasks: TaskRow[] = [];
   for (const t of world.tasks.values()) {
