@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { captionLines } from './tui/Screen.js';
 import { demoListing, listDemos, loadDemo, teachingOrder } from './demos.js';
 
 describe('the demos', () => {
@@ -47,5 +48,21 @@ describe('the demos', () => {
     writeFileSync(join(dir, 'broken.pmu'), 'pmuplay 1 seed=1\n# summary: broken\nspawn a\nsay "unterminated\n');
     const r = loadDemo('broken', dir);
     expect(r).toEqual({ ok: false, message: `${join(dir, 'broken.pmu')}:4:5: unterminated string: expected a closing "` });
+  });
+});
+
+describe('demo captions', () => {
+  const says = listDemos().flatMap((d) => {
+    const loaded = loadDemo(d.name);
+    if (!loaded.ok) throw new Error(loaded.message);
+    return loaded.script.lines.flatMap(({ line, command }) => (command.kind === 'say' ? [{ where: `${d.name}:${line}`, text: command.text }] : []));
+  });
+
+  // The screen's own wrapping (Screen.tsx): at most three lines, the last ending with … when
+  // the text did not fit. A speaker presents at 120x36; a learner may have 80x24.
+  it.each([120, 80])('none is cut at %i columns', (width) => {
+    expect(says.length).toBeGreaterThan(50);
+    const cut = says.filter(({ text }) => !text.endsWith('…') && captionLines(text, width).at(-1)!.endsWith('…'));
+    expect(cut.map(({ where, text }) => `${where} (${text.length} characters)`)).toEqual([]);
   });
 });
