@@ -313,8 +313,9 @@ describe('pmuplay (the shell)', () => {
   it('demo lists the demos; demo NAME --headless prints the narration and the outcomes', async () => {
     const list = await pmuplay('demo');
     expect(list.code).toBe(0);
-    expect(list.out).toMatch(/^ {2}tour +v4 +a first look/m);
-    expect(list.out).toMatch(/^ {2}mmap-lock-race +v4 \+ fault mmap-lock-skip, ipi manual +/m);
+    expect(list.out).toMatch(/^ {2}tour +v4\n {4}a first look/m);
+    expect(list.out).toMatch(/^ {2}mmap-lock-race +v4 \+ fault mmap-lock-skip, ipi manual\n {4}event_mapped /m);
+    expect(list.out.split('\n').filter((l) => l.length > 80)).toEqual([]);
     const tour = await pmuplay('demo', 'tour', '--headless');
     expect(tour.code).toBe(0);
     expect(tour.out).toContain('» Two programs, each with its own address space');

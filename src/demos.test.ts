@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { captionLines } from './tui/Screen.js';
-import { demoListing, listDemos, loadDemo, teachingOrder } from './demos.js';
+import { demoListing, listDemos, listingWidth, loadDemo, summaryLengthMax, teachingOrder } from './demos.js';
 
 describe('the demos', () => {
   it('are listed tour first, each concern followed by its variants and its fix, each with a summary', () => {
@@ -34,7 +34,13 @@ describe('the demos', () => {
       'offset-after-read': 'upstream',
       'pmselr-channel-fixed': 'hardened',
     });
-    expect(demoListing(all)[0]).toMatch(/^ {2}tour +v4 +a first look/);
+    expect(demoListing(all).slice(1, 3)).toEqual(['  tour                     v4', '    a first look: tasks, an event, a mapping, and who may read which counter']);
+  });
+
+  it('the list fits 80 columns: each summary on its own line, short enough to fit it', () => {
+    const all = listDemos();
+    expect(all.filter((d) => d.summary.length > summaryLengthMax).map((d) => `${d.name}: ${d.summary.length}`)).toEqual([]);
+    expect(demoListing(all).filter((l) => l.length > listingWidth)).toEqual([]);
   });
 
   it('an unknown name lists the known ones', () => {

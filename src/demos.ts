@@ -57,12 +57,25 @@ export function demoDesign(text: string): string {
   return whatIfs.length ? `${policy} + ${[...new Set(whatIfs)].join(', ')}` : policy;
 }
 
-/** The lines `pmuplay demo` prints: name, design, summary, in columns. */
+/** Columns the demo list fits, as the playground's smallest screen. */
+export const listingWidth = 80;
+
+/** Indent of a demo's summary, on the line under its name. */
+const summaryIndent = '    ';
+
+/** The summary a demo's line may carry and still fit `listingWidth` (the bundled ones do: a test). */
+export const summaryLengthMax = listingWidth - summaryIndent.length;
+
+/**
+ * The lines `pmuplay demo` prints: a heading, then each demo's name and design (in columns)
+ * and its summary on a line of its own, so that all three fit 80 columns.
+ */
 export function demoListing(all: DemoInfo[]): string[] {
   const name = Math.max(...all.map((d) => d.name.length));
-  // The few long designs (with what-ifs) push their line rather than widen every line.
-  const design = Math.min(12, Math.max(...all.map((d) => d.design.length)));
-  return all.map((d) => `  ${d.name.padEnd(name)}  ${d.design.padEnd(design)}  ${d.summary}`);
+  return [
+    'Demos (pmuplay demo NAME; --headless to print; --policy NAME: another design):',
+    ...all.flatMap((d) => [`  ${d.name.padEnd(name)}  ${d.design}`, `${summaryIndent}${d.summary}`]),
+  ];
 }
 
 export function listDemos(dir = demosDir): DemoInfo[] {

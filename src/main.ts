@@ -112,7 +112,6 @@ async function replay(paths: string[], flags: Flags, io: Io): Promise<number> {
 async function demo(names: string[], flags: Flags, io: Io): Promise<number> {
   if (names.length === 0) {
     const all = listDemos();
-    io.stdout.write('Demos (pmuplay demo NAME; --headless to print; --policy NAME for another design):\n');
     for (const line of demoListing(all)) io.stdout.write(visible(line) + '\n');
     return exitOk;
   }
