@@ -1,9 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { captionLines } from './tui/Screen.js';
-import { demoListing, listDemos, listingWidth, loadDemo, summaryLengthMax, teachingOrder } from './demos.js';
+import { demoFileName, demoListing, listDemos, listingWidth, loadDemo, summaryLengthMax, teachingOrder } from './demos.js';
 
 describe('the demos', () => {
   it('are listed tour first, each concern followed by its variants and its fix, each with a summary', () => {
@@ -41,6 +41,17 @@ describe('the demos', () => {
     const all = listDemos();
     expect(all.filter((d) => d.summary.length > summaryLengthMax).map((d) => `${d.name}: ${d.summary.length}`)).toEqual([]);
     expect(demoListing(all).filter((l) => l.length > listingWidth)).toEqual([]);
+  });
+
+  it('each is named by a file a user can open: under the working directory, the path from it', () => {
+    const tour = listDemos().find((d) => d.name === 'tour')!;
+    const root = resolve(tour.path, '../../..');
+    expect(demoFileName(tour, root)).toBe(join('saves', 'demos', 'tour.pmu'));
+    expect(existsSync(resolve(root, demoFileName(tour, root)))).toBe(true);
+    // Elsewhere (an installed package, run from any directory): the absolute path.
+    const elsewhere = mkdtempSync(join(tmpdir(), 'pmuplay-cwd-'));
+    expect(demoFileName(tour, elsewhere)).toBe(tour.path);
+    expect(existsSync(resolve(elsewhere, demoFileName(tour, elsewhere)))).toBe(true);
   });
 
   it('an unknown name lists the known ones', () => {

@@ -4,7 +4,7 @@
  * `pmuplay demo NAME`.
  */
 import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Script, parseScript } from './engine/script.js';
 import { didYouMean } from './did-you-mean.js';
@@ -78,6 +78,16 @@ export function demoListing(all: DemoInfo[]): string[] {
   ];
 }
 
+/**
+ * A demo's file named as the user can open it: relative to the working directory when it lies
+ * below it (`saves/demos/tour.pmu` in a clone, as `pmuplay run` names it), else the absolute
+ * path (an installed package).
+ */
+export function demoFileName(info: DemoInfo, cwd = process.cwd()): string {
+  const rel = relative(cwd, info.path);
+  return rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel) ? info.path : rel;
+}
+
 export function listDemos(dir = demosDir): DemoInfo[] {
   let names: string[];
   try {
@@ -115,7 +125,7 @@ export function loadDemo(name: string, dir = demosDir): Loaded {
   const parsed = parseScript(read.file.text);
   if (!parsed.ok) {
     const e = parsed.errors[0]!;
-    return { ok: false, message: `${info.path}:${e.line}:${e.column}: ${e.message}${parsed.errorCount > 1 ? ` (and ${parsed.errorCount - 1} more)` : ''}` };
+    return { ok: false, message: `${demoFileName(info)}:${e.line}:${e.column}: ${e.message}${parsed.errorCount > 1 ? ` (and ${parsed.errorCount - 1} more)` : ''}` };
   }
   return { ok: true, info, text: read.file.text, script: parsed.script };
 }
