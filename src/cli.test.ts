@@ -149,7 +149,7 @@ describe('pmuplay (the shell)', () => {
     expect(strict.out).toContain('access/other-mm: 1');
     const all = await pmuplay('demo', 'ipi-grants-others', '--headless', '--policy', 'all');
     expect(all.code).toBe(1); // its expects are v4's
-    expect(all.out).toContain('== demos/ipi-grants-others.pmu under every design (seed 1)');
+    expect(all.out).toContain('== saves/demos/ipi-grants-others.pmu under every design (seed 1)');
   });
 
   it('demo NAME --headless --json carries the narration, as say objects', async () => {
@@ -161,7 +161,7 @@ describe('pmuplay (the shell)', () => {
       .map((l) => JSON.parse(l) as { type: string; text?: string; line?: number })
       .filter((o) => o.type === 'say');
     expect(says.length).toBeGreaterThan(3);
-    expect(says[0]).toMatchObject({ type: 'say', file: 'demos/tour.pmu', line: expect.any(Number), step: 0 });
+    expect(says[0]).toMatchObject({ type: 'say', file: 'saves/demos/tour.pmu', line: expect.any(Number), step: 0 });
     expect(says.some((o) => o.text?.includes('Two programs, each with its own address space'))).toBe(true);
   });
 
@@ -313,8 +313,9 @@ describe('pmuplay (the shell)', () => {
   it('demo lists the demos; demo NAME --headless prints the narration and the outcomes', async () => {
     const list = await pmuplay('demo');
     expect(list.code).toBe(0);
-    expect(list.out).toMatch(/^ {2}tour +v4 +a first look/m);
-    expect(list.out).toMatch(/^ {2}mmap-lock-race +v4 \+ fault mmap-lock-skip, ipi manual +/m);
+    expect(list.out).toMatch(/^ {2}tour +v4\n {4}a first look/m);
+    expect(list.out).toMatch(/^ {2}mmap-lock-race +v4 \+ fault mmap-lock-skip, ipi manual\n {4}event_mapped /m);
+    expect(list.out.split('\n').filter((l) => l.length > 80)).toEqual([]);
     const tour = await pmuplay('demo', 'tour', '--headless');
     expect(tour.code).toBe(0);
     expect(tour.out).toContain('» Two programs, each with its own address space');
@@ -324,7 +325,7 @@ describe('pmuplay (the shell)', () => {
   it('demo --policy runs a demo under the design that fixes it: its leak expects fail', async () => {
     const r = await pmuplay('demo', 'ipi-grants-others', '--headless', '--policy', 'v5');
     expect(r.code).toBe(1);
-    expect(r.out).toContain('FAILED demos/ipi-grants-others.pmu:14: finding access/other-mm: none so far');
+    expect(r.out).toContain('FAILED saves/demos/ipi-grants-others.pmu:14: finding access/other-mm: none so far');
   });
 
   it.each([

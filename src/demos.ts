@@ -4,7 +4,7 @@
  * `pmuplay demo NAME`.
  */
 import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Script, parseScript } from './engine/script.js';
 import { didYouMean } from './did-you-mean.js';
@@ -57,12 +57,35 @@ export function demoDesign(text: string): string {
   return whatIfs.length ? `${policy} + ${[...new Set(whatIfs)].join(', ')}` : policy;
 }
 
-/** The lines `pmuplay demo` prints: name, design, summary, in columns. */
+/** Columns the demo list fits, as the playground's smallest screen. */
+export const listingWidth = 80;
+
+/** Indent of a demo's summary, on the line under its name. */
+const summaryIndent = '    ';
+
+/** The summary a demo's line may carry and still fit `listingWidth` (the bundled ones do: a test). */
+export const summaryLengthMax = listingWidth - summaryIndent.length;
+
+/**
+ * The lines `pmuplay demo` prints: a heading, then each demo's name and design (in columns)
+ * and its summary on a line of its own, so that all three fit 80 columns.
+ */
 export function demoListing(all: DemoInfo[]): string[] {
   const name = Math.max(...all.map((d) => d.name.length));
-  // The few long designs (with what-ifs) push their line rather than widen every line.
-  const design = Math.min(12, Math.max(...all.map((d) => d.design.length)));
-  return all.map((d) => `  ${d.name.padEnd(name)}  ${d.design.padEnd(design)}  ${d.summary}`);
+  return [
+    'Demos (pmuplay demo NAME; --headless to print; --policy NAME: another design):',
+    ...all.flatMap((d) => [`  ${d.name.padEnd(name)}  ${d.design}`, `${summaryIndent}${d.summary}`]),
+  ];
+}
+
+/**
+ * A demo's file named as the user can open it: relative to the working directory when it lies
+ * below it (`saves/demos/tour.pmu` in a clone, as `pmuplay run` names it), else the absolute
+ * path (an installed package).
+ */
+export function demoFileName(info: DemoInfo, cwd = process.cwd()): string {
+  const rel = relative(cwd, info.path);
+  return rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel) ? info.path : rel;
 }
 
 export function listDemos(dir = demosDir): DemoInfo[] {
@@ -102,7 +125,7 @@ export function loadDemo(name: string, dir = demosDir): Loaded {
   const parsed = parseScript(read.file.text);
   if (!parsed.ok) {
     const e = parsed.errors[0]!;
-    return { ok: false, message: `${info.path}:${e.line}:${e.column}: ${e.message}${parsed.errorCount > 1 ? ` (and ${parsed.errorCount - 1} more)` : ''}` };
+    return { ok: false, message: `${demoFileName(info)}:${e.line}:${e.column}: ${e.message}${parsed.errorCount > 1 ? ` (and ${parsed.errorCount - 1} more)` : ''}` };
   }
   return { ok: true, info, text: read.file.text, script: parsed.script };
 }

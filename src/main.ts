@@ -5,7 +5,7 @@
  * the real process.
  */
 import { defaultConfig } from './engine/world.js';
-import { demoListing, listDemos, loadDemo } from './demos.js';
+import { demoFileName, demoListing, listDemos, loadDemo } from './demos.js';
 import { didYouMean } from './did-you-mean.js';
 import { readPmuFile } from './files.js';
 import { Recorder } from './recorder.js';
@@ -112,7 +112,6 @@ async function replay(paths: string[], flags: Flags, io: Io): Promise<number> {
 async function demo(names: string[], flags: Flags, io: Io): Promise<number> {
   if (names.length === 0) {
     const all = listDemos();
-    io.stdout.write('Demos (pmuplay demo NAME; --headless to print; --policy NAME for another design):\n');
     for (const line of demoListing(all)) io.stdout.write(visible(line) + '\n');
     return exitOk;
   }
@@ -122,7 +121,8 @@ async function demo(names: string[], flags: Flags, io: Io): Promise<number> {
   const overrides = overridesFromFlags(flags);
   if (flags.headless) {
     checkRecording(flags);
-    const file = { name: `demos/${loaded.info.name}.pmu`, text: loaded.text };
+    // The name every line and object carries: a file the user can open (saves/demos/tour.pmu).
+    const file = { name: demoFileName(loaded.info), text: loaded.text };
     const compare = flags.policy === 'all';
     return runFiles([file], { overrides, compare, json: flags.json, strict: flags.strict, quiet: true, color: colorFor(io, flags.json), record: recordRun(flags) }, ...writers(io));
   }
