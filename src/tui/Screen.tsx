@@ -93,7 +93,7 @@ function Pane({ cpu, width, color }: { cpu: CpuView; width: number; color: boole
   return (
     <Box flexDirection="column" width={width}>
       <Text inverse color={color && halted ? 'red' : undefined}>{bar(`CPU${cpu.id} ${cpu.mode}  ${cpu.task}  ${cpu.mm}`, width)}</Text>
-      <Text color={color ? (cpu.warning ? 'red' : cpu.granted ? 'green' : undefined) : undefined}>{fit(access, width)}</Text>
+      <Text color={color ? (cpu.warning ? 'red' : cpu.granted && cpu.task !== '-' ? 'green' : undefined) : undefined}>{fit(access, width)}</Text>
       <Text>{fit(`PMSELR ${cpu.pmselr}   IPIs ${cpu.ipis}`, width)}</Text>
       <Text dimColor={color}>{fit(counterText(cpu), width)}</Text>
     </Box>
@@ -140,9 +140,10 @@ function logText(e: LogLine): string {
   return `${String(e.step).padStart(5)} ${where} ${e.kind === 'finding' ? '! ' : ''}${e.text}`;
 }
 
-/** The log's lines the view's filters keep. */
+/** The log's lines the view's filters keep. Narration is not among them: the caption shows
+ * it (whole), and a step back brings an earlier one back. */
 function filtered(all: LogLine[], { findings, cpu, pid }: LogView): LogLine[] {
-  return all.filter((e) => (!findings || e.kind === 'finding') && (cpu === null || e.cpu === cpu) && (pid === null || e.pids.includes(pid)));
+  return all.filter((e) => e.kind !== 'say' && (!findings || e.kind === 'finding') && (cpu === null || e.cpu === cpu) && (pid === null || e.pids.includes(pid)));
 }
 
 function Log({ log: all, rows, width, color, view }: { log: LogLine[]; rows: number; width: number; color: boolean; view: LogView }) {
@@ -162,7 +163,7 @@ function Log({ log: all, rows, width, color, view }: { log: LogLine[]; rows: num
         <Text key={`p${i}`}> </Text>
       ))}
       {shown.map((e, i) => (
-        <Text key={i} color={color && e.kind === 'finding' ? 'red' : color && e.kind === 'say' ? 'cyan' : undefined} bold={e.kind === 'finding'}>
+        <Text key={i} color={color && e.kind === 'finding' ? 'red' : undefined} bold={e.kind === 'finding'}>
           {fit(logText(e), width)}
         </Text>
       ))}

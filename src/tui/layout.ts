@@ -24,7 +24,10 @@ const fixedLines = 1 + 1 + 1 + 1 + 1 + 2;
 /** `captionLines` (1 to `captionLinesMax`): the rows the caption needs, taken from the log. */
 export function layout(width: number, height: number, cpus: number, captionLines = 1): Layout {
   if (width < minWidth || height < minHeight) return { fits: false };
-  const cols = Math.max(1, Math.min(cpus, Math.floor((width + 1) / (paneWidthMin + 2))));
+  // As many panes a row as fit, then as few as keep the rows as full: 4 CPUs at 120 columns
+  // are 2 rows of 2 wide panes, not 3 narrow ones and 1 alone.
+  const fit = Math.max(1, Math.min(cpus, Math.floor((width + 1) / (paneWidthMin + 2))));
+  const cols = Math.ceil(cpus / Math.ceil(cpus / fit));
   const paneWidth = Math.floor((width - (cols - 1) * 2) / cols);
   const room = height - fixedLines;
   // The grid may take about half the room; the rest is for tasks (at least 3) and log (at least 4).

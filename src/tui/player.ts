@@ -30,6 +30,9 @@ export class Player {
   divergence: { line: number; text: string } | null = null;
   rejected: { line: number; text: string } | null = null;
   lastCheck: { line: number; check: Check } | null = null;
+  /** What the last line played answered (a read's value, a command's result), as the
+   * playground's message line shows it; null after a step back or a line with no answer. */
+  answer: string | null = null;
   /** Before each played line: where the script and the timeline stood, and the caption then
    * (a step back shows the caption of the step it returns to). */
   private trail: { next: number; position: number; caption: string | null }[] = [];
@@ -79,6 +82,7 @@ export class Player {
     if (played.done) return null;
     const { line, result } = played.value;
     this.next++;
+    this.answer = result.ok && line.command.kind !== 'say' && result.lines.length > 0 ? result.lines.join('  ') : null;
     if (!result.ok) this.rejected = { line: line.line, text: result.rejection.message };
     else {
       if (line.command.kind === 'say') this.caption = line.command.text;
@@ -102,6 +106,7 @@ export class Player {
     this.next = entry.next;
     this.caption = entry.caption;
     this.rejected = null;
+    this.answer = null;
     this.steps = null;
     return true;
   }
@@ -121,6 +126,7 @@ export class Player {
     this.next = entry.next;
     this.caption = entry.caption;
     this.rejected = null;
+    this.answer = null;
     this.steps = null;
     return true;
   }

@@ -63,7 +63,8 @@ describe('replaying a recording', () => {
   it('takes a burst of keys as each key: ... steps three lines', () => {
     const { r, press, world } = replay('pmuplay 1 seed=1\nspawn a on 0\nspawn b on 1\nspawn c on 2\nspawn d on 3\n');
     press('...');
-    expect(r.screen().message?.text).toBe('replay t: line 4/5');
+    // The message line names the line, and what it answered, as the playground's does.
+    expect(r.screen().message?.text).toBe('replay t: line 4/5  | pid 102');
     expect(world().tasks.size).toBe(3);
   });
 

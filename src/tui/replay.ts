@@ -197,7 +197,7 @@ export class Replay {
     const kind = this.demo ? 'demo' : 'replay';
     // A file line, named as one: the engine's step is the header's.
     const held = p.divergence === null && p.lastCheck !== null ? ': every check held' : '';
-    const position = `${kind} ${this.name}: line ${p.playedLine}/${p.lastLine}${p.atEnd ? `, the end${held}` : ''}`;
+    const position = `${kind} ${this.name}: line ${p.playedLine}/${p.lastLine}${p.atEnd ? `, the end${held}` : ''}${p.answer ? `  | ${p.answer}` : ''}`;
     const problem = p.rejected
       ? `line ${p.rejected.line} was rejected: ${p.rejected.text}`
       : p.divergence
