@@ -209,7 +209,7 @@ export class Replay {
       line: '',
       cursor: 0,
       message: { text: problem ?? this.note ?? position, error: problem !== null },
-      hint: 'space play/pause  . , a line  n next finding  e findings  +- pace  ? keys  q quit',
+      hint: 'space play/pause  . , a line  n finding  e findings  +- pace  ? keys  q quit',
       kind,
       caption: p.caption,
       running: c.running,
