@@ -100,15 +100,7 @@ export class Player {
    */
   back(): boolean {
     const entry = this.trail.pop();
-    if (!entry) return false;
-    const steps = this.timeline.position - entry.position;
-    if (steps > 0) this.timeline.back(steps);
-    this.next = entry.next;
-    this.caption = entry.caption;
-    this.rejected = null;
-    this.answer = null;
-    this.steps = null;
-    return true;
+    return entry !== undefined && this.restore(entry);
   }
 
   /**
@@ -122,7 +114,13 @@ export class Player {
     const entry = this.trail[i]!;
     // The line that holds the step is the one before `entry`: it stays played.
     this.trail.length = i;
-    this.timeline.back(this.timeline.position - entry.position);
+    return this.restore(entry);
+  }
+
+  /** Back to where the player stood before a line: the world, the file, the caption. */
+  private restore(entry: { next: number; position: number; caption: string | null }): true {
+    const steps = this.timeline.position - entry.position;
+    if (steps > 0) this.timeline.back(steps);
     this.next = entry.next;
     this.caption = entry.caption;
     this.rejected = null;
