@@ -64,6 +64,9 @@ describe('pmuplay in a terminal', () => {
   it('kill -INT puts the terminal back and closes the recording with its checkpoint', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pmuplay-e2e-'));
     const file = join(dir, 'signal.pmu');
+    // The server must outlive the last session, or a new one races its exit ("server exited
+    // unexpectedly"); afterAll kills it.
+    tmux('set-option', '-g', 'exit-empty', 'off');
     tmux('kill-session', '-t', 'e2e');
     const pidFile = join(dir, 'pid');
     // The inner shell writes its pid, then becomes pmuplay: the pid is pmuplay's.
