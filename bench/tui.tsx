@@ -12,19 +12,20 @@
  * BENCH_ONLY=frame,fps,start picks sections (names of the engine bench's sections pick none here).
  * Run alone: `npm run build && node --import tsx bench/tui.tsx`.
  */
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { repoRoot } from './builds.js';
 import { aimText, median, num, spread } from './paired.js';
-import { Pty, sleep } from './pty.js';
+import { Pty } from './pty.js';
 import type { FrameSide } from './tui-frame.js';
+import { type FpsRound, fpsRound, header, size } from './tui-fps.js';
 import { bundle, runDir, stockInk } from './tui-builds.js';
 
 const only = new Set((process.env['BENCH_ONLY'] ?? '').split(',').map((s) => s.trim()).filter(Boolean));
 const wants = (section: string) => only.size === 0 || only.has(section);
-const size = { columns: 160, rows: 50 };
 const ms = (n: number) => `${num(n)} ms`;
 const ratio = (n: number) => `${n.toFixed(2)}x`;
 
@@ -32,8 +33,9 @@ const ratio = (n: number) => `${n.toFixed(2)}x`;
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
+/** A section's title, and the machine's load as it starts: the wall-time figures follow it. */
 function section(title: string): void {
-  console.log(`\n${title}`);
+  console.log(`\n${title}\n  load average ${loadavg().map((l) => l.toFixed(2)).join(', ')} on ${availableParallelism()} cores`);
 }
 
 /** `rounds` rounds; in each, every contestant runs once, in an order that turns by one a round. */
@@ -130,89 +132,6 @@ if (wants('frame')) {
 
 // --- 2. Frames per second in a terminal ----------------------------------------------------------
 
-/** The header every frame of pmuplay (and of the ticker) starts with: one a frame. */
-const header = 'pmuplay  design';
-
-/** Type a command on pmuplay's command line (it is in the input mode after the first `:`). */
-const command = (text: string) => `:${text}\r`;
-
-/** The busy world, typed into a fresh playground on 8 CPUs: 64 tasks, each with a mapped, user-readable cycles event. */
-async function busyWorld(pty: Pty): Promise<boolean> {
-  // The starter world's tasks are pids 100-103; ours are 104 on.
-  let keys = '';
-  for (let i = 0; i < 64; i++) keys += command(`spawn t${i}`) + command(`open ${104 + i} cycles user`) + command(`mmap ${104 + i} 3`);
-  const from = pty.out.length;
-  pty.type(keys + command('say "bench-ready"'));
-  return (await pty.waitFor('» bench-ready', from, 60_000)) !== null;
-}
-
-interface FpsRound {
-  fps: number;
-  /** ms between frames: median and worst. */
-  gapMedian: number;
-  gapWorst: number;
-  /** The program's CPU time over the window, as a share of one core. */
-  cpuShare: number | null;
-  /** ms from a key typed to its echo on the command line, for each key. */
-  echo: number[];
-}
-
-async function fpsRound(program: string, pmuplay: boolean, windowMs: number): Promise<FpsRound | string> {
-  const pty = new Pty(program, size);
-  try {
-    if ((await pty.waitFor(header, 0, 20_000)) === null) return `no first frame: ${JSON.stringify(pty.out.slice(0, 200))}`;
-    if (pmuplay) {
-      if (!(await busyWorld(pty))) return 'the busy world did not come up';
-      // Esc leaves the command line; space runs; + up to max pace.
-      const from = pty.out.length;
-      pty.type('\x1b');
-      await sleep(50); // an Esc followed at once by a key reads as Meta+key
-      pty.type(' ++++++++');
-      if ((await pty.waitFor('running max', from, 20_000)) === null) return 'did not reach max pace';
-    }
-    await sleep(500); // let the pace settle
-    const from = pty.out.length;
-    const cpu0 = pty.cpuMs();
-    const start = performance.now();
-    await sleep(windowMs);
-    const end = performance.now();
-    const cpu1 = pty.cpuMs();
-    const at: number[] = [];
-    for (let i = pty.out.indexOf(header, from); i >= 0; i = pty.out.indexOf(header, i + 1)) {
-      const t = pty.arrival(i);
-      if (t <= end) at.push(t);
-    }
-    const gaps = at.slice(1).map((t, i) => t - at[i]!);
-    const echo: number[] = [];
-    if (pmuplay) {
-      // `:` opens the command line; each letter typed then shows after `: say `.
-      let line = 'say ';
-      const opened = pty.out.length;
-      pty.type(`:${line}`);
-      if ((await pty.waitFor(`: ${line}`, opened)) !== null) {
-        for (const letter of 'abcdefghij') {
-          const mark = pty.out.length;
-          const typed = pty.type(letter);
-          line += letter;
-          const shown = await pty.waitFor(`: ${line}`, mark, 5_000);
-          if (shown === null) break;
-          echo.push(shown - typed);
-          await sleep(37); // keys a few frames apart, not in one frame
-        }
-      }
-    }
-    return {
-      fps: (at.length * 1000) / (end - start),
-      gapMedian: median(gaps),
-      gapWorst: Math.max(...gaps),
-      cpuShare: cpu0 === null || cpu1 === null ? null : (cpu1 - cpu0) / (end - start),
-      echo,
-    };
-  } finally {
-    pty.close();
-  }
-}
-
 if (wants('fps')) {
   const rounds = 3;
   const windowMs = 3000;
@@ -241,7 +160,7 @@ if (wants('fps')) {
     for (const r of all) if (typeof r === 'string') console.log(`  ${c.name}: a round failed: ${r}`);
     if (ok.length === 0) continue;
     const shares = ok.map((r) => r.cpuShare).filter((s): s is number => s !== null);
-    console.log(`  ${c.name.padEnd(pad)}  ${spread(ok.map((r) => r.fps), num)} fps; between frames median ${spread(ok.map((r) => r.gapMedian), ms)}, worst ${spread(ok.map((r) => r.gapWorst), ms)}${shares.length ? `; CPU ${spread(shares.map((s) => s * 100), num)}%` : ''}`);
+    console.log(`  ${c.name.padEnd(pad)}  ${spread(ok.map((r) => r.fps), num)} fps; between frames median ${spread(ok.map((r) => r.gapMedian), ms)}, worst ${spread(ok.map((r) => r.gapWorst), ms)}; ${spread(ok.map((r) => r.charsPerFrame), num)} characters a frame${shares.length ? `; CPU ${spread(shares.map((s) => s * 100), num)}%` : ''}`);
   }
   const ours = results.get(contestants[2]!)!.filter((r): r is FpsRound => typeof r !== 'string');
   if (ours.length > 0) {
