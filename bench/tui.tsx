@@ -58,11 +58,12 @@ const dir = runDir();
 if (wants('frame')) {
   const framesPerRound = 40;
   const rounds = 9;
-  section(`frame: pmuplay's screen of 8 CPUs x 64 tasks at ${size.columns}x${size.rows}, re-rendered on a fake terminal in Ink's debug mode (each re-render lays
-  out and writes its whole frame at once). CPU time (process.cpuUsage, user + system) per frame; ${rounds} rounds of ${framesPerRound} frames
-  per contestant after a full GC; a round's figure is its median frame, its worst is its slowest frame.
+  section(`frame: pmuplay's screen of 8 CPUs x 64 tasks at ${size.columns}x${size.rows} on a fake terminal in Ink's debug mode (each commit lays out and
+  writes its whole frame at once), repainted as the App repaints: a state update in a component above the screen.
+  CPU time (process.cpuUsage, user + system) per frame; ${rounds} rounds of ${framesPerRound} frames per contestant after a full GC;
+  a round's figure is its median frame, its worst is its slowest frame.
   new view: one tick, then the view built (viewOf) and rendered, as the App does each frame at max pace.
-  unchanged: the same view re-rendered with the very same props (a frame where nothing changed).
+  unchanged: repainted with nothing changed: the screen gets the very same props (a frame where nothing changed).
   bare Ink: a <Box> column of one <Text> a row holding the text pmuplay wrote in that row, SGR codes and all:
   the same text through Ink, without the app's components, layout or view building.
   repo Ink = node_modules/ink (patches/ink+6.8.0.patch applied); stock Ink = that patch taken back out.`);
@@ -85,7 +86,7 @@ if (wants('frame')) {
   ];
   type Side = (typeof sides)[number];
   /** CPU and wall ms of each of `n` frames. */
-  const measure = (s: Side, n: number, unchanged: boolean) => {
+  const measure = async (s: Side, n: number, unchanged: boolean) => {
     const cpu: number[] = [];
     const wall: number[] = [];
     const written: string[] = [];
@@ -94,8 +95,7 @@ if (wants('frame')) {
       if (!unchanged) s.side.next();
       const c0 = process.cpuUsage();
       const w0 = performance.now();
-      if (unchanged) s.side.same();
-      else s.side.frame();
+      await (unchanged ? s.side.same() : s.side.frame());
       wall.push(performance.now() - w0);
       const c = process.cpuUsage(c0);
       cpu.push((c.user + c.system) / 1000);
@@ -105,7 +105,7 @@ if (wants('frame')) {
     return { cpu, wall };
   };
   // Warm-up: every side renders a round's worth untimed (the JIT, and the bare sides' frames).
-  for (const s of sides) measure(s, framesPerRound, false);
+  for (const s of sides) await measure(s, framesPerRound, false);
   const fresh = await turns(sides, rounds, (s) => measure(s, framesPerRound, false));
   const same = await turns(sides, rounds, (s) => measure(s, framesPerRound, true));
   const medianOf = (runs: { cpu: number[] }[]) => runs.map((r) => median(r.cpu));
@@ -114,14 +114,15 @@ if (wants('frame')) {
   for (const s of sides) {
     const f = fresh.get(s)!;
     const u = same.get(s)!;
-    const wallMedian = f.map((r) => median(r.wall));
-    console.log(`  ${s.name.padEnd(pad)}  new view: median ${spread(medianOf(f), ms)}, worst ${spread(worstOf(f), ms)} (wall median ${spread(wallMedian, ms)});  unchanged: median ${spread(medianOf(u), ms)}`);
+    const wall = (pick: (xs: number[]) => number) => spread(f.map((r) => pick(r.wall)), ms);
+    console.log(`  ${s.name.padEnd(pad)}  new view: median ${spread(medianOf(f), ms)}, worst ${spread(worstOf(f), ms)} (wall: median ${wall(median)}, worst ${wall((xs) => Math.max(...xs))});  unchanged: median ${spread(medianOf(u), ms)}`);
   }
   const [app, bare, stockApp, stockBare] = sides.map((s) => ({ fresh: medianOf(fresh.get(s)!), same: medianOf(same.get(s)!), worst: worstOf(fresh.get(s)!) }));
   /** Per-round ratios of two contestants' round medians (round r of each). */
   const per = (a: number[], b: number[]) => a.map((x, i) => x / b[i]!);
   console.log(`  pmuplay (repo Ink), new view: median ${ms(median(app!.fresh))}, ${aimText(median(app!.fresh), { op: '<=', target: 5, fmt: ms })}`);
-  console.log(`  pmuplay (repo Ink), new view: worst ${ms(median(app!.worst))} (median of the rounds' worst), ${aimText(median(app!.worst), { op: '<=', target: 15, fmt: ms })}`);
+  // CPU time counts V8's GC helper threads too: a frame with a scavenge costs more CPU than wall.
+  console.log(`  pmuplay (repo Ink), new view: worst ${ms(median(app!.worst))} of CPU (median of the rounds' worst; the GC's helper threads count), ${aimText(median(app!.worst), { op: '<=', target: 15, fmt: ms })}`);
   console.log(`  pmuplay (repo Ink), unchanged: median ${ms(median(app!.same))}, aim ~0 (${(median(app!.same) / median(app!.fresh) * 100).toFixed(0)}% of a new view's)`);
   console.log(`  pmuplay / bare Ink (repo Ink), new view: ${spread(per(app!.fresh, bare!.fresh), ratio)}; unchanged: ${spread(per(app!.same, bare!.same), ratio)}`);
   console.log(`  repo Ink / stock Ink, new view: pmuplay ${spread(per(app!.fresh, stockApp!.fresh), ratio)}, bare ${spread(per(bare!.fresh, stockBare!.fresh), ratio)}; unchanged: pmuplay ${spread(per(app!.same, stockApp!.same), ratio)}`);
