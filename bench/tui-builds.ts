@@ -9,12 +9,12 @@
  * ticker, pmuplay on stock Ink) are bundled with the options tools/build.mjs ships dist/cli.js
  * with, so their start-up costs what the shipped program's does.
  */
-import { type BuildOptions, build } from 'esbuild';
+import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { cacheDir, repoRoot } from './builds.js';
+import { cacheDir, repoRoot, shippedOptions } from './builds.js';
 
 const inkPatch = join(repoRoot, 'patches', 'ink+6.8.0.patch');
 const nodeModules = join(repoRoot, 'node_modules');
@@ -41,20 +41,6 @@ export function stockInk(): string {
   }
   return dir;
 }
-
-/** tools/build.mjs's options: what dist/cli.js is built with. */
-export const shippedOptions: BuildOptions = {
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  jsx: 'automatic',
-  define: { 'process.env.NODE_ENV': '"production"' },
-  external: ['./devtools.js'],
-  banner: { js: "import { createRequire as __pmuCreateRequire } from 'node:module'; const require = __pmuCreateRequire(import.meta.url);" },
-  minify: true,
-  logLevel: 'warning',
-};
 
 /**
  * Bundle `entry` into `outfile`. `ink`: the Ink directory to use instead of node_modules/ink
