@@ -179,7 +179,7 @@ if (wants('fps')) {
 if (wants('start')) {
   const rounds = 7;
   section(`start: spawn to first frame in a ${size.columns}x${size.rows} pty, ${rounds} rounds (wall time: the CPU a start costs is spread over processes).
-  pmuplay: \`node dist/cli.js\` until "${header}" shows. Ink hello-world: bench/ink-bare.tsx bundled with tools/build.mjs's options,
+  pmuplay: \`node dist/cli.js\` until "${header}" shows. Ink hello-world: bench/ink-bare.tsx bundled as dist/cli.js is (tools/build-options.mjs),
   one <Text>, until its text shows. bare node: the same harness (script, sh, stty) starting \`node -e\` that writes the text at once.`);
   const bare = join(dir, 'ink-bare.js');
   await bundle(join(repoRoot, 'bench', 'ink-bare.tsx'), bare, { shipped: true });
