@@ -9,7 +9,7 @@
  * XState, so neither build's inline caches see the other's objects. A third bundle of the
  * candidate leaves XState external, so a CPU profile can tell XState's frames by their file names.
  */
-import { build } from 'esbuild';
+import { type BuildOptions, build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -25,6 +25,10 @@ const adaptersDir = join(repoRoot, 'bench', 'adapters');
 export const cacheDir = join(tmpdir(), 'pmuplay-bench');
 const nodeModules = realpathSync(join(repoRoot, 'node_modules'));
 const defaultBaselineRef = 'c75e571';
+
+/** tools/build-options.mjs (untyped JavaScript): how pmuplay is bundled, and how dist/cli.js is. */
+const buildOptionsFile = '../tools/build-options.mjs';
+export const { nodeBundle, shippedOptions } = (await import(buildOptionsFile)) as { nodeBundle: BuildOptions; shippedOptions: BuildOptions };
 
 export interface Build {
   /** What was built, for the report. */
@@ -116,13 +120,8 @@ async function bundle(root: string, entry: string, outfile: string, options: { x
     absWorkingDir: root,
     entryPoints: [entry],
     outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    jsx: 'automatic',
-    // As in the shipped build (tools/build.mjs): production code paths, not minified.
-    define: { 'process.env.NODE_ENV': '"production"' },
+    // As in the shipped build (tools/build-options.mjs): production code paths, not minified.
+    ...nodeBundle,
     nodePaths: [nodeModules],
     external: options.xstateExternal ? ['xstate'] : [],
     logLevel: 'warning',
