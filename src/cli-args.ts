@@ -3,7 +3,7 @@
  * a mistyped one, the world they set, and where each flag applies (a flag given in a mode it
  * does not apply to is a usage error naming where it does). main.ts dispatches the modes.
  */
-import meow from 'meow';
+import type meow from 'meow';
 import { type Config } from './engine/world.js';
 import { didYouMean } from './did-you-mean.js';
 import { saveBranch, whyNotWritable } from './recorder.js';
@@ -111,7 +111,30 @@ function withSuggestion(name: string): string {
   return near ? `--${name} (did you mean --${near}?)` : `--${name}`;
 }
 
-export function parseArgs(argv: string[]): { input: string[]; flags: Flags; help: string; version: string } {
+export interface Args {
+  input: string[];
+  flags: Flags;
+  /** For --help and --version (meow reads them from package.json). */
+  help: string;
+  version: string;
+}
+
+/** What meow makes of no arguments: each flag at its default. `pmuplay` alone starts the
+ * playground without loading meow (a tenth of the bundle, and a read of package.json) before
+ * the first frame; a test holds this to meow's own answer. */
+export function noArgs(): Args {
+  // A boolean not typed is undefined here, as meowArgs makes --long-counters (see there).
+  const flags = Object.fromEntries(Object.entries(flagSpec).map(([k, v]) => [k, k === 'longCounters' ? undefined : 'default' in v ? v.default : undefined])) as Flags;
+  // Neither --help nor --version was asked for.
+  return { input: [], flags, help: '', version: '' };
+}
+
+export async function parseArgs(argv: string[]): Promise<Args> {
+  return argv.length === 0 ? noArgs() : meowArgs(argv);
+}
+
+export async function meowArgs(argv: string[]): Promise<Args> {
+  const { default: meow } = await import('meow');
   let cli;
   try {
     // meow is told not to print or exit by itself: --help and --version are flags like the

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
+import { meowArgs, noArgs } from './cli-args.js';
 import { didYouMean, editDistance } from './did-you-mean.js';
 import { type Io, main } from './main.js';
 import { exitOutputFailed, settle, trackedOut } from './process-io.js';
@@ -23,6 +24,16 @@ async function pmuplay(...args: string[]): Promise<{ code: number; out: string; 
   const code = await main(args, io);
   return { code, out, err };
 }
+
+describe('no arguments', () => {
+  it('are what meow makes of them, without loading meow', async () => {
+    const meow = await meowArgs([]);
+    const fast = noArgs();
+    expect(fast.input).toEqual(meow.input);
+    expect(fast.flags).toEqual(meow.flags);
+    expect(fast.flags.help || fast.flags.version).toBe(false);
+  });
+});
 
 const dir = mkdtempSync(join(tmpdir(), 'pmuplay-cli-'));
 afterEach(killRescues);

@@ -148,7 +148,7 @@ function modeOf(word: string | undefined, rest: string[], flags: Flags): Mode {
  * stderr and return 2; nothing here exits the process. */
 export async function main(argv: string[], io: Io): Promise<number> {
   try {
-    const { input, flags, help: helpText, version } = parseArgs(argv);
+    const { input, flags, help: helpText, version } = await parseArgs(argv);
     if (flags.help) {
       io.stdout.write(helpText + '\n');
       return exitOk;

@@ -4,6 +4,7 @@
  * colour off the same meaning is in the text (`+`, `!`, `error:`).
  */
 import { Box, Text } from 'ink';
+import { memo } from 'react';
 import { commandWords } from '../engine/commands-spec.js';
 import { type LogView, allLog, keysFor } from './keys.js';
 import type { Limits, PageView } from './playback.js';
@@ -336,7 +337,8 @@ export function limitsFor(world: World, ui: UiView, size: { width: number; heigh
   return size ? screenLimits(viewOf(world), ui, size.width, size.height) : { logUp: Infinity, pageTop: Infinity, pageRows: 10 };
 }
 
-export function Screen({ view, ui, width, height, color }: ScreenProps) {
+/** The screen, drawn again only when its props change (App makes them once a version). */
+export const Screen = memo(function Screen({ view, ui, width, height, color }: ScreenProps) {
   const r = rowsOf(view, ui, width, height);
   if (!r) {
     return <Text>{`make the window at least ${minWidth}x${minHeight} (it is ${width}x${height})`}</Text>;
@@ -365,4 +367,4 @@ export function Screen({ view, ui, width, height, color }: ScreenProps) {
       <Text color={color && ui.message?.error ? 'red' : undefined}>{fit(ui.message ? (ui.message.error ? `error: ${ui.message.text}` : ui.message.text) : '', width)}</Text>
     </Box>
   );
-}
+});

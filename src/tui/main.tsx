@@ -49,7 +49,9 @@ async function onTerminal(app: () => ReactElement, onExit: () => string | void):
     process.exit(70);
   });
   process.stdout.write(enterAlt);
-  instance = render(app(), { exitOnCtrlC: true, patchConsole: true });
+  // maxFps 60: Ink 6.8's throttle at its default 30 lets through only every other frame of a
+  // 33 ms repaint (docs/ink-upstream/maxfps-throttle.md); the App paces frames itself.
+  instance = render(app(), { exitOnCtrlC: true, patchConsole: true, maxFps: 60 });
   await instance.waitUntilExit();
   restore();
   return 0;

@@ -470,10 +470,11 @@ export class Playground {
   }
 
   /**
-   * Do what is due now: a slice of long work, or the run mode's ticks. Returns how many ms
-   * until there is more to do (0: at once; Infinity: nothing until a key).
+   * Do what is due now: a slice of long work, or the run mode's ticks, for at most `msMax` ms
+   * (the screen ends a slice at its next frame). Returns how many ms until there is more to do
+   * (0: at once; Infinity: nothing until a key).
    */
-  pump(): number {
+  pump(msMax = sliceMs): number {
     if (this.quitting) return Infinity;
     const now = this.clock();
     if (now - this.lastFlush >= flushMs) {
@@ -488,7 +489,7 @@ export class Playground {
     if (!this.ui.controls.running) return Infinity;
     const pace = paces[this.ui.controls.pace]!;
     if (pace === Infinity) {
-      const until = now + sliceMs;
+      const until = now + Math.min(sliceMs, msMax);
       for (let t = now; t < until && this.ui.controls.running; ) {
         const n = this.sizer.size;
         this.runTicks(n);

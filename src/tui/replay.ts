@@ -162,10 +162,11 @@ export class Replay {
   }
 
   /**
-   * Do what is due now: a slice of a search, or the lines the pace has brought. Returns how
-   * many ms until there is more to do (0: at once; Infinity: nothing until a key).
+   * Do what is due now: a slice of a search, or the lines the pace has brought, for at most
+   * `msMax` ms. Returns how many ms until there is more to do (0: at once; Infinity: nothing
+   * until a key).
    */
-  pump(): number {
+  pump(msMax = sliceMs): number {
     if (this.quitting) return Infinity;
     if (this.long.busy) {
       if (!this.long.slice()) this.changed(this.long.progressText());
@@ -176,8 +177,8 @@ export class Replay {
     const pace = paces[this.controls.pace]!;
     const now = this.clock();
     if (pace === Infinity) {
-      // At max, a slice of lines at a time; the screen still repaints at its own rate.
-      const until = now + sliceMs;
+      // At max, a slice of lines at a time (ended at the screen's next frame).
+      const until = now + Math.min(sliceMs, msMax);
       do this.beat();
       while (this.controls.running && this.clock() < until);
       return this.controls.running ? 0 : Infinity;
