@@ -1,6 +1,12 @@
-// Bundles the CLI into one file (dist/cli.js) with esbuild: one file to load instead of
-// hundreds of modules, so the playground starts fast. React runs its production build.
+// Bundles the CLI with esbuild into dist/cli.js and the chunks it loads on demand
+// (dist/chunks/): one file for each part instead of hundreds of modules, so the playground
+// starts fast. The playground loads the CLI, the engine and the TUI; meow (parsing arguments,
+// skipped when there are none) and the TUI (not needed by `run`) are chunks of their own, so a
+// start compiles only what it runs. React runs its production build.
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
 import { shippedOptions } from './build-options.mjs';
 
-await build({ ...shippedOptions, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js' });
+// Chunk names carry a hash: the old ones would pile up.
+rmSync('dist', { recursive: true, force: true });
+await build({ ...shippedOptions, entryPoints: ['src/cli.ts'], outdir: 'dist', splitting: true, chunkNames: 'chunks/[name]-[hash]' });
