@@ -4,11 +4,8 @@
 // V8 would let the heap grow to several times what is alive (about 30 MB); with them a
 // 10-minute max-pace session stays under ~200 MB (README, Recordings). `npm start` passes the
 // same flags (package.json).
-// pmuplay alone starts the playground: its screen's code (Ink, and Yoga, whose wasm compiles off
-// the main thread) starts loading first, beside the engine, instead of after it.
-if (process.argv.length <= 2) void import('./tui/main.js');
-const { main } = await import('./main.js');
-const { processIo, settle } = await import('./process-io.js');
+import { main } from './main.js';
+import { processIo, settle } from './process-io.js';
 
 const io = processIo();
 process.exitCode = await settle(await main(process.argv.slice(2), io), io.stdout, io.stderr);
