@@ -43,6 +43,8 @@ export interface ExploreOptions {
   out: string;
   /** Called to learn of Ctrl-C; returns a function that stops listening. Tests leave it out. */
   onInterrupt?: (stop: () => void) => () => void;
+  /** The heap the search may use, in bytes (default: this process's V8 limit). */
+  heapBytes?: number;
   /** The shell's clock, in ms (the engine reads none). */
   now?: () => number;
 }
@@ -124,7 +126,7 @@ export async function exploreFile(path: string, opts: ExploreOptions, io: Io): P
   const prepared = prep.prepared;
   const { bounds } = prepared.scenario;
   // The fingerprints alone must fit the heap; say so before starting rather than run out.
-  const heap = getHeapStatistics().heap_size_limit;
+  const heap = opts.heapBytes ?? getHeapStatistics().heap_size_limit;
   const need = bounds.states * bytesPerState;
   if (need > heap * 0.6) {
     return bad(`states=${n(bounds.states)} would keep about ${(need / 2 ** 30).toFixed(1)} GiB of fingerprints, more than this process's heap (${(heap / 2 ** 30).toFixed(1)} GiB) allows; lower states= (at most ${n(Math.min(exploreStatesMax, Math.floor((heap * 0.6) / bytesPerState)))} here)`);
