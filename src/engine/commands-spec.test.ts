@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CommandKind } from './command.js';
-import { type Arg, type CommandSpec, type ValueKind, commandSpecs, commandWords, formsOf, helpIndex, helpLines, specsOf, usage } from './commands-spec.js';
+import { type Arg, type CommandSpec, type ValueKind, commandSpecs, commandWords, formsOf, helpIndex, helpLines, scenarioWords, specsOf, usage } from './commands-spec.js';
 import { formatCommand } from './format.js';
 import { parseCommand } from './parse.js';
 import { playLines } from './session.js';
@@ -39,7 +39,7 @@ describe('the command table', () => {
   });
 
   it('says for each form what it does, in kernel terms, with its example', () => {
-    for (const word of commandWords) {
+    for (const word of [...commandWords, ...scenarioWords]) {
       const lines = helpLines(word);
       for (const s of specsOf(word)) {
         expect(lines).toContain(`  example: ${s.example}`);
@@ -51,7 +51,7 @@ describe('the command table', () => {
   });
 
   it('every command word starts a line the parser knows (no "unknown command")', () => {
-    for (const word of commandWords) {
+    for (const word of [...commandWords, ...scenarioWords]) {
       const r = parseCommand(word);
       if (!r.ok) expect(r.error.message).not.toMatch(/unknown command/);
     }
@@ -91,6 +91,9 @@ describe('help', () => {
     expect(all!.ok && all!.lines).toEqual(helpIndex());
     expect(one!.ok && one!.lines[0]).toBe("mmap PID FD — map the event's user page in PID's mm");
     expect(one!.ok && one!.lines).toContain('  example: mmap 100 3');
+    const [explore, program] = playLines(world, 'help explore\nhelp program').map((l) => l.result);
+    expect(explore!.ok && explore!.lines[0]).toMatch(/^explore \[ipi=any\|auto\] .* — a scenario: the setup ends here/);
+    expect(program!.ok && program!.lines).toContain('  example: program 100: mmap 100 3; read 100 3; munmap 100 3');
     expect(world.step).toBe(0);
   });
 });

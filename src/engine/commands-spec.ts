@@ -334,8 +334,13 @@ export const commandSpecs: readonly CommandSpec[] = [
   },
 ];
 
+/** Words of a scenario file only (`pmuplay explore`): the parser takes them anywhere and
+ * `help WORD` explains them, but the playground does not offer them (there they only say
+ * what they are), so they are left out of `commandWords`. */
+export const scenarioWords: readonly string[] = ['explore', 'program'];
+
 /** The words a command line may start with, in help order, each once: for help, completion and "did you mean". */
-export const commandWords: readonly string[] = [...new Set(commandSpecs.map((s) => s.word))];
+export const commandWords: readonly string[] = [...new Set(commandSpecs.map((s) => s.word))].filter((w) => !scenarioWords.includes(w));
 
 /** Words that are commands only in the playground's command line. */
 export const playgroundWords: readonly string[] = commandWords.filter((w) => commandSpecs.every((s) => s.word !== w || s.scope === 'playground'));

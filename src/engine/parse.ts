@@ -20,7 +20,7 @@ import {
   faultNames,
   findingCodes,
 } from './command.js';
-import { type CommandSpec, commandWords, playgroundWords, specsOf, usage } from './commands-spec.js';
+import { type CommandSpec, commandWords, playgroundWords, scenarioWords, specsOf, usage } from './commands-spec.js';
 import { Fail, type ParseError, type Token, echo, tokenize } from './lex.js';
 import { backStepsMax, countersMax, exploreChoicesMax, exploreDepthMax, exploreStatesMax, knobValueMax, nameLengthMax, programLengthMax, sayLengthMax, ticksPerCommandMax } from './limits.js';
 
@@ -483,7 +483,7 @@ function parseTokens(tokens: Token[], lineLength: number): Command {
     case 'help': {
       const t = tokens[1];
       if (t === undefined) return { kind: 'help', topic: null };
-      if (t.quoted || !(commandWords.includes(t.text) || t.text === 'marks')) {
+      if (t.quoted || !(commandWords.includes(t.text) || scenarioWords.includes(t.text) || t.text === 'marks')) {
         const near = nearWords(t.text);
         throw new Fail({ column: t.column, message: `help: no command '${echo(t.text)}'${near.startsWith(' (') ? near : ''}` });
       }
