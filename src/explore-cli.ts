@@ -63,6 +63,7 @@ export function describeBounds(p: Prepared): string {
     `${plural(bounds.migrations, 'migration')}`,
     `${plural(bounds.ticks, 'tick')}`,
   ];
+  if (bounds.walks > 0) return `${parts.join(', ')}; ${plural(bounds.walks, 'random walk')} (seed ${bounds.seed}) of at most ${plural(bounds.depth, 'choice')}, ${n(bounds.states)} states`;
   return `${parts.join(', ')}; depth ${n(bounds.depth)}, ${n(bounds.states)} states`;
 }
 
@@ -77,7 +78,7 @@ export function traceText(file: string, p: Prepared, cx: Counterexample): string
   const text = recordCommands(p.scenario.config, commands, traceCheckpointEvery);
   const nl = text.indexOf('\n');
   const note = [
-    `# pmuplay explore ${basename(file)}: ${cx.code} in ${plural(cx.choices.length, 'step')} after the setup (a shortest trace)`,
+    `# pmuplay explore ${basename(file)}: ${cx.code} in ${plural(cx.choices.length, 'step')} after the setup (${p.scenario.bounds.walks > 0 ? 'the shortest the random walks met' : 'a shortest trace'})`,
     `# ${visible(cx.finding.text)}`,
     `# The setup as the scenario gives it, then the choices the search made:`,
     ...cx.choices.map((c, i) => `#   ${i + 1}. ${formatCommand(c)}`),
@@ -85,7 +86,13 @@ export function traceText(file: string, p: Prepared, cx: Counterexample): string
   return `${text.slice(0, nl + 1)}${note.join('\n')}\n${text.slice(nl + 1)}`;
 }
 
-function why(end: string | null, depth: number, bounds: Prepared['scenario']['bounds']): string {
+function why(end: string | null, depth: number, bounds: Prepared['scenario']['bounds'], walks: number): string {
+  if (bounds.walks > 0) {
+    const made = `${plural(walks, 'random walk')} of ${n(bounds.walks)} (seed ${bounds.seed})`;
+    if (end === 'walked') return `${made}: a sample, not every state`;
+    if (end === 'states') return `${made}, stopped at the state bound (${n(bounds.states)})`;
+    return `${made}, stopped by Ctrl-C`;
+  }
   switch (end) {
     case 'exhausted':
       return `every state within the bounds (nothing was left to do after depth ${depth})`;
@@ -172,18 +179,18 @@ export async function exploreFile(path: string, opts: ExploreOptions, io: Io): P
     const choices = cx.choices.map(formatCommand);
     if (opts.json) out(jsonLine({ type: 'found', file: path, code: cx.code, steps: cx.choices.length, choices, finding: cx.finding.text, trace: file }));
     else {
-      out(`found ${cx.code} in ${plural(cx.choices.length, 'step')}: ${choices.join('; ')}`);
+      out(`found ${cx.code} in ${plural(cx.choices.length, 'step')}${bounds.walks > 0 ? ' (the shortest the walks met)' : ''}: ${choices.join('; ')}`);
       out(`  ${visible(cx.finding.text)}`);
       out(`  trace: ${visible(file)} (pmuplay run ${visible(file)}; pmuplay replay ${visible(file)})`);
     }
   }
   if (search.inSetup.length > 0 && !opts.json) out(`note: the setup itself already has ${search.inSetup.join(', ')}`);
   const perSecond = Math.round((s.distinct / wallMs) * 1000);
-  const summary = `${n(s.distinct)} distinct states (${n(s.generated)} generated), depth ${s.depthReached} reached: ${why(s.end, s.depth, bounds)}; ${(wallMs / 1000).toFixed(2)} s, ${n(perSecond)} states/s`;
+  const summary = `${n(s.distinct)} distinct states (${n(s.generated)} generated), depth ${s.depthReached} reached: ${why(s.end, s.depth, bounds, s.walks)}; ${(wallMs / 1000).toFixed(2)} s, ${n(perSecond)} states/s`;
   const unfinished = search.unfinished();
   if (opts.json) {
     out(jsonLine({
-      type: 'summary', file: path, design, found: [...search.found.values()].map((c) => ({ code: c.code, steps: c.choices.length })),
+      type: 'summary', file: path, design, walks: s.walks, found: [...search.found.values()].map((c) => ({ code: c.code, steps: c.choices.length })),
       generated: s.generated, distinct: s.distinct, depthReached: s.depthReached, depth: s.depth, end: s.end, wallMs: Math.round(wallMs), statesPerSecond: perSecond,
       unfinished: unfinished.map((u) => ({ pid: u.pid, command: formatCommand(u.command), why: u.why })),
     }));

@@ -49,8 +49,12 @@ export interface ExploreBounds {
   ticks?: number;
   depth?: number;
   states?: number;
+  /** Random walks instead of breadth-first search (0: breadth-first), each up to `depth`. */
+  walks?: number;
+  /** The walks' PRNG seed. */
+  seed?: number;
 }
-export const exploreKeys = ['ipi', 'switches', 'migrations', 'ticks', 'depth', 'states'] as const;
+export const exploreKeys = ['ipi', 'switches', 'migrations', 'ticks', 'depth', 'states', 'walks', 'seed'] as const;
 
 /** The command kinds a `program PID:` line may hold: what task PID itself does. */
 export const programKinds = ['open', 'open-cpu', 'close', 'mmap', 'munmap', 'read', 'reset', 'mrs', 'msr', 'migrate', 'exec32', 'exec64', 'exit', 'sleep', 'thread', 'fork'] as const;

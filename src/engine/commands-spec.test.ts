@@ -122,7 +122,7 @@ const values: Record<ValueKind, fc.Arbitrary<string>> = {
 function boundOf(name: string): fc.Arbitrary<string> {
   const key = name.split('=')[0]!;
   if (key === 'ipi') return fc.constantFrom('ipi=any', 'ipi=auto');
-  const [lo, hi] = key === 'depth' ? [1, 1000] : key === 'states' ? [1, 10_000_000] : [0, 100];
+  const [lo, hi] = key === 'depth' ? [1, 1000] : key === 'states' ? [1, 10_000_000] : key === 'walks' ? [0, 100_000_000] : key === 'seed' ? [0, 0xffff_ffff] : [0, 100];
   return fc.integer({ min: lo, max: hi }).map((n) => `${key}=${n}`);
 }
 

@@ -308,10 +308,10 @@ export const commandSpecs: readonly CommandSpec[] = [
   },
   {
     word: 'explore',
-    args: [flags([value('bound', 'ipi=any|auto')], [value('bound', 'switches=N')], [value('bound', 'migrations=N')], [value('bound', 'ticks=N')], [value('bound', 'depth=N')], [value('bound', 'states=N')])],
+    args: [flags([value('bound', 'ipi=any|auto')], [value('bound', 'switches=N')], [value('bound', 'migrations=N')], [value('bound', 'ticks=N')], [value('bound', 'depth=N')], [value('bound', 'states=N')], [value('bound', 'walks=N')], [value('bound', 'seed=N')])],
     kinds: ['explore'], scope: 'language',
     summary: 'a scenario: the setup ends here; pmuplay explore FILE searches what follows',
-    kernel: 'not a kernel action: the bounds of pmuplay explore\'s breadth-first search over the programs\' interleavings. ipi=any (default) holds IPIs pending (ipi manual) and makes taking each one a choice at every point; switches, migrations and ticks bound how many switch CPU PID, migrate PID CPU and tick choices one trace may hold (default 0); depth the choices a trace holds (default 32), states the distinct states kept (default 1000000). Outside explore it observes; not a step.',
+    kernel: 'not a kernel action: the bounds of pmuplay explore\'s breadth-first search over the programs\' interleavings. ipi=any (default) holds IPIs pending (ipi manual) and makes taking each one a choice at every point; switches, migrations and ticks bound how many switch CPU PID, migrate PID CPU and tick choices one trace may hold (default 0); depth the choices a trace holds (default 32), states the distinct states kept (default 1000000). walks=N makes N seeded random walks (seed, default 1) instead, for spaces too large to exhaust: the trace of each finding is the shortest the walks met, not a shortest one. Outside explore it observes; not a step.',
     example: 'explore ipi=any switches=2 depth=16',
   },
   {

@@ -18,7 +18,7 @@ import { type Config, type World, createWorld } from './world.js';
 import { taskState } from './lifecycle.js';
 
 /** The bounds an `explore` line leaves out. */
-export const exploreDefaults: Required<ExploreBounds> = { ipi: 'any', switches: 0, migrations: 0, ticks: 0, depth: 32, states: 1_000_000 };
+export const exploreDefaults: Required<ExploreBounds> = { ipi: 'any', switches: 0, migrations: 0, ticks: 0, depth: 32, states: 1_000_000, walks: 0, seed: 1 };
 
 export interface Program {
   pid: number;

@@ -125,3 +125,19 @@ explore switches=SW
     expect(search(text.replace('SW', '2')).stats.distinct).toBe(3);
   });
 });
+
+describe('random walks (walks=N)', () => {
+  const walks = otherMm.replace('explore depth=8', 'explore depth=8 walks=50 seed=3');
+  it('find the concern, the same way for the same seed', () => {
+    const a = search(walks);
+    const b = search(walks);
+    expect(a.stats).toMatchObject({ end: 'walked', walks: 50 });
+    expect(a.found.get('access/other-mm')!.choices.map(formatCommand)).toEqual(['mmap 100 3', 'deliver 1']);
+    expect(b.stats).toEqual(a.stats);
+    expect([...b.found.values()].map((c) => c.choices.map(formatCommand))).toEqual([...a.found.values()].map((c) => c.choices.map(formatCommand)));
+  });
+
+  it('stop at the state bound', () => {
+    expect(search(walks.replace('seed=3', 'seed=3 states=4')).stats).toMatchObject({ end: 'states', distinct: 4 });
+  });
+});

@@ -21,7 +21,8 @@ import { findingCodes } from './command.js';
 import type { Prepared, Scenario } from './explore-scenario.js';
 import { stateHash } from './hash.js';
 import { exploreFrontierMax } from './limits.js';
-import { newRing } from './ring.js';
+import { seedPrng, nextInt, type PrngState } from './prng.js';
+import { newRing, ringLast } from './ring.js';
 import { copyWorld } from './snapshot.js';
 import { applyCommand } from './step.js';
 import { validate } from './validate.js';
@@ -55,7 +56,9 @@ export type SearchEnd =
   /** One layer would hold more worlds than memory allows (`exploreFrontierMax`). */
   | 'frontier'
   /** The caller stopped it (Ctrl-C). */
-  | 'stopped';
+  | 'stopped'
+  /** Random walks (`walks=N`): all N were made. */
+  | 'walked';
 
 export interface SearchStats {
   /** Choices applied (each a new world, whether met before or not). */
@@ -68,6 +71,8 @@ export interface SearchStats {
   depthReached: number;
   /** States waiting in the current and next layer. */
   frontier: number;
+  /** Random walks made (`walks=N`). */
+  walks: number;
   end: SearchEnd | null;
 }
 
@@ -96,7 +101,7 @@ const searchLogLines = 64;
 
 export class Search {
   readonly scenario: Scenario;
-  readonly stats: SearchStats = { generated: 0, distinct: 0, depth: 0, depthReached: 0, frontier: 0, end: null };
+  readonly stats: SearchStats = { generated: 0, distinct: 0, depth: 0, depthReached: 0, frontier: 0, walks: 0, end: null };
   /** The first counterexample found for each code, in the order found. */
   readonly found = new Map<FindingCode, Counterexample>();
   /** Findings the setup itself produced (before any choice). */
@@ -113,6 +118,9 @@ export class Search {
   /** How far each program got in any state, and why it stopped there when it never got further. */
   private readonly furthest: number[];
   private readonly stalls = new Map<number, Stall>();
+  /** The start, kept for random walks, and their PRNG (seeded by `seed=`). */
+  private readonly root: Node;
+  private readonly prng: PrngState;
 
   constructor(prepared: Prepared) {
     this.scenario = prepared.scenario;
@@ -125,6 +133,8 @@ export class Search {
     this.seen.add(key(world, root));
     this.stats.distinct = 1;
     this.layer = [root];
+    this.root = root;
+    this.prng = seedPrng(this.scenario.bounds.seed);
     this.furthest = this.scenario.programs.map(() => 0);
   }
 
@@ -176,10 +186,52 @@ export class Search {
     return out;
   }
 
-  /** Expand up to `budget` states; true when the search has ended (see `stats.end`). */
+  /**
+   * Random walks (`walks=N`, TLC's simulation mode): from the start, a choice drawn at random
+   * (the walk's own seeded PRNG) until the depth bound or no choice is left. A finding keeps
+   * the shortest trace any walk met. Up to `budget` walks a call.
+   */
+  private walk(budget: number): boolean {
+    const { bounds } = this.scenario;
+    for (let done = 0; done < budget; done++) {
+      if (this.stats.walks >= bounds.walks) return this.finish('walked');
+      this.stats.walks++;
+      const n: Node = { ...this.root, world: copyWorld(this.root.world), pos: this.root.pos.slice() };
+      const path: Command[] = [];
+      for (let d = 0; d < bounds.depth; d++) {
+        const opts = this.choices(n);
+        if (opts.length === 0) break;
+        const { c, program } = opts[nextInt(this.prng, 0, opts.length - 1)]!;
+        applyCommand(n.world, c);
+        path.push(c);
+        this.stats.generated++;
+        if (program >= 0 && ++n.pos[program]! > this.furthest[program]!) this.furthest[program] = n.pos[program]!;
+        if (c.kind === 'switch') n.switches++;
+        if (c.kind === 'migrate') n.migrations++;
+        if (c.kind === 'tick') n.ticks++;
+        for (const f of n.world.findingCounts.keys()) {
+          const had = this.found.get(f);
+          if (had && had.choices.length <= path.length) continue;
+          const finding = ringLast(n.world.findings, n.world.findings.total).find((x) => x.code === f);
+          if (finding) this.found.set(f, { code: f, choices: path.slice(), finding });
+        }
+        const h = key(n.world, n);
+        if (!this.seen.has(h)) {
+          this.seen.add(h);
+          this.stats.distinct++;
+          if (this.stats.distinct >= bounds.states) return this.finish('states');
+        }
+        this.stats.depthReached = Math.max(this.stats.depthReached, d + 1);
+      }
+    }
+    return false;
+  }
+
+  /** Expand up to `budget` states (or make up to `budget` walks); true when the search has ended (see `stats.end`). */
   run(budget: number): boolean {
     if (this.stats.end) return true;
     const { bounds } = this.scenario;
+    if (bounds.walks > 0) return this.walk(budget);
     for (let done = 0; done < budget; done++) {
       if (this.at === this.layer.length) {
         if (this.next.length === 0) return this.finish(this.cut ? 'depth' : 'exhausted');

@@ -92,3 +92,5 @@ export const exploreFrontierMax = 200_000;
 export const exploreChoicesMax = 100;
 /** Commands one `program` line may hold. */
 export const programLengthMax = 64;
+/** `explore walks=N`: the most random walks one search may make. */
+export const exploreWalksMax = 100_000_000;

@@ -22,7 +22,7 @@ import {
 } from './command.js';
 import { type CommandSpec, commandWords, playgroundWords, scenarioWords, specsOf, usage } from './commands-spec.js';
 import { Fail, type ParseError, type Token, echo, tokenize } from './lex.js';
-import { backStepsMax, countersMax, exploreChoicesMax, exploreDepthMax, exploreStatesMax, knobValueMax, nameLengthMax, programLengthMax, sayLengthMax, ticksPerCommandMax } from './limits.js';
+import { backStepsMax, countersMax, exploreChoicesMax, exploreDepthMax, exploreStatesMax, exploreWalksMax, knobValueMax, nameLengthMax, programLengthMax, sayLengthMax, ticksPerCommandMax } from './limits.js';
 
 export type ParseResult =
   | { ok: true; command: Command }
@@ -203,9 +203,11 @@ const exploreRanges: Record<Exclude<(typeof exploreKeys)[number], 'ipi'>, [numbe
   ticks: [0, exploreChoicesMax],
   depth: [1, exploreDepthMax],
   states: [1, exploreStatesMax],
+  walks: [0, exploreWalksMax],
+  seed: [0, 0xffff_ffff],
 };
 
-/** `explore [ipi=any|auto] [switches=N] [migrations=N] [ticks=N] [depth=N] [states=N]`: each key once, in any order. */
+/** `explore [ipi=any|auto] [switches=N] [migrations=N] [ticks=N] [depth=N] [states=N] [walks=N] [seed=N]`: each key once, in any order. */
 function parseExplore(tokens: Token[]): Command {
   const bounds: ExploreBounds = {};
   for (const t of tokens) {
