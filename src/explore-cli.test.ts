@@ -88,6 +88,34 @@ describe('pmuplay explore', () => {
     expect(err).toMatch(/states=10,000,000 would keep about [0-9.]+ GiB of fingerprints, more than this process's heap \(1.0 GiB\) allows; lower states= \(at most 4,026,531 here\)/);
   });
 
+  it('a long search prints a progress line on stderr; Ctrl-C stops it and the summary says how far it got', async () => {
+    let out = '';
+    let err = '';
+    const io: Io = { stdout: { write: (t) => void (out += t) }, stderr: { write: (t) => void (err += t) }, stdinIsTTY: false, stdoutIsTTY: false, env: {} };
+    // A clock that moves 1.5 s a look: a progress line every other slice.
+    let t = 0;
+    let stop = () => {};
+    let slices = 0;
+    const large = join(dir, 'large.pmu');
+    // Four tasks writing PMSELR, three of them sharing CPU 0: thousands of states, no finding under hardened.
+    const writes = (pid: number) => `program ${pid}: msr ${pid} pmselr 1; msr ${pid} pmselr 2; msr ${pid} pmselr 3`;
+    writeFileSync(large, ['pmuplay 1 cpus=2 policy=hardened', 'spawn a on 0', 'spawn b on 0', 'spawn c on 0', 'spawn d on 1', 'explore switches=6 depth=30', ...[100, 101, 102, 103].map(writes)].join('\n') + '\n');
+    const code = await exploreFile(large, {
+      overrides: {}, json: false, out: join(dir, 'progress'),
+      now: () => {
+        if (++slices === 4) stop();
+        return (t += 1500);
+      },
+      onInterrupt: (s) => {
+        stop = s;
+        return () => {};
+      },
+    }, io);
+    expect(err).toMatch(/^explore: depth \d+, [\d,]+ distinct states \([\d,]+ generated\), [\d,]+\/s, 0 finding codes so far; Ctrl-C stops\n/);
+    expect(out).toMatch(/stopped by Ctrl-C while expanding depth \d+: depths 0-\d+ were searched whole/);
+    expect(code).toBe(130);
+  });
+
   it('pmuplay run plays a scenario\'s setup and says what explore would search', async () => {
     const r = await pmuplay('run', 'saves/explore/other-mm.pmu');
     expect(r.code).toBe(0);
