@@ -179,12 +179,12 @@ export async function exploreFile(path: string, opts: ExploreOptions, io: Io): P
     const choices = cx.choices.map(formatCommand);
     if (opts.json) out(jsonLine({ type: 'found', file: path, code: cx.code, steps: cx.choices.length, choices, finding: cx.finding.text, trace: file }));
     else {
-      out(`found ${cx.code} in ${plural(cx.choices.length, 'step')}${bounds.walks > 0 ? ' (the shortest the walks met)' : ''}: ${choices.join('; ')}`);
+      const how = cx.choices.length === 0 ? 'in the setup itself' : `in ${plural(cx.choices.length, 'step')}${bounds.walks > 0 ? ' (the shortest the walks met)' : ''}: ${choices.join('; ')}`;
+      out(`found ${cx.code} ${how}`);
       out(`  ${visible(cx.finding.text)}`);
       out(`  trace: ${visible(file)} (pmuplay run ${visible(file)}; pmuplay replay ${visible(file)})`);
     }
   }
-  if (search.inSetup.length > 0 && !opts.json) out(`note: the setup itself already has ${search.inSetup.join(', ')}`);
   const perSecond = Math.round((s.distinct / wallMs) * 1000);
   const summary = `${n(s.distinct)} distinct states (${n(s.generated)} generated), depth ${s.depthReached} reached: ${why(s.end, s.depth, bounds, s.walks)}; ${(wallMs / 1000).toFixed(2)} s, ${n(perSecond)} states/s`;
   const unfinished = search.unfinished();

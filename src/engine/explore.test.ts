@@ -126,6 +126,11 @@ explore switches=SW
   });
 });
 
+it('reports a finding the setup itself made, in no steps', () => {
+  const s = search(otherMm.replace('open 100 cycles user', 'open 100 cycles user\nmmap 100 3'));
+  expect(s.found.get('access/other-mm')).toMatchObject({ choices: [] });
+});
+
 describe('random walks (walks=N)', () => {
   const walks = otherMm.replace('explore depth=8', 'explore depth=8 walks=50 seed=3');
   it('find the concern, the same way for the same seed', () => {

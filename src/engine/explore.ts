@@ -17,7 +17,6 @@
  * The search reads no clock: the caller runs it in slices (`run(budget)`) and reads `stats`.
  */
 import type { Command, FindingCode } from './command.js';
-import { findingCodes } from './command.js';
 import type { Prepared, Scenario } from './explore-scenario.js';
 import { stateHash } from './hash.js';
 import { exploreFrontierMax } from './limits.js';
@@ -104,8 +103,6 @@ export class Search {
   readonly stats: SearchStats = { generated: 0, distinct: 0, depth: 0, depthReached: 0, frontier: 0, walks: 0, end: null };
   /** The first counterexample found for each code, in the order found. */
   readonly found = new Map<FindingCode, Counterexample>();
-  /** Findings the setup itself produced (before any choice). */
-  readonly inSetup: FindingCode[];
   private readonly seen = new Set<string>();
   /** Per state id: its parent's id and the choice that led to it (-1: the start). */
   private readonly parent: number[] = [];
@@ -126,7 +123,8 @@ export class Search {
     this.scenario = prepared.scenario;
     const world = copyWorld(prepared.world);
     world.log = newRing(searchLogLines);
-    this.inSetup = findingCodes.filter((c) => (world.findingCounts.get(c) ?? 0) > 0);
+    // A finding the setup already made is reached in no steps: its trace is the setup.
+    for (const f of ringLast(world.findings, world.findings.total)) if (!this.found.has(f.code)) this.found.set(f.code, { code: f.code, choices: [], finding: f });
     const root: Node = { id: 0, world, pos: this.scenario.programs.map(() => 0), switches: 0, migrations: 0, ticks: 0 };
     this.parent.push(-1);
     this.choice.push({ kind: 'check' });
@@ -202,18 +200,16 @@ export class Search {
         const opts = this.choices(n);
         if (opts.length === 0) break;
         const { c, program } = opts[nextInt(this.prng, 0, opts.length - 1)]!;
-        applyCommand(n.world, c);
+        const r = applyCommand(n.world, c);
         path.push(c);
         this.stats.generated++;
         if (program >= 0 && ++n.pos[program]! > this.furthest[program]!) this.furthest[program] = n.pos[program]!;
         if (c.kind === 'switch') n.switches++;
         if (c.kind === 'migrate') n.migrations++;
         if (c.kind === 'tick') n.ticks++;
-        for (const f of n.world.findingCounts.keys()) {
-          const had = this.found.get(f);
-          if (had && had.choices.length <= path.length) continue;
-          const finding = ringLast(n.world.findings, n.world.findings.total).find((x) => x.code === f);
-          if (finding) this.found.set(f, { code: f, choices: path.slice(), finding });
+        for (const f of r.ok ? r.findings : []) {
+          const had = this.found.get(f.code);
+          if (!had || had.choices.length > path.length) this.found.set(f.code, { code: f.code, choices: path.slice(), finding: f });
         }
         const h = key(n.world, n);
         if (!this.seen.has(h)) {
