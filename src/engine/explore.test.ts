@@ -35,6 +35,28 @@ program 100: mmap 100 3; munmap 100 3
 program 101: mrs 101 pmccntr
 `;
 
+describe('the scenario lines', () => {
+  it.each([
+    ['program 100: mmap 100 3; read 100', 34, 'read: expected an fd at column 34, the line ended; usage: read PID FD'],
+    ['program 100: mmap 100 3; mrs 101 pmccntr', 26, "program 100: 'mrs 101 pmccntr' is task 101's; a program holds its own task's commands (task 100)"],
+    ['program 100: mmap 100 3;; read 100 3', 25, 'program: expected a command at column 25'],
+    ['program 100: tick 3', 14, "program: 'tick' is not something a task does itself"],
+    ['program x: mmap 100 3', 9, "program: expected a pid and a colon (100:) at column 9, got 'x:'"],
+    ['explore depth=8 depth=9', 17, 'explore: depth given twice at column 17'],
+    ['explore ipi=sometimes', 9, "explore: ipi takes any|auto at column 9, got 'sometimes'"],
+  ])('%s: an error at its column', (line, column, message) => {
+    const r = parseScript(`spawn a\n${line}\n`);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors[0]).toMatchObject({ line: 2, column, message: expect.stringContaining(message) });
+  });
+
+  it('read back as written: a program keeps its commands, # ends the line, and format gives the canonical line', () => {
+    const r = parseScript('program 100:  mmap 100 3 ;read 100 3 # then nothing\nexplore switches=1 ipi=auto\n');
+    if (!r.ok) throw new Error(r.errors[0]!.message);
+    expect(r.script.lines.map((l) => formatCommand(l.command))).toEqual(['program 100: mmap 100 3; read 100 3', 'explore ipi=auto switches=1']);
+  });
+});
+
 describe('a scenario', () => {
   it('is a setup, one explore line, then programs; each mistake names its line and column', () => {
     expect(errorsOf('spawn a\nprogram 100: mrs 100 pmccntr\n')).toEqual([{ line: 2, column: 1, message: expect.stringContaining('program: before the explore line') }]);

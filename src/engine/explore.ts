@@ -114,7 +114,7 @@ export class Search {
   private cut = false;
   /** How far each program got in any state, and why it stopped there when it never got further. */
   private readonly furthest: number[];
-  private readonly stalls = new Map<number, Stall>();
+  private readonly stalls = new Map<string, Stall>();
   /** The start, kept for random walks, and their PRNG (seeded by `seed=`). */
   private readonly root: Node;
   private readonly prng: PrngState;
@@ -127,7 +127,7 @@ export class Search {
     for (const f of ringLast(world.findings, world.findings.total)) if (!this.found.has(f.code)) this.found.set(f.code, { code: f.code, choices: [], finding: f });
     const root: Node = { id: 0, world, pos: this.scenario.programs.map(() => 0), switches: 0, migrations: 0, ticks: 0 };
     this.parent.push(-1);
-    this.choice.push({ kind: 'check' });
+    this.choice.push({ kind: 'check' }); // the start has no choice; never read (path stops at id 0)
     this.seen.add(key(world, root));
     this.stats.distinct = 1;
     this.layer = [root];
@@ -153,8 +153,8 @@ export class Search {
       if (!c) return;
       const refused = validate(world, c);
       if (!refused) out.push({ c, program: i });
-      else if (n.pos[i] === this.furthest[i] && !this.stalls.has(i * 1_000_000 + n.pos[i]!)) {
-        this.stalls.set(i * 1_000_000 + n.pos[i]!, { pid: p.pid, position: n.pos[i]!, command: c, why: refused.message });
+      else if (n.pos[i] === this.furthest[i] && !this.stalls.has(`${i}:${n.pos[i]}`)) {
+        this.stalls.set(`${i}:${n.pos[i]}`, { pid: p.pid, position: n.pos[i]!, command: c, why: refused.message });
       }
     });
     if (bounds.ipi === 'any') for (const cpu of world.cpus) if (cpu.pendingIpis.length > 0) out.push({ c: { kind: 'deliver', cpu: cpu.id }, program: -1 });
@@ -293,7 +293,7 @@ export class Search {
     const out: Stall[] = [];
     this.scenario.programs.forEach((p, i) => {
       if (this.furthest[i]! >= p.commands.length) return;
-      const stall = this.stalls.get(i * 1_000_000 + this.furthest[i]!);
+      const stall = this.stalls.get(`${i}:${this.furthest[i]}`);
       out.push(stall ?? { pid: p.pid, position: this.furthest[i]!, command: p.commands[this.furthest[i]!]!, why: 'the depth or state bound came first' });
     });
     return out;
