@@ -17,6 +17,8 @@ const help = `
                               a recording's checkpoints must match (exit 1 naming what differs)
     $ pmuplay replay FILE     play a recording in the TUI: play, pause, step, step back, next finding
     $ pmuplay demo [NAME]     list the narrated demos, or present one (--headless: as text)
+    $ pmuplay explore FILE    search a scenario's interleavings (programs, IPIs, switches) for
+                              findings; write each code's shortest trace as a recording
 
   Options
     --policy NAME       kernel design: v4 (default), v5, upstream, x86, hardened; or all (run,
@@ -28,7 +30,7 @@ const help = `
     --cycles-per-tick N cycles each CPU runs in one tick (default 1000000)
     --perf-user-access N boot value of kernel.perf_user_access, 0 or 1 (upstream, hardened)
     --rdpmc N           boot value of x86's rdpmc mode: 0, 1 (default) or 2
-    --json              run, demo --headless: one JSON object per line
+    --json              run, demo --headless, explore: one JSON object per line
     --quiet             run: only findings, narration, expects and the summary
                         (demo --headless always is)
     --strict            run, demo --headless: exit 1 when any finding occurs
@@ -37,9 +39,11 @@ const help = `
                         Checked before anything runs; an existing FILE is refused unless --force
     --force             with --record: replace an existing FILE (a regular file; it keeps its mode)
     --headless          demo NAME: print the narration and the outcomes instead of presenting
+    --out DIR           explore: where the traces go (default explore-out; made if missing)
     -h, --help; -v, --version
 
-  The world flags (--policy to --rdpmc) apply to the playground, run, replay and demo NAME.
+  The world flags (--policy to --rdpmc) apply to the playground, run, replay, demo NAME and
+  explore.
   A flag given where it does not apply is a usage error that says where it does (exit 2).
   A file's header line (pmuplay 1 seed=... cpus=...) sets its world; flags override it.
 
@@ -57,6 +61,7 @@ const help = `
     $ pmuplay run --json --quiet saves/examples/*.pmu
     $ pmuplay run --policy all saves/examples/v4-unmap-stale.pmu
     $ pmuplay run --record out.pmu my-script.pmu && pmuplay replay out.pmu
+    $ pmuplay explore saves/explore/other-mm.pmu --out traces
 `;
 
 const flagSpec = {
@@ -74,6 +79,7 @@ const flagSpec = {
   record: { type: 'string' },
   force: { type: 'boolean', default: false },
   headless: { type: 'boolean', default: false },
+  out: { type: 'string' },
   help: { type: 'boolean', default: false, shortFlag: 'h' },
   version: { type: 'boolean', default: false, shortFlag: 'v' },
 } as const;
@@ -178,7 +184,7 @@ export function overridesFromFlags(f: Flags): Partial<Config> {
 }
 
 /** What the command line asks for: the flags that apply depend on it. */
-export type Mode = 'playground' | 'run' | 'replay' | 'demo list' | 'demo' | 'demo --headless';
+export type Mode = 'playground' | 'run' | 'replay' | 'demo list' | 'demo' | 'demo --headless' | 'explore';
 
 const modeNames: Record<Mode, string> = {
   playground: 'the playground',
@@ -187,12 +193,13 @@ const modeNames: Record<Mode, string> = {
   'demo list': 'the demo list (pmuplay demo with no NAME)',
   demo: 'a demo in the TUI',
   'demo --headless': 'demo NAME --headless',
+  explore: 'explore',
 };
 
 type FlagName = Exclude<keyof typeof flagSpec, 'help' | 'version'>;
 
-const worldModes: readonly Mode[] = ['playground', 'run', 'replay', 'demo', 'demo --headless'];
-const world = { modes: worldModes, where: 'the playground, run, replay and demo NAME' };
+const worldModes: readonly Mode[] = ['playground', 'run', 'replay', 'demo', 'demo --headless', 'explore'];
+const world = { modes: worldModes, where: 'the playground, run, replay, demo NAME and explore' };
 const headless = { modes: ['run', 'demo --headless'] as const, where: 'run and demo NAME --headless' };
 const recording = { modes: ['playground', 'run', 'demo --headless'] as const, where: 'the playground, run FILE and demo NAME --headless' };
 
@@ -209,12 +216,13 @@ const flagModes: Record<FlagName, { modes: readonly Mode[]; where: string }> = {
   cyclesPerTick: world,
   perfUserAccess: world,
   rdpmc: world,
-  json: headless,
+  json: { modes: ['run', 'demo --headless', 'explore'], where: 'run, demo NAME --headless and explore' },
   quiet: headless,
   strict: headless,
   record: recording,
   force: recording,
   headless: { modes: ['demo --headless'], where: 'demo NAME' },
+  out: { modes: ['explore'], where: 'explore' },
 };
 
 /** Why a flag does not fit where it was given, in a mode-specific word or two. */
@@ -241,6 +249,7 @@ export function checkFlags(mode: Mode, files: number, flags: Flags): void {
   }
   if (wrong.length > 0) fail(wrong.join('; '));
   const all = flags.policy === 'all';
+  if (all && mode === 'explore') fail('--policy all applies to run and demo NAME --headless; explore searches under one design: give --policy v4 (then --policy hardened to compare)');
   if (all && mode !== 'run' && mode !== 'demo --headless') {
     fail(`--policy all applies to run and demo NAME --headless (a table of every design); ${modeNames[mode]} runs one design: give --policy ${designList}`);
   }

@@ -12,6 +12,7 @@ import { Recorder } from './recorder.js';
 import { parseScript } from './engine/script.js';
 import { type SourceFile, exitBadInput, exitOk, runFiles } from './headless.js';
 import { jsonLine, visible } from './visible.js';
+import { exploreFile } from './explore-cli.js';
 import { checkFlags, checkRecording, fail, type Flags, type Mode, overridesFromFlags, parseArgs, recordRun, Refusal } from './cli-args.js';
 
 /** A stream the shell writes text to. */
@@ -132,16 +133,28 @@ async function demo(names: string[], flags: Flags, io: Io): Promise<number> {
   return startReplay(loaded.info.name, overrides, loaded.script, true);
 }
 
-const modeWords = ['run', 'replay', 'demo'];
+async function explore(paths: string[], flags: Flags, io: Io): Promise<number> {
+  if (paths.length !== 1) fail('explore takes one scenario file (try: pmuplay explore saves/explore/other-mm.pmu)');
+  const overrides = overridesFromFlags(flags);
+  // Ctrl-C stops the search; the summary then says how far it got.
+  const onInterrupt = (stop: () => void) => {
+    const handler = () => stop();
+    process.once('SIGINT', handler);
+    return () => process.off('SIGINT', handler);
+  };
+  return exploreFile(paths[0]!, { overrides, json: flags.json, out: flags.out ?? 'explore-out', onInterrupt }, io);
+}
+
+const modeWords = ['run', 'replay', 'demo', 'explore'];
 
 /** The mode the first word names; an unknown word is an error with the nearest mode. */
 function modeOf(word: string | undefined, rest: string[], flags: Flags): Mode {
-  if (word === 'run' || word === 'replay') return word;
+  if (word === 'run' || word === 'replay' || word === 'explore') return word;
   if (word === 'demo') return rest.length === 0 ? 'demo list' : flags.headless ? 'demo --headless' : 'demo';
   if (word === undefined) return 'playground';
   if (/\.pmu$/i.test(word)) fail(`unknown mode '${word}': to run a file, pmuplay run ${word}; to play a recording, pmuplay replay ${word}`);
   const near = didYouMean(word, modeWords);
-  fail(`unknown mode '${word}' (${near ? `did you mean ${near}? ` : ''}modes: run, replay, demo; see pmuplay --help)`);
+  fail(`unknown mode '${word}' (${near ? `did you mean ${near}? ` : ''}modes: run, replay, demo, explore; see pmuplay --help)`);
 }
 
 /** The whole command line: returns the exit code. Usage and input errors print one line on
@@ -162,6 +175,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     checkFlags(mode, rest.length, flags);
     if (mode === 'run') return run(rest, flags, io);
     if (mode === 'replay') return await replay(rest, flags, io);
+    if (mode === 'explore') return await explore(rest, flags, io);
     if (mode === 'playground') return await playground(flags, io);
     return await demo(rest, flags, io);
   } catch (e) {

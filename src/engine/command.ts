@@ -37,6 +37,29 @@ export const findingCodes = [
 ] as const;
 export type FindingCode = (typeof findingCodes)[number];
 
+/**
+ * The bounds and choices of `explore` (explore.ts), as the line gives them; a key left out
+ * takes its default there (`exploreDefaults`). `ipi`: `any` holds IPIs pending and makes
+ * taking each one a choice at every point; `auto` takes them at once (no IPI choices).
+ */
+export interface ExploreBounds {
+  ipi?: 'any' | 'auto';
+  switches?: number;
+  migrations?: number;
+  ticks?: number;
+  depth?: number;
+  states?: number;
+  /** Random walks instead of breadth-first search (0: breadth-first), each up to `depth`. */
+  walks?: number;
+  /** The walks' PRNG seed. */
+  seed?: number;
+}
+export const exploreKeys = ['ipi', 'switches', 'migrations', 'ticks', 'depth', 'states', 'walks', 'seed'] as const;
+
+/** The command kinds a `program PID:` line may hold: what task PID itself does. */
+export const programKinds = ['open', 'open-cpu', 'close', 'mmap', 'munmap', 'read', 'reset', 'mrs', 'msr', 'migrate', 'exec32', 'exec64', 'exit', 'sleep', 'thread', 'fork'] as const;
+export type ProgramCommand = Extract<Command, { kind: (typeof programKinds)[number] }>;
+
 export type Command =
   | { kind: 'spawn'; name: string; aarch32: boolean; cpu: number | null }
   | { kind: 'thread'; pid: number; cpu: number | null }
@@ -78,7 +101,11 @@ export type Command =
   | { kind: 'checkpoint'; hash: string; parts: [string, string][] }
   | { kind: 'back'; n: number }
   /** `help [CMD]`: a command word of commands-spec.ts, or null for the list. */
-  | { kind: 'help'; topic: string | null };
+  | { kind: 'help'; topic: string | null }
+  /** A scenario's bounds (`pmuplay explore`): the setup ends here. Not a step. */
+  | { kind: 'explore'; bounds: ExploreBounds }
+  /** A scenario's program for task PID: its commands, in order, for the search to interleave. Not a step. */
+  | { kind: 'program'; pid: number; commands: ProgramCommand[] };
 
 export type CommandKind = Command['kind'];
 

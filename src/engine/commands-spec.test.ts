@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CommandKind } from './command.js';
-import { type Arg, type CommandSpec, type ValueKind, commandSpecs, commandWords, formsOf, helpIndex, helpLines, specsOf, usage } from './commands-spec.js';
+import { type Arg, type CommandSpec, type ValueKind, commandSpecs, commandWords, formsOf, helpIndex, helpLines, scenarioWords, specsOf, usage } from './commands-spec.js';
 import { formatCommand } from './format.js';
 import { parseCommand } from './parse.js';
 import { playLines } from './session.js';
@@ -15,7 +15,7 @@ const everyKind: Record<CommandKind, true> = {
   munmap: true, read: true, reset: true, mrs: true, msr: true, migrate: true, exec32: true, exec64: true, exit: true,
   sleep: true, wake: true, switch: true, tick: true, run: true, ipi: true, deliver: true, policy: true, knob: true,
   fault: true, check: true, explain: true, why: true, say: true, pause: true, 'expect-finding': true, 'expect-no-finding': true,
-  'expect-read': true, 'expect-reg': true, checkpoint: true, back: true, help: true,
+  'expect-read': true, 'expect-reg': true, checkpoint: true, back: true, help: true, explore: true, program: true,
 };
 
 const language = commandSpecs.filter((s) => s.scope === 'language');
@@ -39,7 +39,7 @@ describe('the command table', () => {
   });
 
   it('says for each form what it does, in kernel terms, with its example', () => {
-    for (const word of commandWords) {
+    for (const word of [...commandWords, ...scenarioWords]) {
       const lines = helpLines(word);
       for (const s of specsOf(word)) {
         expect(lines).toContain(`  example: ${s.example}`);
@@ -51,7 +51,7 @@ describe('the command table', () => {
   });
 
   it('every command word starts a line the parser knows (no "unknown command")', () => {
-    for (const word of commandWords) {
+    for (const word of [...commandWords, ...scenarioWords]) {
       const r = parseCommand(word);
       if (!r.ok) expect(r.error.message).not.toMatch(/unknown command/);
     }
@@ -91,6 +91,9 @@ describe('help', () => {
     expect(all!.ok && all!.lines).toEqual(helpIndex());
     expect(one!.ok && one!.lines[0]).toBe("mmap PID FD — map the event's user page in PID's mm");
     expect(one!.ok && one!.lines).toContain('  example: mmap 100 3');
+    const [explore, program] = playLines(world, 'help explore\nhelp program').map((l) => l.result);
+    expect(explore!.ok && explore!.lines[0]).toMatch(/^explore \[ipi=any\|auto\] .* — a scenario: the setup ends here/);
+    expect(program!.ok && program!.lines).toContain('  example: program 100: mmap 100 3; read 100 3; munmap 100 3');
     expect(world.step).toBe(0);
   });
 });
@@ -109,7 +112,24 @@ const values: Record<ValueKind, fc.Arbitrary<string>> = {
   text: fc.stringMatching(/^[A-Za-z0-9 .,#]{0,20}$/).map((t) => `"${t}"`),
   hash: fc.stringMatching(/^[0-9a-f]{16}$/),
   part: fc.tuple(fc.stringMatching(/^[a-z][a-z0-9.]{0,8}$/), fc.stringMatching(/^[0-9a-f]{8}$/)).map(([k, v]) => `${k}=${v}`),
+  // explore's KEY=VALUE and a program's words are drawn by their slot's name (boundOf, programLine).
+  bound: fc.constant('depth=1'),
+  'program-pid': fc.integer({ min: 0, max: 999_999 }).map((n) => `${n}:`),
+  command: fc.constant('mrs'),
 };
+
+/** A value for explore's KEY=VALUE slot named `key=…`. */
+function boundOf(name: string): fc.Arbitrary<string> {
+  const key = name.split('=')[0]!;
+  if (key === 'ipi') return fc.constantFrom('ipi=any', 'ipi=auto');
+  const [lo, hi] = key === 'depth' ? [1, 1000] : key === 'states' ? [1, 10_000_000] : key === 'walks' ? [0, 100_000_000] : key === 'seed' ? [0, 0xffff_ffff] : [0, 100];
+  return fc.integer({ min: lo, max: hi }).map((n) => `${key}=${n}`);
+}
+
+/** A program line: commands of its own task, each from the table's own examples with the pid changed. */
+const programLine: fc.Arbitrary<string> = fc
+  .tuple(fc.integer({ min: 0, max: 999_999 }), fc.array(fc.constantFrom('mmap P 3', 'munmap P 3', 'read P 3', 'mrs P pmccntr', 'msr P pmselr 5', 'open P cycles user', 'open cpu 1 cycles by P', 'migrate P 2', 'exit P', 'fork P', 'sleep P'), { minLength: 1, maxLength: 5 }))
+  .map(([pid, cmds]) => `program ${pid}: ${cmds.map((c) => c.replaceAll('P', String(pid))).join('; ')}`);
 
 /** A line of one form, drawn from its grammar with values the parser takes. */
 function lineOf(spec: CommandSpec): fc.Arbitrary<string> {
@@ -119,7 +139,7 @@ function lineOf(spec: CommandSpec): fc.Arbitrary<string> {
       case 'word':
         return fc.constant([a.word]);
       case 'value':
-        return values[a.value].map((v) => [v]);
+        return (a.value === 'bound' ? boundOf(a.name) : values[a.value]).map((v) => [v]);
       case 'alt':
         return fc.oneof(...a.options.map(seq));
       case 'optional':
@@ -130,6 +150,7 @@ function lineOf(spec: CommandSpec): fc.Arbitrary<string> {
         return fc.array(seq(a.args), { maxLength: 3 }).map((xs) => xs.flat());
     }
   };
+  if (spec.word === 'program') return programLine;
   return seq(spec.args).map((words) => [spec.word, ...words].join(' '));
 }
 

@@ -19,7 +19,7 @@ import { faultNames, findingCodes } from './command.js';
  * system-wide tool's fds, CPU ids, the world's registers, design names, command words; the
  * rest (numbers, names, text, hashes) are the user's to type.
  */
-export type ValueKind = 'pid' | 'fd' | 'cpu-fd' | 'cpu' | 'reg' | 'design' | 'topic' | 'number' | 'name' | 'text' | 'hash' | 'part';
+export type ValueKind = 'pid' | 'fd' | 'cpu-fd' | 'cpu' | 'reg' | 'design' | 'topic' | 'number' | 'name' | 'text' | 'hash' | 'part' | 'bound' | 'program-pid' | 'command';
 
 export type Arg =
   /** A fixed word: `cpu` in `open cpu`, `on` in `on CPU`. */
@@ -307,6 +307,20 @@ export const commandSpecs: readonly CommandSpec[] = [
     example: 'help mmap',
   },
   {
+    word: 'explore',
+    args: [flags([value('bound', 'ipi=any|auto')], [value('bound', 'switches=N')], [value('bound', 'migrations=N')], [value('bound', 'ticks=N')], [value('bound', 'depth=N')], [value('bound', 'states=N')], [value('bound', 'walks=N')], [value('bound', 'seed=N')])],
+    kinds: ['explore'], scope: 'language',
+    summary: 'a scenario: the setup ends here; pmuplay explore FILE searches what follows',
+    kernel: 'not a kernel action: the bounds of pmuplay explore\'s breadth-first search over the programs\' interleavings. ipi=any (default) holds IPIs pending (ipi manual) and makes taking each one a choice at every point; switches, migrations and ticks bound how many switch CPU PID, migrate PID CPU and tick choices one trace may hold (default 0); depth the choices a trace holds (default 32), states the distinct states kept (default 1000000). walks=N makes N seeded random walks (seed, default 1) instead, for spaces too large to exhaust: the trace of each finding is the shortest the walks met, not a shortest one. Outside explore it observes; not a step.',
+    example: 'explore ipi=any switches=2 depth=16',
+  },
+  {
+    word: 'program', args: [value('program-pid', 'PID:'), value('command', 'CMD'), { t: 'repeat', args: [value('command', '; CMD')] }], kinds: ['program'], scope: 'language',
+    summary: "a scenario: what task PID does, in order, for explore to interleave",
+    kernel: "not a kernel action: task PID's own commands (open, close, mmap, munmap, read, reset, mrs, msr, migrate, exec32, exec64, exit, sleep, thread, fork), each naming PID; the search runs each when it may (a task blocked in a syscall waits) in every order against the other programs, IPI deliveries and scheduler choices. Outside explore it observes; not a step.",
+    example: 'program 100: mmap 100 3; read 100 3; munmap 100 3',
+  },
+  {
     word: 'save', args: [value('name', 'FILE')], kinds: [], scope: 'playground',
     summary: 'write the session so far as a recording (playground only)',
     kernel: 'not a kernel action: the current branch replayed into a .pmu recording with checkpoints, written through a temporary file; asks before replacing a file.',
@@ -320,8 +334,13 @@ export const commandSpecs: readonly CommandSpec[] = [
   },
 ];
 
+/** Words of a scenario file only (`pmuplay explore`): the parser takes them anywhere and
+ * `help WORD` explains them, but the playground does not offer them (there they only say
+ * what they are), so they are left out of `commandWords`. */
+export const scenarioWords: readonly string[] = ['explore', 'program'];
+
 /** The words a command line may start with, in help order, each once: for help, completion and "did you mean". */
-export const commandWords: readonly string[] = [...new Set(commandSpecs.map((s) => s.word))];
+export const commandWords: readonly string[] = [...new Set(commandSpecs.map((s) => s.word))].filter((w) => !scenarioWords.includes(w));
 
 /** Words that are commands only in the playground's command line. */
 export const playgroundWords: readonly string[] = commandWords.filter((w) => commandSpecs.every((s) => s.word !== w || s.scope === 'playground'));
@@ -398,7 +417,12 @@ function fits(value: ValueKind, word: string): boolean {
     case 'hash':
       return /^[0-9a-f]+$/.test(word);
     case 'part':
+    case 'bound':
       return word.includes('=');
+    case 'program-pid':
+      return /^[0-9][0-9_x]*:$/.test(word);
+    case 'command':
+      return true;
     case 'text':
       return word.startsWith('"');
     case 'design':

@@ -2,7 +2,7 @@
  * The canonical spelling of each command: the other half of the parser (parse.ts), so that
  * `parseCommand(formatCommand(c))` gives `c` back. Recordings and `save` write through it.
  */
-import type { Command, Reg } from './command.js';
+import { type Command, type Reg, exploreKeys } from './command.js';
 import { knobs } from './knobs.js';
 
 const named: Record<string, string> = { '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
@@ -101,5 +101,9 @@ export function formatCommand(c: Command): string {
       return c.n === 1 ? 'back' : `back ${c.n}`;
     case 'help':
       return c.topic === null ? 'help' : `help ${c.topic}`;
+    case 'explore':
+      return ['explore', ...exploreKeys.flatMap((k) => (c.bounds[k] === undefined ? [] : [`${k}=${c.bounds[k]}`]))].join(' ');
+    case 'program':
+      return `program ${c.pid}: ${c.commands.map(formatCommand).join('; ')}`;
   }
 }

@@ -78,3 +78,19 @@ export const echoLengthMax = 40;
 /** Errors kept and shown per file; the rest are counted ("… and N more"), so a million bad
  * lines print 21 lines and keep 20 errors in memory. */
 export const fileErrorsShownMax = 20;
+/** `explore`: the longest trace a search may be asked for (choices after the setup). */
+export const exploreDepthMax = 1000;
+/** `explore`: the most distinct states a search may keep. Each costs its fingerprint (about
+ * 60 bytes) and its parent link for the whole search, and a world copy (about 20 KB for a
+ * scenario's small machine) while it is in the frontier: a million fits a 2 GB heap when the
+ * frontier stays under ~50,000, which the search checks as it goes (`exploreFrontierMax`). */
+export const exploreStatesMax = 10_000_000;
+/** `explore`: the most worlds one breadth-first layer may hold at once; past it the search
+ * stops with a message (the memory estimate), never the process. */
+export const exploreFrontierMax = 200_000;
+/** `explore`: the most switches, migrations or ticks a search may be bounded to. */
+export const exploreChoicesMax = 100;
+/** Commands one `program` line may hold. */
+export const programLengthMax = 64;
+/** `explore walks=N`: the most random walks one search may make. */
+export const exploreWalksMax = 100_000_000;

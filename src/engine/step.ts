@@ -286,6 +286,10 @@ function apply(world: World, c: Command): { lines: string[]; check?: Check; expl
     }
     case 'back':
       throw new Error('engine bug: validate lets no back through');
+    case 'explore':
+      return { lines: ['explore: the setup ends here; pmuplay explore FILE searches the programs that follow'] };
+    case 'program':
+      return { lines: [`program ${c.pid}: ${c.commands.length} command${c.commands.length === 1 ? '' : 's'} for pmuplay explore to interleave`] };
     case 'expect-read': {
       const r = userRead(world, 'expect', c.pid, c.fd);
       const want = c.outcome;
@@ -297,7 +301,7 @@ function apply(world: World, c: Command): { lines: string[]; check?: Check; expl
 }
 
 /** Commands that only look at the world (or narrate) are not steps: they change nothing. */
-const observing = new Set<Command['kind']>(['check', 'explain', 'why', 'help', 'say', 'pause', 'expect-finding', 'expect-no-finding', 'expect-reg', 'checkpoint']);
+const observing = new Set<Command['kind']>(['check', 'explain', 'why', 'help', 'say', 'pause', 'expect-finding', 'expect-no-finding', 'expect-reg', 'checkpoint', 'explore', 'program']);
 
 export function isObserving(c: Command): boolean {
   return observing.has(c.kind);

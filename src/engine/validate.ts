@@ -314,6 +314,8 @@ export function validate(world: World, c: Command): Rejection | null {
     case 'expect-finding':
     case 'expect-no-finding':
     case 'checkpoint':
+    case 'explore':
+    case 'program':
       return null;
   }
 }

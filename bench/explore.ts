@@ -1,0 +1,57 @@
+/**
+ * `npm run bench` (issue 14): `pmuplay explore`'s speed, the working tree only. For each
+ * shipped scenario in saves/explore/ under v4: the time to each finding code's shortest
+ * counterexample (aim < 2 s) and the whole search's distinct states per second; then the
+ * same on a larger scenario (bench/explore-large.pmu, ~10^5 states) where throughput, not
+ * start-up, is what is measured (aim >= 100,000 distinct states/s). CPU time of this process
+ * (`process.cpuUsage`), 3 rounds each, medians with their spread; the search runs on one core.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { prepareScenario } from '../src/engine/explore-scenario.js';
+import { Search } from '../src/engine/explore.js';
+import { parseScript, resolveConfig } from '../src/engine/script.js';
+import { aimText, spread } from './paired.js';
+
+const rounds = 3;
+
+function cpuNow(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/** One whole search of `path`: its CPU time, distinct states, and the CPU time at which each code was first found. */
+function searchOnce(path: string): { ms: number; distinct: number; found: Map<string, number> } {
+  const parsed = parseScript(readFileSync(path, 'utf8'));
+  if (!parsed.ok) throw new Error(`${path}: ${parsed.errors[0]!.message}`);
+  const t0 = cpuNow();
+  const prep = prepareScenario(parsed.script, resolveConfig(parsed.script.header, {}));
+  if (!prep.ok) throw new Error(`${path}: ${prep.errors[0]!.message}`);
+  const search = new Search(prep.prepared);
+  const found = new Map<string, number>();
+  // Small slices, so a code's time is read within a few states of being found.
+  while (!search.run(16)) for (const code of search.found.keys()) if (!found.has(code)) found.set(code, cpuNow() - t0);
+  for (const code of search.found.keys()) if (!found.has(code)) found.set(code, cpuNow() - t0);
+  return { ms: cpuNow() - t0, distinct: search.stats.distinct, found };
+}
+
+const ms = (n: number) => `${n.toFixed(1)} ms`;
+const perS = (n: number) => `${Math.round(n).toLocaleString('en-US')}/s`;
+
+console.log(`\nexplore: shipped scenarios under v4 (CPU time, ${rounds} rounds each)`);
+const dir = 'saves/explore';
+for (const name of readdirSync(dir).filter((f) => f.endsWith('.pmu')).sort()) {
+  const runs = Array.from({ length: rounds }, () => searchOnce(join(dir, name)));
+  const codes = [...runs[0]!.found.keys()];
+  const rates = runs.map((r) => (r.distinct / r.ms) * 1000);
+  console.log(`  ${name}: ${runs[0]!.distinct} distinct states, whole search ${spread(runs.map((r) => r.ms), ms)}, ${spread(rates, perS)}`);
+  for (const code of codes) {
+    const times = runs.map((r) => r.found.get(code)!);
+    console.log(`    ${code}: shortest counterexample after ${spread(times, ms)}; ${aimText(Math.max(...times), { op: '<=', target: 2000, fmt: ms })}`);
+  }
+}
+
+console.log(`\nexplore: throughput on bench/explore-large.pmu (CPU time, ${rounds} rounds)`);
+const large = Array.from({ length: rounds }, () => searchOnce('bench/explore-large.pmu'));
+const rates = large.map((r) => (r.distinct / r.ms) * 1000);
+console.log(`  ${large[0]!.distinct.toLocaleString('en-US')} distinct states in ${spread(large.map((r) => r.ms), ms)}: ${spread(rates, perS)}; ${aimText(Math.min(...rates), { op: '>=', target: 100_000, fmt: perS })}`);
