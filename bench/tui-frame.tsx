@@ -9,7 +9,7 @@
  * This is the one bench file that reaches into src/tui: when Screen's props or the view change,
  * edit `screenOf` here.
  */
-import { EventEmitter } from 'node:events';
+import { FrameRecorder } from '../src/tui/frame-recorder.js';
 import { Box, Text, render } from 'ink';
 import { type ReactElement, useReducer } from 'react';
 import { playLines } from '../src/engine/session.js';
@@ -18,21 +18,6 @@ import { createWorld, defaultConfig } from '../src/engine/world.js';
 import { Screen, type UiView } from '../src/tui/Screen.js';
 import { type WorldView, viewOf } from '../src/tui/view.js';
 
-/** A terminal that keeps the last frame written. */
-class FakeTerminal extends EventEmitter {
-  isTTY = true;
-  last = '';
-  constructor(
-    readonly columns: number,
-    readonly rows: number,
-  ) {
-    super();
-  }
-  write(s: string): boolean {
-    this.last = s;
-    return true;
-  }
-}
 
 /** One side of the frame bench. `next` (not timed) moves to new content; `frame` renders it;
  * `same` renders again with nothing changed (the very same props below the repainting host). */
@@ -50,7 +35,7 @@ export interface FrameSide {
  * scheduler, an immediate): a bench waits for the effect, not for a time.
  */
 function mount(width: number, height: number, draw: () => ReactElement) {
-  const term = new FakeTerminal(width, height);
+  const term = new FrameRecorder(width, height, 1);
   let renders = 0;
   let ask = () => {};
   function Host() {
@@ -59,7 +44,7 @@ function mount(width: number, height: number, draw: () => ReactElement) {
     renders++;
     return draw();
   }
-  render(<Host />, { stdout: term as unknown as NodeJS.WriteStream, debug: true, patchConsole: false, exitOnCtrlC: false });
+  render(<Host />, { stdout: term.stream, debug: true, patchConsole: false, exitOnCtrlC: false });
   const repaint = async () => {
     const before = renders;
     ask();

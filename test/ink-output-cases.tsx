@@ -8,25 +8,10 @@
  * neighbours, in truecolour (test/truecolor.ts, imported before Ink).
  */
 import './truecolor.js';
-import { EventEmitter } from 'node:events';
+import { FrameRecorder } from '../src/tui/frame-recorder.js';
 import { Box, Static, Text, render } from 'ink';
 import type { ReactElement } from 'react';
 
-/** Ink's debug mode writes each frame whole (static output first): one write a frame. */
-class FrameRecorder extends EventEmitter {
-  isTTY = true;
-  frames: string[] = [];
-  constructor(
-    readonly columns: number,
-    readonly rows: number,
-  ) {
-    super();
-  }
-  write(s: string): boolean {
-    this.frames.push(s);
-    return true;
-  }
-}
 
 interface Case {
   columns: number;
@@ -248,7 +233,7 @@ export function framesOf(): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const [name, c] of Object.entries(cases)) {
     const term = new FrameRecorder(c.columns, c.rows);
-    const app = render(c.frames[0]!, { stdout: term as unknown as NodeJS.WriteStream, debug: true, patchConsole: false, exitOnCtrlC: false });
+    const app = render(c.frames[0]!, { stdout: term.stream, debug: true, patchConsole: false, exitOnCtrlC: false });
     for (const frame of c.frames.slice(1)) app.rerender(frame);
     app.unmount();
     app.cleanup();

@@ -3,8 +3,8 @@
  * any change to how a frame is drawn — a faster Screen, memoized panes, Ink's output stage
  * patched — must leave every byte the same, or change these files on purpose.
  */
-import { EventEmitter } from 'node:events';
 import { afterAll, describe, expect, it } from 'vitest';
+import { FrameRecorder } from './frame-recorder.js';
 import type { UiView } from './Screen.js';
 
 // Colours on, whatever the terminal running the tests: set before chalk is loaded (this file's
@@ -18,22 +18,6 @@ const { play } = await import('../engine/session.js');
 const { pageLines } = await import('./playback.js');
 const { allLog } = await import('./keys.js');
 const { starterLines } = await import('./starter.js');
-
-/** A terminal that keeps what Ink writes (debug mode writes each frame whole). */
-class Terminal extends EventEmitter {
-  isTTY = true;
-  out: string[] = [];
-  constructor(
-    readonly columns: number,
-    readonly rows: number,
-  ) {
-    super();
-  }
-  write(s: string): boolean {
-    this.out.push(s);
-    return true;
-  }
-}
 
 const base: UiView = { mode: 'normal', line: '', cursor: 0, message: null, caption: null, running: false, pace: '2/s' };
 const starter = starterLines.join('\n');
@@ -59,15 +43,15 @@ describe('frames of fixed worlds', () => {
   it.each(cases)('$name is drawn byte for byte as before', async ({ name, script, config, width, height, ui, color, page }) => {
     const { world } = play(script, config ?? {});
     const pageUi: Partial<UiView> = page ? { mode: 'page', page: pageLines({ kind: 'findings', selected: 2 }, world) } : {};
-    const term = new Terminal(width, height);
+    const term = new FrameRecorder(width, height);
     const app = render(<Screen view={viewOf(world, 200)} ui={{ ...base, ...ui, ...pageUi }} width={width} height={height} color={color ?? true} />, {
-      stdout: term as unknown as NodeJS.WriteStream,
+      stdout: term.stream,
       debug: true,
       patchConsole: false,
       exitOnCtrlC: false,
     });
     app.unmount();
-    const frame = term.out[0]!;
+    const frame = term.frames[0]!;
     expect(frame).toContain(color === false ? 'pmuplay' : '\x1b[');
     await expect(frame).toMatchFileSnapshot(`__frames__/${name}.ansi`);
   });
