@@ -86,6 +86,19 @@ const flagSpec = {
 
 export type Flags = ReturnType<typeof meow<typeof flagSpec>>['flags'];
 
+/** The word that names the mode (`explore`, `run`…), found as meow would: the first word that
+ * is neither a flag nor the value of a flag that takes one (`--policy v4 explore f.pmu`). */
+export function modeWord(argv: readonly string[]): string | undefined {
+  const takesValue = new Set(Object.entries(flagSpec).filter(([, v]) => v.type === 'string').map(([k]) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`));
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') return argv[i + 1];
+    if (!a.startsWith('-')) return a;
+    if (takesValue.has(a)) i++;
+  }
+  return undefined;
+}
+
 /** A usage or input error: `main` prints it and exits 2. */
 export class Refusal {
   constructor(readonly message: string) {}
@@ -136,7 +149,10 @@ export function noArgs(): Args {
 }
 
 export async function parseArgs(argv: string[]): Promise<Args> {
-  return argv.length === 0 ? noArgs() : meowArgs(argv);
+  if (argv.length > 0) return meowArgs(argv);
+  // What meow would also do: name the process after the program (ps, pgrep).
+  process.title = 'pmuplay';
+  return noArgs();
 }
 
 export async function meowArgs(argv: string[]): Promise<Args> {

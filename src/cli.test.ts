@@ -493,3 +493,15 @@ describe('dist/cli.js (smoke)', () => {
     expect(code).toBe(0);
   });
 });
+
+describe('the mode word', () => {
+  it('is the first word that is neither a flag nor a flag\'s value', async () => {
+    const { modeWord } = await import('./cli-args.js');
+    expect(modeWord(['--policy', 'v4', 'explore', 'f.pmu'])).toBe('explore');
+    expect(modeWord(['--json', 'explore', 'f.pmu'])).toBe('explore');
+    expect(modeWord(['--out', 'explore', 'run', 'f.pmu'])).toBe('run');
+    expect(modeWord(['--cycles-per-tick=5', 'run'])).toBe('run');
+    expect(modeWord(['--cycles-per-tick', '5', 'run'])).toBe('run');
+    expect(modeWord([])).toBe(undefined);
+  });
+});

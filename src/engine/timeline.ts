@@ -145,7 +145,9 @@ export class Timeline {
    * giving up keeps the ticks done; `onPiece` hears of each (the recorder).
    */
   tickWork(n: number, onPiece?: (ticks: number) => void, untilFinding = false): PiecesWork<StepResult> | Extract<StepResult, { ok: false }> {
-    const refused = validate(this.world, { kind: 'tick', n });
+    // Until a finding, it is a tick at a time: each is checked as a tick 1 (a world too big for
+    // a tick of n at once still looks that far).
+    const refused = validate(this.world, { kind: 'tick', n: untilFinding ? 1 : n });
     if (refused) return { ok: false, rejection: refused };
     const sizer = new PieceSizer(this.ticksPerCommand);
     return new PiecesWork(this.tickPieces(n, sizer, onPiece, untilFinding), n, sizer);

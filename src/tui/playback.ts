@@ -105,12 +105,14 @@ function pageKey(c: Controls, move: PageMove, world: World, limits: () => Limits
   const by = lineMoves[move];
   if (page.kind !== 'findings' && by) {
     const l = limits();
+    // A page that fits has nothing to scroll: any key closes it, as its last row says.
+    if (l.pageTop === 0) return close;
     const top = Math.max(0, Math.min(l.pageTop, (page.top ?? 0) + by(l.pageRows)));
     return [{ ...c, page: { ...page, top } }, none];
   }
   if (page.kind === 'help') return close;
   if (page.kind === 'answer') {
-    return move === 'go' && page.step !== null && page.step < world.step ? [{ ...c, page: null }, { kind: 'go', step: page.step }] : close;
+    return move === 'go' && page.step !== null && page.step < world.step ? [{ ...c, page: null, running: false }, { kind: 'go', step: page.step }] : close;
   }
   const { first, total } = keptFindings(world);
   switch (move) {
@@ -125,7 +127,7 @@ function pageKey(c: Controls, move: PageMove, world: World, limits: () => Limits
       return [{ ...c, page: explainPage(world, page.selected, played) }, none];
     case 'go': {
       const step = findingStep(world, page.selected);
-      return step !== null && step < world.step ? [{ ...c, page: null }, { kind: 'go', step }] : [{ ...c, page: null }, { kind: 'note', text: `finding ${page.selected} happened at the step shown now` }];
+      return step !== null && step < world.step ? [{ ...c, page: null, running: false }, { kind: 'go', step }] : [{ ...c, page: null }, { kind: 'note', text: `finding ${page.selected} happened at the step shown now` }];
     }
     case 'close':
       return close;

@@ -93,3 +93,35 @@ describe('how long a demo holds a caption', () => {
     expect(captionHold('x'.repeat(100), 2, 'pause')).toBe(0);
   });
 });
+
+describe('a file with back lines', () => {
+  function player(text: string): Player {
+    const parsed = parseScript(text);
+    if (!parsed.ok) throw new Error('parse');
+    return new Player({}, parsed.script);
+  }
+
+  it('steps back across a back N line to the world before it, and plays on to the same end', () => {
+    const p = player('pmuplay 1 seed=1\nspawn a on 0\ntick 10\nback 5\ntick 3\n');
+    while (!p.atEnd) p.step();
+    const end = stateHash(p.timeline.world);
+    expect(p.timeline.world.step).toBe(9);
+    p.back(); // the tick 3
+    expect(p.timeline.world.step).toBe(6);
+    p.back(); // the back 5: the world before it, at step 11
+    expect([p.playedLine, p.timeline.world.step]).toEqual([3, 11]);
+    while (!p.atEnd) p.step();
+    expect(stateHash(p.timeline.world)).toBe(end);
+    expect(p.divergence).toBe(null);
+  });
+
+  it('goes to the newest line that did a step, across back lines', () => {
+    const p = player('pmuplay 1 seed=1\nspawn a on 0\ntick 10\nback 5\ntick 3\n');
+    while (!p.atEnd) p.step();
+    // Step 8 was done by the first tick 10 and again by the tick 3: the newest is the tick 3,
+    // the last line played, so nothing moves; step 11 was done only by the first tick 10.
+    expect(p.backTo(8)).toBe(false);
+    expect(p.backTo(11)).toBe(true);
+    expect([p.playedLine, p.timeline.world.step]).toEqual([3, 11]);
+  });
+});

@@ -23,7 +23,8 @@ export function captionHold(text: string, speed: number, nextKind: string | null
 }
 
 export class Player {
-  readonly timeline: Timeline;
+  /** Made again when a step back crosses a `back N` line of the file (`restore`). */
+  timeline: Timeline;
   /** Index of the next line to play. */
   next = 0;
   caption: string | null = null;
@@ -108,19 +109,31 @@ export class Player {
    * on screen then; `,` goes to before it). Nothing changes when no line played has it.
    */
   backTo(step: number): boolean {
-    let i = this.trail.length;
-    while (i > 0 && this.trail[i - 1]!.position >= step) i--;
-    if (i === this.trail.length) return false;
-    const entry = this.trail[i]!;
-    // The line that holds the step is the one before `entry`: it stays played.
-    this.trail.length = i;
-    return this.restore(entry);
+    // The newest line played that did step `step`: it started below it and ended at or past it
+    // (positions can go down: a file may hold `back N` lines).
+    for (let j = this.trail.length - 1; j >= 0; j--) {
+      const after = this.trail[j + 1]?.position ?? this.timeline.position;
+      if (this.trail[j]!.position < step && after >= step) {
+        if (j + 1 === this.trail.length) return false;
+        // That line stays played: back to just after it.
+        const entry = this.trail[j + 1]!;
+        this.trail.length = j + 1;
+        return this.restore(entry);
+      }
+    }
+    return false;
   }
 
   /** Back to where the player stood before a line: the world, the file, the caption. */
   private restore(entry: { next: number; position: number; caption: string | null }): true {
     const steps = this.timeline.position - entry.position;
     if (steps > 0) this.timeline.back(steps);
+    else if (steps < 0) {
+      // A `back N` line since then cut the branch that held that point: play the file to it
+      // again (a replay is deterministic, so this is the world it was).
+      this.timeline = new Timeline(this.timeline.config);
+      for (const played of playScript(this.timeline, this.script.lines.slice(0, entry.next))) void played;
+    }
     this.next = entry.next;
     this.caption = entry.caption;
     this.rejected = null;

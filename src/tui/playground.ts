@@ -413,9 +413,10 @@ export class Playground {
       work,
       finish: () => {
         this.recorder?.flushTicks(this.world);
-        const found = work.result!.ok ? work.result!.findings : [];
-        const f = found[0];
-        this.say(f ? `finding ${this.world.findings.total - found.length + 1} after ${work.done} ticks: ${f.code}: ${f.text}  (e: the findings; explain: why)` : `no finding in ${seekTicksMost} ticks (n looks ${seekTicksMost} more)`);
+        const r = work.result!;
+        if (!r.ok) return this.say(r.rejection.message, true);
+        const f = r.findings[0];
+        this.say(f ? `finding ${this.world.findings.total - r.findings.length + 1} after ${work.done} ticks: ${f.code}: ${f.text}  (e: the findings; explain: why)` : `no finding in ${work.done} ticks (n looks ${seekTicksMost} more)`);
       },
       stop: () => {
         this.recorder?.flushTicks(this.world);

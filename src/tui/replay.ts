@@ -83,7 +83,7 @@ export class Replay {
   key(input: string, key: KeyInfo): void {
     if (this.quitting) return;
     if (this.long.busy) {
-      // While it looks for a finding: Esc stops, q and Ctrl-C quit, other keys wait for it.
+      // While it looks for a finding: Esc stops, q and Ctrl-C quit; other keys do nothing.
       if (key.escape) this.long.stop();
       else if (input === 'q' || (key.ctrl && input === 'c')) this.quit();
       return;
@@ -103,6 +103,7 @@ export class Replay {
         this.run = { since: this.clock(), beats: 0 };
         return;
       case 'step':
+        this.hold = 0;
         this.player.step();
         return;
       case 'back':
@@ -111,7 +112,7 @@ export class Replay {
         return;
       case 'go':
         this.hold = 0;
-        this.player.backTo(e.step);
+        if (!this.player.backTo(e.step)) return this.changed(`step ${e.step} was done by the line just played (line ${this.player.playedLine}); , goes before it`);
         return this.changed(`back to line ${this.player.playedLine}, where step ${e.step} was done (. plays on)`);
       case 'seek':
         return this.seek();

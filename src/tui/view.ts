@@ -156,6 +156,9 @@ export function logPids(e: LogEntry, pids: ReadonlySet<number>): number[] {
       return e.what === 'pmselr' && e.writer !== null ? [e.writer] : [];
     case 'wait':
       return e.what === 'wait' ? [e.caller] : [];
+    case 'register':
+      // A register read is about the reader and about whose count it read.
+      return e.what === 'register' ? [e.pid, ...(e.owner?.pid != null ? [e.owner.pid] : [])] : [];
     case 'note':
       return e.what === 'note' ? [...e.text.matchAll(/\b\d+\b/g)].map((m) => Number(m[0])).filter((n) => pids.has(n)) : [];
   }
