@@ -71,6 +71,17 @@ describe('the playback controls', () => {
     expect(keys(c, [{ type: 'page', move: 'go' }]).c.page).toBe(null);
   });
 
+  it('g stops the run, so the step it goes back to is not run past at once', () => {
+    const running = { ...startControls(true, 7), page: { kind: 'answer' as const, lines: [], step: 7 } };
+    expect(playback(running, { type: 'page', move: 'go' }, world, false, 'playground')).toEqual([{ ...running, page: null, running: false }, { kind: 'go', step: 7 }]);
+  });
+
+  it('a page that fits the screen closes on an arrow too, as its last row says', () => {
+    const help = { ...startControls(false, 2), page: { kind: 'help' as const, topic: null } };
+    const fits = () => ({ logUp: 0, pageTop: 0, pageRows: 20 });
+    expect(playback(help, { type: 'page', move: 'down' }, world, false, 'playground', fits)[0].page).toBe(null);
+  });
+
   it('leaves the command line\'s keys to the driver', () => {
     const a: KeyAction = { type: 'insert', text: 'x' };
     expect(playback(startControls(false, 2), a, world, false, 'playground')[1]).toEqual({ kind: 'other', action: a });
