@@ -84,14 +84,20 @@ export interface Stall {
 }
 
 function key(world: World, n: Node | { pos: number[]; switches: number; migrations: number; ticks: number }): string {
-  // The clock is no part of the state: two orders of the same commands meet again.
+  // The clock is no part of the state: two orders of the same commands meet again. That
+  // includes the step each grant records (only explain reads it).
   const step = world.step;
   const tick = world.tick;
+  const grantSteps = world.cpus.map((c) => c.grant?.step ?? 0);
   world.step = 0;
   world.tick = 0;
+  for (const c of world.cpus) if (c.grant) c.grant.step = 0;
   const h = stateHash(world);
   world.step = step;
   world.tick = tick;
+  world.cpus.forEach((c, i) => {
+    if (c.grant) c.grant.step = grantSteps[i]!;
+  });
   return `${h}${n.pos.join(',')}/${n.switches}/${n.migrations}/${n.ticks}`;
 }
 
