@@ -91,3 +91,13 @@ export function tokenize(line: string): Token[] | Fail {
   return tokens;
 }
 
+/** A whole number as the language spells one: decimal, 0x hex, or with _ between digit groups. */
+export function parseUint(text: string): bigint | null {
+  if (/^[0-9]+$/.test(text)) return BigInt(text);
+  if (/^0x[0-9a-fA-F]+$/.test(text)) return BigInt(text);
+  if (/^[0-9]+(_[0-9]+)+$/.test(text)) return BigInt(text.replaceAll('_', ''));
+  return null;
+}
+
+/** The largest pid a command may name. */
+export const pidMax = 999_999;
