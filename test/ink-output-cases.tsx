@@ -5,9 +5,9 @@
  * patched Ink. It covers what Ink's output stage handles: SGR styles from props and from the text
  * itself, wide and combining characters, emoji, cut and wrapped lines, clipping, borders,
  * overlapping writes, <Static>, and every character of the patch's plain-text fast path with its
- * neighbours, in truecolour (test/truecolor.ts, imported before Ink).
+ * neighbours, in truecolour (test/terminal-env.ts, imported before Ink).
  */
-import './truecolor.js';
+import './terminal-env.js';
 import { FrameRecorder } from '../src/tui/frame-recorder.js';
 import { Box, Static, Text, render } from 'ink';
 import type { ReactElement } from 'react';
@@ -240,6 +240,6 @@ export function framesOf(): Record<string, string[]> {
     out[name] = term.frames;
   }
   // The hex colour of the 'cut' case is truecolour only at colour level 3.
-  if (!out['cut, wrapped, clipped and overlapping text']!.some((f) => f.includes('\x1b[38;2;'))) throw new Error('colour is not at level 3: was Ink loaded before test/truecolor.ts?');
+  if (!out['cut, wrapped, clipped and overlapping text']!.some((f) => f.includes('\x1b[38;2;'))) throw new Error('colour is not at level 3: was Ink loaded before test/terminal-env.ts?');
   return out;
 }
