@@ -17,25 +17,12 @@
  * The search reads no clock: the caller runs it in slices (`run(budget)`) and reads `stats`.
  */
 import type { Command, FindingCode } from './command.js';
+import { type Expansion, Expander, choicesOf, fingerprint, type PathStep, type Refusal, step } from './explore-expand.js';
 import type { Prepared, Scenario } from './explore-scenario.js';
-import { stateHash } from './hash.js';
 import { exploreFrontierMax } from './limits.js';
 import { seedPrng, nextInt, type PrngState } from './prng.js';
-import { newRing, ringLast } from './ring.js';
-import { copyWorld } from './snapshot.js';
-import { applyCommand } from './step.js';
-import { validate } from './validate.js';
-import type { Finding, World } from './world.js';
-
-/** One state of the frontier: its world, each program's position, and the bounded choices used. */
-interface Node {
-  id: number;
-  world: World;
-  pos: number[];
-  switches: number;
-  migrations: number;
-  ticks: number;
-}
+import { ringLast } from './ring.js';
+import type { Finding } from './world.js';
 
 export interface Counterexample {
   code: FindingCode;
@@ -83,111 +70,74 @@ export interface Stall {
   why: string;
 }
 
-function key(world: World, n: Node | { pos: number[]; switches: number; migrations: number; ticks: number }): string {
-  // The clock is no part of the state: two orders of the same commands meet again. That
-  // includes the step each grant records (only explain reads it).
-  const step = world.step;
-  const tick = world.tick;
-  const grantSteps = world.cpus.map((c) => c.grant?.step ?? 0);
-  world.step = 0;
-  world.tick = 0;
-  for (const c of world.cpus) if (c.grant) c.grant.step = 0;
-  const h = stateHash(world);
-  world.step = step;
-  world.tick = tick;
-  world.cpus.forEach((c, i) => {
-    if (c.grant) c.grant.step = grantSteps[i]!;
-  });
-  return `${h}${n.pos.join(',')}/${n.switches}/${n.migrations}/${n.ticks}`;
-}
-
-/** Log lines a search world keeps: a step's findings come from the findings ring, and nothing reads the log back. */
-const searchLogLines = 64;
-
 export class Search {
   readonly scenario: Scenario;
   readonly stats: SearchStats = { generated: 0, distinct: 0, depth: 0, depthReached: 0, frontier: 0, walks: 0, end: null };
   /** The first counterexample found for each code, in the order found. */
   readonly found = new Map<FindingCode, Counterexample>();
   private readonly seen = new Set<string>();
-  /** Per state id: its parent's id and the choice that led to it (-1: the start). */
+  /** Per state id: its parent's id (-1: the start), the choice that led to it and its kind (explore-expand.ts). */
   private readonly parent: number[] = [];
   private readonly choice: Command[] = [];
-  private layer: Node[];
-  private next: Node[] = [];
+  private readonly kind: number[] = [];
+  /** Per state id of the current and next layer: which Expander holds it (0: `local`). */
+  private readonly holders: number[] = [];
+  /** The current layer's state ids in the order they are expanded, the next layer's, and how far the current one got. */
+  private layer: number[] = [0];
+  private next: number[] = [];
   private at = 0;
   /** Whether some state at the depth bound had choices left. */
   private cut = false;
   /** How far each program got in any state, and why it stopped there when it never got further. */
   private readonly furthest: number[];
   private readonly stalls = new Map<string, Stall>();
-  /** The start, kept for random walks, and their PRNG (seeded by `seed=`). */
-  private readonly root: Node;
+  /** The Expander in this thread; it holds the start. */
+  readonly local: Expander;
+  /** The random walks' PRNG (seeded by `seed=`). */
   private readonly prng: PrngState;
 
   constructor(prepared: Prepared) {
     this.scenario = prepared.scenario;
-    const world = copyWorld(prepared.world);
-    world.log = newRing(searchLogLines);
+    this.local = new Expander(this.scenario, prepared.world);
     // A finding the setup already made is reached in no steps: its trace is the setup.
+    const { world } = prepared;
     for (const f of ringLast(world.findings, world.findings.total)) if (!this.found.has(f.code)) this.found.set(f.code, { code: f.code, choices: [], finding: f });
-    const root: Node = { id: 0, world, pos: this.scenario.programs.map(() => 0), switches: 0, migrations: 0, ticks: 0 };
     this.parent.push(-1);
     this.choice.push({ kind: 'check' }); // the start has no choice; never read (path stops at id 0)
-    this.seen.add(key(world, root));
+    this.kind.push(0);
+    this.holders.push(0);
+    this.seen.add(fingerprint(this.local.fromStart()));
     this.stats.distinct = 1;
-    this.layer = [root];
-    this.root = root;
     this.prng = seedPrng(this.scenario.bounds.seed);
     this.furthest = this.scenario.programs.map(() => 0);
   }
 
   /** The choices from the start to state `id`. */
   private path(id: number): Command[] {
-    const out: Command[] = [];
-    for (let i = id; i > 0; i = this.parent[i]!) out.push(this.choice[i]!);
+    return this.steps(id).map((s) => s.c);
+  }
+
+  /** The choices from the start to state `id`, with their kinds: what another Expander replays to hold it. */
+  steps(id: number): PathStep[] {
+    const out: PathStep[] = [];
+    for (let i = id; i > 0; i = this.parent[i]!) out.push({ c: this.choice[i]!, program: this.kind[i]! });
     return out.reverse();
   }
 
-  /** The choices open in a state, in the order the search takes them. */
-  private choices(n: Node): { c: Command; program: number }[] {
-    const { world } = n;
-    const { programs, bounds } = this.scenario;
-    const out: { c: Command; program: number }[] = [];
-    programs.forEach((p, i) => {
-      const c = p.commands[n.pos[i]!];
-      if (!c) return;
-      const refused = validate(world, c);
-      if (!refused) out.push({ c, program: i });
-      else if (n.pos[i] === this.furthest[i] && !this.stalls.has(`${i}:${n.pos[i]}`)) {
-        this.stalls.set(`${i}:${n.pos[i]}`, { pid: p.pid, position: n.pos[i]!, command: c, why: refused.message });
-      }
-    });
-    if (bounds.ipi === 'any') for (const cpu of world.cpus) if (cpu.pendingIpis.length > 0) out.push({ c: { kind: 'deliver', cpu: cpu.id }, program: -1 });
-    const ok = (c: Command) => validate(world, c) === null;
-    if (n.switches < bounds.switches) {
-      for (const cpu of world.cpus) {
-        for (const task of world.tasks.values()) {
-          if (task.cpu !== cpu.id || cpu.current === task.pid) continue;
-          const c: Command = { kind: 'switch', cpu: cpu.id, pid: task.pid };
-          if (ok(c)) out.push({ c, program: -2 });
-        }
+  /** Program commands refused in a state: a program's first refusal at the furthest it got is why it stalled (so far). */
+  private noteRefusals(refusals: readonly Refusal[]): void {
+    for (const r of refusals) {
+      const at = `${r.program}:${r.pos}`;
+      if (r.pos === this.furthest[r.program] && !this.stalls.has(at)) {
+        const p = this.scenario.programs[r.program]!;
+        this.stalls.set(at, { pid: p.pid, position: r.pos, command: p.commands[r.pos]!, why: r.why });
       }
     }
-    if (n.migrations < bounds.migrations) {
-      for (const task of world.tasks.values()) {
-        for (const cpu of world.cpus) {
-          if (cpu.id === task.cpu) continue;
-          const c: Command = { kind: 'migrate', pid: task.pid, cpu: cpu.id };
-          if (ok(c)) out.push({ c, program: -3 });
-        }
-      }
-    }
-    if (n.ticks < bounds.ticks) {
-      const c: Command = { kind: 'tick', n: 1 };
-      if (ok(c)) out.push({ c, program: -4 });
-    }
-    return out;
+  }
+
+  /** A program moved to `pos` in some state. */
+  private reached(program: number, pos: number): void {
+    if (program >= 0 && pos > this.furthest[program]!) this.furthest[program] = pos;
   }
 
   /**
@@ -200,24 +150,22 @@ export class Search {
     for (let done = 0; done < budget; done++) {
       if (this.stats.walks >= bounds.walks) return this.finish('walked');
       this.stats.walks++;
-      const n: Node = { ...this.root, world: copyWorld(this.root.world), pos: this.root.pos.slice() };
+      const n = this.local.fromStart();
       const path: Command[] = [];
       for (let d = 0; d < bounds.depth; d++) {
-        const opts = this.choices(n);
-        if (opts.length === 0) break;
-        const { c, program } = opts[nextInt(this.prng, 0, opts.length - 1)]!;
-        const r = applyCommand(n.world, c);
+        const { open, refusals } = choicesOf(n, this.scenario);
+        this.noteRefusals(refusals);
+        if (open.length === 0) break;
+        const { c, program } = open[nextInt(this.prng, 0, open.length - 1)]!;
+        const r = step(n, c, program);
         path.push(c);
         this.stats.generated++;
-        if (program >= 0 && ++n.pos[program]! > this.furthest[program]!) this.furthest[program] = n.pos[program]!;
-        if (c.kind === 'switch') n.switches++;
-        if (c.kind === 'migrate') n.migrations++;
-        if (c.kind === 'tick') n.ticks++;
+        if (program >= 0) this.reached(program, n.pos[program]!);
         for (const f of r.ok ? r.findings : []) {
           const had = this.found.get(f.code);
           if (!had || had.choices.length > path.length) this.found.set(f.code, { code: f.code, choices: path.slice(), finding: f });
         }
-        const h = key(n.world, n);
+        const h = fingerprint(n);
         if (!this.seen.has(h)) {
           this.seen.add(h);
           this.stats.distinct++;
@@ -229,53 +177,94 @@ export class Search {
     return false;
   }
 
-  /** Expand up to `budget` states (or make up to `budget` walks); true when the search has ended (see `stats.end`). */
+  /**
+   * Make sure a state of the current layer is next (moving on to the next layer when this one
+   * is done); false when the search has ended.
+   */
+  advance(): boolean {
+    if (this.stats.end) return false;
+    if (this.at < this.layer.length) return true;
+    if (this.next.length === 0) {
+      this.finish(this.cut ? 'depth' : 'exhausted');
+      return false;
+    }
+    this.layer = this.next;
+    this.next = [];
+    this.at = 0;
+    this.stats.depth++;
+    return true;
+  }
+
+  /** The current layer's states not yet taken, in order, and which Expander holds each. */
+  rest(): { ids: number[]; holders: number[] } {
+    const ids = this.layer.slice(this.at);
+    return { ids, holders: ids.map((id) => this.holders[id]!) };
+  }
+
+  /** State `id` moved to Expander `holder` (another one adopted it). */
+  moved(id: number, holder: number): void {
+    this.holders[id] = holder;
+  }
+
+  /** Whether the current layer's children are at the depth bound (their Expander says whether each could go on). */
+  atBound(): boolean {
+    return this.stats.depth + 1 >= this.scenario.bounds.depth;
+  }
+
+  /**
+   * Take the expansion of the current layer's next state, made by Expander `holder`: count
+   * its children, note findings and stalls, keep the new states. Returns, per child, the id
+   * it is held under in the next layer (-1: not a new state, or not expanded further), for
+   * `Expander.settle`. The search may end here (the state bound): see `stats.end`.
+   */
+  take(id: number, exp: Expansion, holder: number): number[] {
+    if (this.layer[this.at] !== id) throw new Error(`engine bug: state ${id} taken out of order (expected ${this.layer[this.at]})`);
+    this.at++;
+    const { bounds } = this.scenario;
+    this.noteRefusals(exp.refusals);
+    const ids: number[] = exp.children.map(() => -1);
+    for (let k = 0; k < exp.children.length; k++) {
+      const child = exp.children[k]!;
+      this.stats.generated++;
+      this.reached(child.program, child.pos);
+      for (const f of child.findings) if (!this.found.has(f.code)) this.found.set(f.code, { code: f.code, choices: [...this.path(id), child.choice], finding: f });
+      if (this.seen.has(child.key)) continue;
+      this.seen.add(child.key);
+      const childId = this.parent.length;
+      this.parent.push(id);
+      this.choice.push(child.choice);
+      this.kind.push(child.program);
+      this.holders.push(holder);
+      this.stats.distinct++;
+      this.stats.depthReached = Math.max(this.stats.depthReached, this.stats.depth + 1);
+      if (this.stats.depth + 1 < bounds.depth) {
+        this.next.push(childId);
+        ids[k] = childId;
+      } else if (!this.cut && child.bound) {
+        // A state at the depth bound that could go on: the bound, not the scenario, ended it.
+        this.noteRefusals(child.bound.refusals);
+        if (child.bound.open) this.cut = true;
+      }
+      if (this.stats.distinct >= bounds.states) {
+        this.finish('states');
+        return ids;
+      }
+    }
+    if (this.next.length > exploreFrontierMax) this.finish('frontier');
+    return ids;
+  }
+
+  /** Expand up to `budget` states in this thread (or make up to `budget` walks); true when the search has ended (see `stats.end`). */
   run(budget: number): boolean {
     if (this.stats.end) return true;
-    const { bounds } = this.scenario;
-    if (bounds.walks > 0) return this.walk(budget);
+    if (this.scenario.bounds.walks > 0) return this.walk(budget);
     for (let done = 0; done < budget; done++) {
-      if (this.at === this.layer.length) {
-        if (this.next.length === 0) return this.finish(this.cut ? 'depth' : 'exhausted');
-        this.layer = this.next;
-        this.next = [];
-        this.at = 0;
-        this.stats.depth++;
-      }
-      const n = this.layer[this.at]!;
-      this.layer[this.at++] = undefined as unknown as Node; // let the world go
-      const opts = this.choices(n);
-      for (let k = 0; k < opts.length; k++) {
-        const { c, program } = opts[k]!;
-        // The last choice may take the parent's world: nothing reads it after.
-        const world = k === opts.length - 1 ? n.world : copyWorld(n.world);
-        const r = applyCommand(world, c);
-        if (!r.ok) throw new Error(`engine bug: a validated choice was rejected: ${r.rejection.message}`);
-        this.stats.generated++;
-        const child: Node = {
-          id: -1, world, pos: n.pos, switches: n.switches + (c.kind === 'switch' ? 1 : 0),
-          migrations: n.migrations + (c.kind === 'migrate' ? 1 : 0), ticks: n.ticks + (c.kind === 'tick' ? 1 : 0),
-        };
-        if (program >= 0) {
-          child.pos = n.pos.slice();
-          child.pos[program]!++;
-          if (child.pos[program]! > this.furthest[program]!) this.furthest[program] = child.pos[program]!;
-        }
-        for (const f of r.findings) if (!this.found.has(f.code)) this.found.set(f.code, { code: f.code, choices: [...this.path(n.id), c], finding: f });
-        const h = key(world, child);
-        if (this.seen.has(h)) continue;
-        this.seen.add(h);
-        child.id = this.parent.length;
-        this.parent.push(n.id);
-        this.choice.push(c);
-        this.stats.distinct++;
-        this.stats.depthReached = Math.max(this.stats.depthReached, this.stats.depth + 1);
-        if (this.stats.depth + 1 < bounds.depth) this.next.push(child);
-        // A state at the depth bound that could go on: the bound, not the scenario, ended it.
-        else if (!this.cut && this.choices(child).length > 0) this.cut = true;
-        if (this.stats.distinct >= bounds.states) return this.finish('states');
-      }
-      if (this.next.length > exploreFrontierMax) return this.finish('frontier');
+      if (!this.advance()) return true;
+      const id = this.layer[this.at]!;
+      if (this.holders[id] !== 0) throw new Error(`engine bug: state ${id} is held by Expander ${this.holders[id]}, not this thread's`);
+      const ids = this.take(id, this.local.expand(id, this.atBound()), 0);
+      this.local.settle(id, ids);
+      if (this.stats.end) return true;
     }
     this.stats.frontier = this.layer.length - this.at + this.next.length;
     return false;

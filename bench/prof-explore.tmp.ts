@@ -1,0 +1,14 @@
+import { readFileSync } from 'node:fs';
+import { prepareScenario } from '../src/engine/explore-scenario.js';
+import { Search } from '../src/engine/explore.js';
+import { parseScript, resolveConfig } from '../src/engine/script.js';
+const path = process.argv[2] ?? 'bench/explore-large.pmu';
+const parsed = parseScript(readFileSync(path, 'utf8'));
+if (!parsed.ok) throw new Error('parse');
+const prep = prepareScenario(parsed.script, resolveConfig(parsed.script.header, {}));
+if (!prep.ok) throw new Error('prep');
+const t0 = performance.now();
+const s = new Search(prep.prepared);
+while (!s.run(1000));
+const ms = performance.now() - t0;
+console.log(s.stats, ms.toFixed(0), 'ms', (s.stats.distinct / ms * 1000).toFixed(0), '/s', 'generated/s', (s.stats.generated / ms * 1000).toFixed(0));
