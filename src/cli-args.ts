@@ -40,6 +40,8 @@ const help = `
     --force             with --record: replace an existing FILE (a regular file; it keeps its mode)
     --headless          demo NAME: print the narration and the outcomes instead of presenting
     --out DIR           explore: where the traces go (default explore-out; made if missing)
+    --workers N         explore: worker threads beside the search's own (default: one for
+                        every core but one; 0 searches in one thread). The results are the same
     -h, --help; -v, --version
 
   The world flags (--policy to --rdpmc) apply to the playground, run, replay, demo NAME and
@@ -80,6 +82,7 @@ const flagSpec = {
   force: { type: 'boolean', default: false },
   headless: { type: 'boolean', default: false },
   out: { type: 'string' },
+  workers: { type: 'string' },
   help: { type: 'boolean', default: false, shortFlag: 'h' },
   version: { type: 'boolean', default: false, shortFlag: 'v' },
 } as const;
@@ -239,6 +242,7 @@ const flagModes: Record<FlagName, { modes: readonly Mode[]; where: string }> = {
   force: recording,
   headless: { modes: ['demo --headless'], where: 'demo NAME' },
   out: { modes: ['explore'], where: 'explore' },
+  workers: { modes: ['explore'], where: 'explore' },
 };
 
 /** Why a flag does not fit where it was given, in a mode-specific word or two. */

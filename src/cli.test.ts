@@ -112,6 +112,7 @@ describe('pmuplay (the shell)', () => {
     ['--strict in a TUI demo', ['demo', 'tour', '--strict'], '--strict applies to run and demo NAME --headless, not to a demo in the TUI (add --headless to check the demo)'],
     ['--json in a TUI demo', ['demo', 'tour', '--json'], '--json applies to run, demo NAME --headless and explore, not to a demo in the TUI (add --headless to print the demo)'],
     ['--json and --quiet in replay', ['replay', '--json', '--quiet', 'saves/examples/starter.pmu'], '--json applies to run, demo NAME --headless and explore, not to replay; --quiet applies to run and demo NAME --headless, not to replay'],
+    ['--workers in run', ['run', '--workers', '1', 'saves/examples/starter.pmu'], '--workers applies to explore, not to run'],
     ['--quiet in the playground', ['--quiet'], '--quiet applies to run and demo NAME --headless, not to the playground'],
     ['--headless in run', ['run', '--headless', 'saves/examples/starter.pmu'], '--headless applies to demo NAME, not to run (run is always headless)'],
     ['--headless in the playground', ['--headless'], '--headless applies to demo NAME, not to the playground'],

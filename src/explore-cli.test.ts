@@ -116,6 +116,29 @@ describe('pmuplay explore', () => {
     expect(code).toBe(130);
   });
 
+  it('--workers shares a long search with worker threads and prints what one thread prints, timing aside', async () => {
+    const file = join(dir, 'shared.pmu');
+    // Past the states explore searches alone before starting its workers.
+    const writes = (pid: number) => `program ${pid}: msr ${pid} pmselr 1; msr ${pid} pmselr 2; msr ${pid} pmselr 3`;
+    writeFileSync(file, ['pmuplay 1 cpus=2 policy=v4 perf-user-access=1', 'spawn a on 0', 'spawn b on 0', 'spawn c on 1', 'open 100 cycles user', 'explore switches=2 depth=14', 'program 100: mmap 100 3; read 100 3; munmap 100 3', ...[101, 102].map(writes)].join('\n') + '\n');
+    const untimed = (out: string) => out.replace(/; [\d.]+ s, [\d,]+ states\/s( on 2 threads)?/, '').replaceAll(dir, 'DIR');
+    const one = await pmuplay('explore', file, '--workers', '0', '--out', join(dir, 'one'));
+    const two = await pmuplay('explore', file, '--workers', '1', '--out', join(dir, 'two'));
+    const generated = Number(/\(([\d,]+) generated\)/.exec(one.out)![1]!.replaceAll(',', ''));
+    expect(generated).toBeGreaterThan(2000);
+    expect(untimed(two.out).replaceAll('/two/', '/one/')).toBe(untimed(one.out));
+    expect(two.out).toMatch(/states\/s on 2 threads\n/);
+    expect(one.out).not.toContain('threads');
+    expect(two.code).toBe(one.code);
+    for (const f of readdirSync(join(dir, 'one'))) expect(readFileSync(join(dir, 'two', f), 'utf8')).toBe(readFileSync(join(dir, 'one', f), 'utf8'));
+  }, 60_000);
+
+  it.each([['x'], ['-1'], ['65'], ['1.5']])('--workers %s is a usage error (exit 2)', async (w) => {
+    const r = await pmuplay('explore', 'saves/explore/other-mm.pmu', `--workers=${w}`, '--out', join(dir, 'w'));
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`--workers: ${w} is not a number of worker threads from 0 to 64`);
+  });
+
   it('pmuplay run plays a scenario\'s setup and says what explore would search', async () => {
     const r = await pmuplay('run', 'saves/explore/other-mm.pmu');
     expect(r.code).toBe(0);

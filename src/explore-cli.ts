@@ -12,6 +12,7 @@ import { getHeapStatistics } from 'node:v8';
 import type { Command } from './engine/command.js';
 import { type Prepared, prepareScenario } from './engine/explore-scenario.js';
 import { type Counterexample, Search } from './engine/explore.js';
+import { runInParallel } from './explore-parallel.js';
 import { formatCommand } from './engine/format.js';
 import { exploreStatesMax } from './engine/limits.js';
 import { parseScript, resolveConfig } from './engine/script.js';
@@ -30,6 +31,8 @@ export const exitStopped = 130;
 const traceCheckpointEvery = 20;
 /** States expanded between looks at the clock, Ctrl-C and the progress line. */
 const sliceStates = 500;
+/** A search still going after this many states is shared with the worker threads (starting them costs more than a small search). */
+const parallelAfterStates = 2000;
 /** A progress line at most this often, once a search has run this long. */
 const progressEveryMs = 2000;
 /** What one distinct state keeps for the whole search (fingerprint string, Set slot, parent
@@ -47,6 +50,8 @@ export interface ExploreOptions {
   heapBytes?: number;
   /** The shell's clock, in ms (the engine reads none). */
   now?: () => number;
+  /** Worker threads that share a search once it is past its first states (default 0: this thread alone). */
+  workers?: number;
 }
 
 const n = (x: number) => x.toLocaleString('en-US');
@@ -155,13 +160,22 @@ export async function exploreFile(path: string, opts: ExploreOptions, io: Io): P
   const started = now();
   let lastProgress = started;
   const unlisten = opts.onInterrupt?.(() => search.stop()) ?? (() => {});
+  const progress = () => {
+    const t = now();
+    if (t - lastProgress < progressEveryMs) return;
+    lastProgress = t;
+    const s = search.stats;
+    diag(`explore: depth ${s.depth}, ${n(s.distinct)} distinct states (${n(s.generated)} generated), ${n(Math.round(s.distinct / ((t - started) / 1000)))}/s, ${plural(search.found.size, 'finding code')} so far; Ctrl-C stops`);
+  };
+  const workers = bounds.walks > 0 ? 0 : (opts.workers ?? 0);
+  let threads = 1;
   try {
     while (!search.run(sliceStates)) {
-      const t = now();
-      if (t - lastProgress >= progressEveryMs) {
-        lastProgress = t;
-        const s = search.stats;
-        diag(`explore: depth ${s.depth}, ${n(s.distinct)} distinct states (${n(s.generated)} generated), ${n(Math.round(s.distinct / ((t - started) / 1000)))}/s, ${plural(search.found.size, 'finding code')} so far; Ctrl-C stops`);
+      progress();
+      if (workers > 0 && search.stats.generated >= parallelAfterStates) {
+        threads = workers + 1;
+        await runInParallel(search, { workers, onSlice: progress });
+        break;
       }
       // Let a signal in between slices.
       await new Promise((r) => setImmediate(r));
@@ -186,12 +200,12 @@ export async function exploreFile(path: string, opts: ExploreOptions, io: Io): P
     }
   }
   const perSecond = Math.round((s.distinct / wallMs) * 1000);
-  const summary = `${n(s.distinct)} distinct states (${n(s.generated)} generated), depth ${s.depthReached} reached: ${why(s.end, s.depth, bounds, s.walks)}; ${(wallMs / 1000).toFixed(2)} s, ${n(perSecond)} states/s`;
+  const summary = `${n(s.distinct)} distinct states (${n(s.generated)} generated), depth ${s.depthReached} reached: ${why(s.end, s.depth, bounds, s.walks)}; ${(wallMs / 1000).toFixed(2)} s, ${n(perSecond)} states/s${threads > 1 ? ` on ${threads} threads` : ''}`;
   const unfinished = search.unfinished();
   if (opts.json) {
     out(jsonLine({
       type: 'summary', file: path, design, walks: s.walks, found: [...search.found.values()].map((c) => ({ code: c.code, steps: c.choices.length })),
-      generated: s.generated, distinct: s.distinct, depthReached: s.depthReached, depth: s.depth, end: s.end, wallMs: Math.round(wallMs), statesPerSecond: perSecond,
+      generated: s.generated, distinct: s.distinct, depthReached: s.depthReached, depth: s.depth, end: s.end, wallMs: Math.round(wallMs), statesPerSecond: perSecond, threads,
       unfinished: unfinished.map((u) => ({ pid: u.pid, command: formatCommand(u.command), why: u.why })),
     }));
   } else {

@@ -13,6 +13,9 @@ import { parseScript } from './engine/script.js';
 import { type SourceFile, exitBadInput, exitOk, runFiles } from './headless.js';
 import { jsonLine, visible } from './visible.js';
 import { exploreFile } from './explore-cli.js';
+import { defaultWorkers } from './explore-parallel.js';
+import { exploreWorkersMax } from './engine/limits.js';
+import { parseUint } from './engine/lex.js';
 import { checkFlags, checkRecording, fail, type Flags, type Mode, overridesFromFlags, parseArgs, recordRun, Refusal } from './cli-args.js';
 
 /** A stream the shell writes text to. */
@@ -142,7 +145,13 @@ async function explore(paths: string[], flags: Flags, io: Io): Promise<number> {
     process.once('SIGINT', handler);
     return () => process.off('SIGINT', handler);
   };
-  return exploreFile(paths[0]!, { overrides, json: flags.json, out: flags.out ?? 'explore-out', onInterrupt }, io);
+  let workers = defaultWorkers();
+  if (flags.workers !== undefined) {
+    const w = parseUint(flags.workers);
+    if (w === null || w > BigInt(exploreWorkersMax)) fail(`--workers: ${visible(flags.workers)} is not a number of worker threads from 0 to ${exploreWorkersMax}`);
+    workers = Number(w);
+  }
+  return exploreFile(paths[0]!, { overrides, json: flags.json, out: flags.out ?? 'explore-out', onInterrupt, workers }, io);
 }
 
 const modeWords = ['run', 'replay', 'demo', 'explore'];

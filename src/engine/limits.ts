@@ -85,6 +85,8 @@ export const exploreDepthMax = 1000;
  * scenario's small machine) while it is in the frontier: a million fits a 2 GB heap when the
  * frontier stays under ~50,000, which the search checks as it goes (`exploreFrontierMax`). */
 export const exploreStatesMax = 10_000_000;
+/** `explore --workers N`: at most this many worker threads. */
+export const exploreWorkersMax = 64;
 /** `explore`: the most worlds one breadth-first layer may hold at once; past it the search
  * stops with a message (the memory estimate), never the process. */
 export const exploreFrontierMax = 200_000;
