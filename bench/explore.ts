@@ -5,8 +5,11 @@
  * same on a larger scenario (bench/explore-large.pmu, ~10^5 states) where throughput, not
  * start-up, is what is measured (aim >= 100,000 distinct states/s). CPU time of this process
  * (`process.cpuUsage`), 3 rounds each, medians with their spread; the search runs on one core.
+ * Last, the large scenario through the shipped CLI on one thread and on two (`--workers`).
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prepareScenario } from '../src/engine/explore-scenario.js';
 import { Search } from '../src/engine/explore.js';
@@ -55,3 +58,35 @@ console.log(`\nexplore: throughput on bench/explore-large.pmu (CPU time, ${round
 const large = Array.from({ length: rounds }, () => searchOnce('bench/explore-large.pmu'));
 const rates = large.map((r) => (r.distinct / r.ms) * 1000);
 console.log(`  ${large[0]!.distinct.toLocaleString('en-US')} distinct states in ${spread(large.map((r) => r.ms), ms)}: ${spread(rates, perS)}; ${aimText(Math.min(...rates), { op: '>=', target: 100_000, fmt: perS })}`);
+
+// --- Both cores: the same search on one thread and shared with a worker (explore --workers) ---
+// The shipped CLI (dist/cli.js, in the process explore starts itself in), the two alternating
+// in paired rounds. Wall time is what sharing buys, so the rate is distinct states per wall
+// second; the process's CPU time (all threads) says what it costs.
+interface ThreadsRound {
+  rate: number;
+  cpuMs: number;
+  wallMs: number;
+}
+
+function exploreCli(workers: number): ThreadsRound {
+  const r = spawnSync(process.execPath, ['dist/cli.js', 'explore', 'bench/explore-large.pmu', '--json', '--workers', String(workers), '--out', outDir], { encoding: 'utf8' });
+  const summary = r.stdout.split('\n').map((l) => (l.startsWith('{') ? JSON.parse(l) : null)).find((o) => o?.type === 'summary');
+  if (!summary) throw new Error(`explore --workers ${workers} printed no summary: ${r.stderr.slice(-500)}`);
+  return { rate: summary.statesPerSecond, cpuMs: summary.cpuMs, wallMs: summary.wallMs };
+}
+
+const outDir = mkdtempSync(join(tmpdir(), 'pmuplay-bench-explore-'));
+const threadPairs = 3;
+console.log(`\nexplore: bench/explore-large.pmu through dist/cli.js, --workers 0 and --workers 1 alternating (${threadPairs} pairs; wall-clock rate)`);
+const one: ThreadsRound[] = [];
+const two: ThreadsRound[] = [];
+for (let i = 0; i < threadPairs; i++) {
+  one.push(exploreCli(0));
+  two.push(exploreCli(1));
+}
+const speedups = one.map((o, i) => two[i]!.rate / o.rate);
+console.log(`  one thread:  ${spread(one.map((r) => r.rate), perS)}, CPU ${spread(one.map((r) => r.cpuMs), ms)}`);
+console.log(`  two threads: ${spread(two.map((r) => r.rate), perS)}, CPU ${spread(two.map((r) => r.cpuMs), ms)}`);
+console.log(`  speed-up (pair by pair): ${spread(speedups, (x) => `${x.toFixed(2)}x`)}; ${aimText(Math.min(...two.map((r) => r.rate)), { op: '>=', target: 100_000, fmt: perS })}`);
+rmSync(outDir, { recursive: true, force: true });

@@ -158,6 +158,7 @@ export async function exploreFile(path: string, opts: ExploreOptions, io: Io): P
   const search = new Search(prepared);
   const now = opts.now ?? (() => performance.now());
   const started = now();
+  const cpuAtStart = process.cpuUsage();
   let lastProgress = started;
   const unlisten = opts.onInterrupt?.(() => search.stop()) ?? (() => {});
   const progress = () => {
@@ -184,6 +185,8 @@ export async function exploreFile(path: string, opts: ExploreOptions, io: Io): P
     unlisten();
   }
   const wallMs = Math.max(1, now() - started);
+  // The process's CPU time (every thread's), beside the wall time: what sharing a search costs.
+  const cpu = process.cpuUsage(cpuAtStart);
   const s = search.stats;
 
   for (const cx of search.found.values()) {
@@ -205,7 +208,7 @@ export async function exploreFile(path: string, opts: ExploreOptions, io: Io): P
   if (opts.json) {
     out(jsonLine({
       type: 'summary', file: path, design, walks: s.walks, found: [...search.found.values()].map((c) => ({ code: c.code, steps: c.choices.length })),
-      generated: s.generated, distinct: s.distinct, depthReached: s.depthReached, depth: s.depth, end: s.end, wallMs: Math.round(wallMs), statesPerSecond: perSecond, threads,
+      generated: s.generated, distinct: s.distinct, depthReached: s.depthReached, depth: s.depth, end: s.end, wallMs: Math.round(wallMs), statesPerSecond: perSecond, threads, cpuMs: Math.round((cpu.user + cpu.system) / 1000),
       unfinished: unfinished.map((u) => ({ pid: u.pid, command: formatCommand(u.command), why: u.why })),
     }));
   } else {

@@ -133,3 +133,30 @@ describe('a replay on screen', () => {
     app.unmount();
   });
 });
+
+describe('a counterexample from explore', () => {
+  it('replays in the TUI to its finding: n stops at it, and the finding is the one the search reported', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { prepareScenario } = await import('../engine/explore-scenario.js');
+    const { Search } = await import('../engine/explore.js');
+    const { resolveConfig } = await import('../engine/script.js');
+    const { traceText } = await import('../explore-cli.js');
+    const file = 'saves/explore/other-mm.pmu';
+    const parsed = parseScript(readFileSync(file, 'utf8'));
+    if (!parsed.ok) throw new Error('parse');
+    const prep = prepareScenario(parsed.script, resolveConfig(parsed.script.header, {}));
+    if (!prep.ok) throw new Error('prepare');
+    const search = new Search(prep.prepared);
+    while (!search.run(1000));
+    const cx = search.found.get('access/other-mm')!;
+    const { r, press, pass, world } = replay(traceText(file, prep.prepared, cx));
+    expect(world().findings.total).toBe(0);
+    press('n');
+    pass(60_000);
+    expect(world().findingCounts.get('access/other-mm')).toBe(1);
+    const found = world().findings.items.find((f) => f.code === 'access/other-mm')!;
+    expect(found.text).toBe(cx.finding.text);
+    // It stopped at the finding, before the trace's last lines (its expect and checkpoint).
+    expect(r.player.atEnd).toBe(false);
+  });
+});
