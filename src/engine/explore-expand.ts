@@ -66,27 +66,57 @@ export interface Expansion {
 /** Log lines a search world keeps: a step's findings come from its result, and nothing reads the log back. */
 const searchLogLines = 64;
 
+/** A grant as a fingerprint sees it: its seq renumbered, and no clock or cause (only explain and finding texts read them). */
+type GrantIn = NonNullable<World['cpus'][number]['grant']>;
+
 /**
- * A state's fingerprint: its world's state hash with the clock left out (two orders of the
- * same commands meet again; that includes the step each grant records, which only explain
- * reads), then each program's position and the bounded choices used.
+ * A state's fingerprint: its world's state hash over what decides what happens next, then
+ * each program's position and the bounded choices used. Left out or renumbered, so that two
+ * orders of the same commands meet again:
+ * - the clock (step and tick), and the step each grant records;
+ * - why each grant was made (its cause: which switch or IPI wrote it) and how often each
+ *   finding code was reported (the search keeps its own record of what it found);
+ * - the numbering of grants and of cross-CPU calls: the engine numbers them in the order they
+ *   happen and only ever compares them for equality (a grant is still the one a finding was
+ *   reported under; an IPI belongs to its call), so the live ones are numbered anew in the
+ *   order a fixed walk meets them, and the counters that hand out the next number are left out.
+ * The fields are swapped out for the hash and put back; nothing shared is changed.
  */
 export function fingerprint(n: Node): string {
   const { world } = n;
-  const step = world.step;
-  const tick = world.tick;
-  const grantSteps = world.cpus.map((c) => c.grant?.step ?? 0);
+  const saved = { step: world.step, tick: world.tick, grantSeq: world.grantSeq, nextCall: world.nextCall, calls: world.calls, counts: world.findingCounts, reported: world.reported };
+  const grants = world.cpus.map((c) => c.grant);
+  const ipis = world.cpus.map((c) => c.pendingIpis);
+  // New numbers in the order met: grants CPU by CPU, then the reports (a report of a grant
+  // no longer in force gets a number of its own); calls in the order they were made (the Map's).
+  const seqRank = new Map<number, number>();
+  const reports = [...world.reported].sort(([a], [b]) => a - b);
+  for (const q of [...grants.flatMap((g) => (g ? [g.seq] : [])), ...reports.map(([, r]) => r.seq)]) if (!seqRank.has(q)) seqRank.set(q, seqRank.size + 1);
+  const callRank = new Map([...world.calls.keys()].map((id, i) => [id, i + 1]));
   world.step = 0;
   world.tick = 0;
-  for (const c of world.cpus) if (c.grant) c.grant.step = 0;
-  const h = stateHash(world);
-  world.step = step;
-  world.tick = tick;
+  // Whether anything happened yet is state (validate.ts lets some commands run only before).
+  world.grantSeq = world.grantSeq === 0 ? 0 : 1;
+  world.nextCall = world.nextCall === 1 ? 1 : 2;
+  world.calls = new Map([...world.calls].map(([id, c]) => [callRank.get(id)!, { ...c, id: callRank.get(id)! }]));
+  world.findingCounts = new Map();
+  // The monitor looks reports up by CPU: the order they were made in is no state.
+  world.reported = new Map(reports.map(([cpu, r]) => [cpu, { seq: seqRank.get(r.seq)!, keys: r.keys }]));
   world.cpus.forEach((c, i) => {
-    if (c.grant) c.grant.step = grantSteps[i]!;
+    const g = grants[i];
+    if (g) c.grant = { ...g, seq: seqRank.get(g.seq)!, step: 0, by: noCause } as GrantIn;
+    if (c.pendingIpis.length > 0) c.pendingIpis = c.pendingIpis.map((ipi) => ({ ...ipi, call: callRank.get(ipi.call) ?? 0 }));
+  });
+  const h = stateHash(world);
+  Object.assign(world, { step: saved.step, tick: saved.tick, grantSeq: saved.grantSeq, nextCall: saved.nextCall, calls: saved.calls, findingCounts: saved.counts, reported: saved.reported });
+  world.cpus.forEach((c, i) => {
+    c.grant = grants[i]!;
+    c.pendingIpis = ipis[i]!;
   });
   return `${h}${n.pos.join(',')}/${n.switches}/${n.migrations}/${n.ticks}`;
 }
+
+const noCause = Object.freeze({ fn: '' });
 
 /** The start of a search: the scenario's start commands applied to a fresh world. */
 export function startNode(scenario: Scenario, world?: World): Node {
