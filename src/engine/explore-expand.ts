@@ -19,7 +19,7 @@ import { newRing } from './ring.js';
 import { copyWorld } from './snapshot.js';
 import { applyCommand } from './step.js';
 import { validate } from './validate.js';
-import { createWorld, type Finding, type World } from './world.js';
+import { createWorld, type Finding, type Ipi, type World } from './world.js';
 
 /** One state held: its world, each program's position, and the bounded choices used. */
 export interface Node {
@@ -84,39 +84,49 @@ type GrantIn = NonNullable<World['cpus'][number]['grant']>;
  */
 export function fingerprint(n: Node): string {
   const { world } = n;
-  const saved = { step: world.step, tick: world.tick, grantSeq: world.grantSeq, nextCall: world.nextCall, calls: world.calls, counts: world.findingCounts, reported: world.reported };
-  const grants = world.cpus.map((c) => c.grant);
-  const ipis = world.cpus.map((c) => c.pendingIpis);
-  // New numbers in the order met: grants CPU by CPU, then the reports (a report of a grant
-  // no longer in force gets a number of its own); calls in the order they were made (the Map's).
+  const { step, tick, grantSeq, nextCall, calls, findingCounts, reported, cpus } = world;
+  const grants: (GrantIn | null)[] = [];
+  const ipis: Ipi[][] = [];
+  // New numbers in the order met: grants CPU by CPU, then the reports in CPU order (a report
+  // of a grant no longer in force gets a number of its own); calls in the order they were
+  // made (the Map's).
   const seqRank = new Map<number, number>();
-  const reports = [...world.reported].sort(([a], [b]) => a - b);
-  for (const q of [...grants.flatMap((g) => (g ? [g.seq] : [])), ...reports.map(([, r]) => r.seq)]) if (!seqRank.has(q)) seqRank.set(q, seqRank.size + 1);
-  const callRank = new Map([...world.calls.keys()].map((id, i) => [id, i + 1]));
+  for (const c of cpus) {
+    grants.push(c.grant);
+    ipis.push(c.pendingIpis);
+    if (c.grant && !seqRank.has(c.grant.seq)) seqRank.set(c.grant.seq, seqRank.size + 1);
+  }
+  // The monitor looks reports up by CPU: the order they were made in is no state.
+  const reports = reported.size > 1 ? [...reported].sort(([a], [b]) => a - b) : [...reported];
+  for (const [, r] of reports) if (!seqRank.has(r.seq)) seqRank.set(r.seq, seqRank.size + 1);
+  const callRank = new Map<number, number>();
+  for (const id of calls.keys()) callRank.set(id, callRank.size + 1);
   world.step = 0;
   world.tick = 0;
   // Whether anything happened yet is state (validate.ts lets some commands run only before).
-  world.grantSeq = world.grantSeq === 0 ? 0 : 1;
-  world.nextCall = world.nextCall === 1 ? 1 : 2;
-  world.calls = new Map([...world.calls].map(([id, c]) => [callRank.get(id)!, { ...c, id: callRank.get(id)! }]));
-  world.findingCounts = new Map();
-  // The monitor looks reports up by CPU: the order they were made in is no state.
-  world.reported = new Map(reports.map(([cpu, r]) => [cpu, { seq: seqRank.get(r.seq)!, keys: r.keys }]));
-  world.cpus.forEach((c, i) => {
+  world.grantSeq = grantSeq === 0 ? 0 : 1;
+  world.nextCall = nextCall === 1 ? 1 : 2;
+  if (calls.size > 0) world.calls = new Map([...calls].map(([id, c]) => [callRank.get(id)!, { ...c, id: callRank.get(id)! }]));
+  world.findingCounts = noCounts;
+  if (reported.size > 0) world.reported = new Map(reports.map(([cpu, r]) => [cpu, { seq: seqRank.get(r.seq)!, keys: r.keys }]));
+  for (let i = 0; i < cpus.length; i++) {
+    const c = cpus[i]!;
     const g = grants[i];
-    if (g) c.grant = { ...g, seq: seqRank.get(g.seq)!, step: 0, by: noCause } as GrantIn;
+    if (g) c.grant = { ...g, seq: seqRank.get(g.seq)!, step: 0, by: noCause };
     if (c.pendingIpis.length > 0) c.pendingIpis = c.pendingIpis.map((ipi) => ({ ...ipi, call: callRank.get(ipi.call) ?? 0 }));
-  });
+  }
   const h = stateHash(world);
-  Object.assign(world, { step: saved.step, tick: saved.tick, grantSeq: saved.grantSeq, nextCall: saved.nextCall, calls: saved.calls, findingCounts: saved.counts, reported: saved.reported });
-  world.cpus.forEach((c, i) => {
-    c.grant = grants[i]!;
-    c.pendingIpis = ipis[i]!;
-  });
+  Object.assign(world, { step, tick, grantSeq, nextCall, calls, findingCounts, reported });
+  for (let i = 0; i < cpus.length; i++) {
+    cpus[i]!.grant = grants[i]!;
+    cpus[i]!.pendingIpis = ipis[i]!;
+  }
   return `${h}${n.pos.join(',')}/${n.switches}/${n.migrations}/${n.ticks}`;
 }
 
-const noCause = Object.freeze({ fn: '' });
+/** What a fingerprint puts in place of the finding counts and of a grant's cause: nothing. */
+const noCounts: World['findingCounts'] = new Map();
+const noCause: GrantIn['by'] = Object.freeze({ fn: '' });
 
 /** The start of a search: the scenario's start commands applied to a fresh world. */
 export function startNode(scenario: Scenario, world?: World): Node {
