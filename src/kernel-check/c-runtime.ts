@@ -66,6 +66,11 @@ struct kc_slot {
 };
 struct kc_shm { struct kc_slot slot[KC_SLOTS]; };
 static struct kc_shm *shm;
+/* Where the program, the AArch32 agent and the shared file are: "" in the guest (the
+ * initramfs root), a directory on the host (--on-host). */
+static char kc_root[256];
+
+static void kc_path(char *buf, size_t size, const char *name) { snprintf(buf, size, "%s/%s", kc_root, name); }
 
 static long futex(volatile uint32_t *addr, int op, uint32_t val, const struct timespec *t) {
   return syscall(SYS_futex, (uint32_t *)addr, op, val, t, 0, 0);
@@ -276,7 +281,9 @@ static void *thread_main(void *arg) {
 }
 
 static void map_shm(void) {
-  int f = open("/kc.shm", O_RDWR);
+  char path[300];
+  kc_path(path, sizeof path, "kc.shm");
+  int f = open(path, O_RDWR);
   if (f < 0) _exit(98);
   shm = mmap(NULL, sizeof *shm, PROT_READ | PROT_WRITE, MAP_SHARED, f, 0);
   close(f);
@@ -376,10 +383,10 @@ static void carry_out(int slot) {
   }
   case OP_EXEC32:
   case OP_EXEC64: {
-    char arg[16];
+    char arg[16], path[300];
     snprintf(arg, sizeof arg, "%d", slot);
-    const char *path = s->op == OP_EXEC32 ? "/kc-agent32" : "/init";
-    char *argv[] = {(char *)path, (char *)"agent", arg, NULL};
+    kc_path(path, sizeof path, s->op == OP_EXEC32 ? "kc-agent32" : "init");
+    char *argv[] = {path, (char *)"agent", arg, kc_root, NULL};
     /* The new program acknowledges once it runs (agent_main). */
     execv(path, argv);
     say("@@kc %u exec ok=0 errno=%s", s->line, errname(errno));
@@ -397,6 +404,7 @@ static void carry_out(int slot) {
 static void agent_loop(int slot) {
   struct kc_slot *s = &shm->slot[slot];
   my_slot = slot;
+  s->pid = getpid();
   /* From ack, not req: a request posted before this task first ran is still to be done. */
   uint32_t seen = s->ack;
   for (;;) {
@@ -412,7 +420,8 @@ static void agent_loop(int slot) {
 }
 
 /* An exec'd agent (exec64 re-runs this program; exec32 runs the AArch32 build). */
-static int agent_main(int slot) {
+static int agent_main(int slot, const char *root) {
+  snprintf(kc_root, sizeof kc_root, "%s", root);
   map_shm();
   signal(SIGILL, on_sigill);
   struct kc_slot *s = &shm->slot[slot];
@@ -424,8 +433,8 @@ static int agent_main(int slot) {
 
 #ifndef KC_AARCH32
 /* ---- the coordinator ---- */
+static void power_off(void);
 static int coordinator_cpu;
-static int next_child_slot;
 
 static void post(int slot) {
   struct kc_slot *s = &shm->slot[slot];
@@ -440,8 +449,7 @@ static void post(int slot) {
     if (futex(&s->ack, FUTEX_WAIT, a, &t) != 0 && errno == ETIMEDOUT && ++waited >= KC_ACK_TIMEOUT_S) {
       say("@@kc %u error what=timeout slot=%d", s->line, slot);
       say("@@kc-end");
-      sync();
-      reboot(RB_POWER_OFF);
+      power_off();
     }
   }
 }
@@ -557,28 +565,42 @@ static void reap(int sig) {
   while (waitpid(-1, NULL, WNOHANG) > 0) {}
 }
 
+static int on_host;
+
+static void power_off(void) {
+  if (!on_host) {
+    sync();
+    reboot(RB_POWER_OFF);
+  }
+  for (int i = 0; i < KC_SLOTS; i++) if (shm->slot[i].pid > 0) kill(shm->slot[i].pid, SIGKILL);
+  exit(0);
+}
+
+/* In the guest: init, no arguments. On an arm64 host: init host DIR. */
 int main(int argc, char **argv) {
-  if (argc >= 3 && strcmp(argv[1], "agent") == 0) return agent_main(atoi(argv[2]));
-  mount("proc", "/proc", "proc", 0, NULL);
+  if (argc >= 4 && strcmp(argv[1], "agent") == 0) return agent_main(atoi(argv[2]), argv[3]);
+  on_host = argc >= 3 && strcmp(argv[1], "host") == 0;
+  if (on_host) snprintf(kc_root, sizeof kc_root, "%s", argv[2]);
+  else mount("proc", "/proc", "proc", 0, NULL);
   signal(SIGCHLD, reap);
   signal(SIGILL, on_sigill);
-  int f = open("/kc.shm", O_RDWR | O_CREAT, 0600);
-  if (f < 0 || ftruncate(f, sizeof *shm) != 0) { say("@@kc 0 error what=shm"); reboot(RB_POWER_OFF); }
+  char path[300];
+  kc_path(path, sizeof path, "kc.shm");
+  int f = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+  if (f < 0 || ftruncate(f, sizeof *shm) != 0) { say("@@kc 0 error what=shm"); power_off(); }
   shm = mmap(NULL, sizeof *shm, PROT_READ | PROT_WRITE, MAP_SHARED, f, 0);
   close(f);
   coordinator_cpu = (int)sysconf(_SC_NPROCESSORS_ONLN) - 1;
   pin(coordinator_cpu);
-  (void)next_child_slot;
   say("@@kc-begin cpus=%ld coordinator=%d", sysconf(_SC_NPROCESSORS_ONLN), coordinator_cpu);
   scenario();
   say("@@kc-end");
-  sync();
-  reboot(RB_POWER_OFF);
+  power_off();
   return 0;
 }
 #else
 int main(int argc, char **argv) {
-  if (argc >= 3) return agent_main(atoi(argv[2]));
+  if (argc >= 4) return agent_main(atoi(argv[2]), argv[3]);
   return 1;
 }
 #endif
