@@ -191,6 +191,10 @@ static const char *reg_name(int reg, int n) {
 
 /* ---- the agent: one per scenario task ---- */
 static __thread int my_slot = -1;
+/* The task's context switches when it finished its previous line: a line's "gap" is how many
+ * it had since (the model's task, spinning at EL0, has none unless the script switches it). */
+static __thread long last_switches = -1;
+static long gap(long now) { return now < 0 || last_switches < 0 ? -1 : now - last_switches; }
 static struct perf_event_mmap_page *pages[KC_FDS]; /* per process: a mapping is per mm */
 
 static uint64_t count_by_read(int fd, int *ok) {
@@ -214,6 +218,7 @@ static void read_self(struct kc_slot *s, const char *what) {
     const char *kind = "value";
     uint64_t count = 0;
     uint32_t seq, idx = 0, cap = 0, width = 0, tries = 0;
+    uint64_t offset = 0, raw = 0, enabled = 0, running = 0;
     if (!pc) {
       kind = "fallback";
     } else {
@@ -222,17 +227,17 @@ static void read_self(struct kc_slot *s, const char *what) {
         seq = pc->lock;
         __sync_synchronize();
         idx = pc->index;
-        count = pc->offset;
+        count = offset = pc->offset;
+        enabled = pc->time_enabled;
+        running = pc->time_running;
         cap = pc->cap_user_rdpmc;
         width = pc->pmc_width;
         if (!cap || !idx) { kind = "fallback"; break; }
-        uint64_t raw = 0;
+        raw = 0;
         int reg = idx - 1 == 31 ? REG_PMCCNTR : REG_PMEVCNTR;
         if (access_reg(reg, idx - 1, 0, 0, &raw)) { kind = "sigill"; break; }
         if (width == 0 || width > 64) width = 64;
-        raw <<= 64 - width;
-        raw = (uint64_t)((int64_t)raw >> (64 - width));
-        count += raw;
+        count += (uint64_t)((int64_t)(raw << (64 - width)) >> (64 - width));
         __sync_synchronize();
       } while (pc->lock != seq && tries < 100);
     }
@@ -242,9 +247,11 @@ static void read_self(struct kc_slot *s, const char *what) {
     long sw = before < 0 || after < 0 ? -1 : after - before;
     if (sw != 0 && attempt < KC_TRIES) continue;
     int right = ok1 && ok2 && lo <= count && count <= hi;
-    say("@@kc %u %s kind=%s value=%llu right=%d lo=%llu hi=%llu page=%d cap=%u index=%u width=%u tries=%u switches=%ld attempt=%d",
+    say("@@kc %u %s kind=%s value=%llu right=%d lo=%llu hi=%llu page=%d cap=%u index=%u width=%u offset=%llu raw=%llu "
+        "time_enabled=%llu time_running=%llu tries=%u switches=%ld attempt=%d gap=%ld",
         s->line, what, kind, (unsigned long long)count, right, (unsigned long long)lo, (unsigned long long)hi,
-        pc != NULL, cap, idx, width, tries, sw, attempt);
+        pc != NULL, cap, idx, width, (unsigned long long)offset, (unsigned long long)raw, (unsigned long long)enabled,
+        (unsigned long long)running, tries, sw, attempt, gap(before));
     return;
   }
 }
@@ -258,8 +265,8 @@ static void observe_reg(struct kc_slot *s, int reg, int n, const char *what) {
     long after = switches();
     long sw = before < 0 || after < 0 ? -1 : after - before;
     if (sw != 0 && attempt < KC_TRIES) continue;
-    say("@@kc %u %s reg=%s trap=%d value=%llu cpu=%d switches=%ld attempt=%d", s->line, what, reg_name(reg, n), trapped,
-        (unsigned long long)v, sched_getcpu(), sw, attempt);
+    say("@@kc %u %s reg=%s trap=%d value=%llu cpu=%d switches=%ld attempt=%d gap=%ld", s->line, what, reg_name(reg, n), trapped,
+        (unsigned long long)v, sched_getcpu(), sw, attempt, gap(before));
     return;
   }
 }
@@ -323,10 +330,12 @@ static void do_mmap(struct kc_slot *s) {
   for (int attempt = 1; attempt <= KC_TRIES; attempt++) {
     long before = switches();
     uint32_t cap = pc->cap_user_rdpmc, idx = pc->index, width = pc->pmc_width;
+    uint64_t enabled = pc->time_enabled, running = pc->time_running;
     long after = switches();
     long sw = before < 0 || after < 0 ? -1 : after - before;
     if (sw != 0 && attempt < KC_TRIES) continue;
-    say("@@kc %u mmap ok=1 cap=%u index=%u width=%u switches=%ld attempt=%d", s->line, cap, idx, width, sw, attempt);
+    say("@@kc %u mmap ok=1 cap=%u index=%u width=%u time_enabled=%llu time_running=%llu switches=%ld attempt=%d gap=%ld", s->line, cap, idx,
+        width, (unsigned long long)enabled, (unsigned long long)running, sw, attempt, gap(before));
     return;
   }
 }
@@ -415,6 +424,7 @@ static void agent_loop(int slot) {
     seen = s->req;
     __sync_synchronize();
     carry_out(slot);
+    last_switches = switches();
     finish(s);
   }
 }

@@ -109,6 +109,11 @@ function collect(cmd: string, args: string[], bootLimitMs: number, runLimitMs: n
 export function bootGuest(o: BootOptions): Promise<GuestResult> {
   const args = [
     '-M', 'virt', '-cpu', o.cpuModel, '-smp', String(o.cpus), '-m', '256',
+    // icount: QEMU's PMU counts instructions (INST_RETIRED in PMCEID0) only in icount mode;
+    // without it an instructions event is -ENOENT. shift=0: one instruction a nanosecond, so
+    // the 1 GHz cycle counter and the guest's clocks follow the instructions run;
+    // sleep=off: idle time is skipped, not waited for.
+    '-icount', 'shift=0,sleep=off',
     '-nographic', '-no-reboot', '-nic', 'none',
     '-kernel', o.kernel, '-initrd', o.initrd,
     '-append', 'console=ttyAMA0 panic=-1 quiet',
