@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { parseScript, resolveConfig } from '../engine/script.js';
+import { parseFramed } from './console.js';
+import { compareLines, tally } from './report.js';
+import { translate } from './translate.js';
+
+const header = 'pmuplay 1 seed=1 cpus=2 counters=6 long-counters=off policy=upstream cycles-per-tick=1000000 slice=4 perf-user-access=1';
+
+function plan(body: string) {
+  const p = parseScript(`${header}\n${body}\n`);
+  if (!p.ok) throw new Error(p.errors[0]!.message);
+  const t = translate(p.script, resolveConfig(p.script.header, {}));
+  if (!t.ok) throw new Error('refused');
+  return t.plan;
+}
+
+describe('compareLines', () => {
+  const p = plan('spawn a on 0\nopen 100 cycles user\nmrs 100 pmccntr\nexpect no-finding');
+
+  it('agrees when the kernel saw what the model did', () => {
+    const rows = compareLines(p.lines, parseFramed(['@@kc 3 open fd=3 errno=0', '@@kc 4 mrs reg=pmccntr trap=0 value=5 cpu=0 switches=0 attempt=1']));
+    expect(rows.map((r) => r.verdict)).toEqual(['agree', 'agree', 'model only']);
+    expect(tally(rows)).toEqual({ agree: 2, disagree: 0, inconclusive: 0, missing: 0, modelOnly: 1 });
+  });
+
+  it('disagrees on a trap the model did not have, and says inconclusive when every window saw a switch', () => {
+    const rows = compareLines(p.lines, parseFramed(['@@kc 3 open fd=-1 errno=EINVAL', '@@kc 4 mrs reg=pmccntr trap=1 value=0 cpu=0 switches=2 attempt=5']));
+    expect(rows[0]!.verdict).toBe('disagree');
+    expect(rows[0]!.kernel).toBe('-EINVAL');
+    expect(rows[1]!.verdict).toBe('inconclusive');
+  });
+
+  it('reports a line the program printed nothing for as missing', () => {
+    const rows = compareLines(p.lines, parseFramed(['@@kc 3 open fd=3 errno=0']));
+    expect(rows[1]!.verdict).toBe('missing');
+  });
+});
