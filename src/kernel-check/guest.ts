@@ -38,7 +38,7 @@ export function buildProgram(source: string, cache: string, gcc64: string, gcc32
   const e64 = compile(gcc64, ['-static', '-O2', '-pthread', '-o', built.init, c]);
   if (e64) return { ok: false, message: e64 };
   if (gcc32 && built.agent32) {
-    const e32 = compile(gcc32, ['-static', '-O2', '-pthread', '-march=armv7-a', '-DKC_AARCH32', '-o', built.agent32, c]);
+    const e32 = compile(gcc32, ['-static', '-O2', '-pthread', '-march=armv7-a+fp', '-DKC_AARCH32', '-o', built.agent32, c]);
     if (e32) return { ok: false, message: e32 };
   }
   const files = [{ name: 'proc', mode: 0o040755 }, { name: 'init', mode: 0o100755, data: readFileSync(built.init) }];

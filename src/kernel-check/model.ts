@@ -35,8 +35,11 @@ export function modelObservation(world: World, c: Command, r: Done): Observation
       return { what: 'open', fd: e.errno ? null : e.fd, errno: e.errno };
     }
     case 'mmap': {
+      // Mapped: the event's page is in the task's mm now (a refused mmap, -EINVAL for an
+      // inherit event, leaves it out).
       const ev = eventOf(world, c.pid, c.fd);
-      if (!ev) return { what: 'mmap', ok: false, cap: false, index: 0, width: 0 };
+      const mm = world.tasks.get(c.pid)?.mm;
+      if (!ev || mm === undefined || !ev.maps.includes(mm)) return { what: 'mmap', ok: false, cap: false, index: 0, width: 0 };
       return { what: 'mmap', ok: true, cap: ev.page.capUserRdpmc, index: ev.page.index, width: ev.page.pmcWidth };
     }
     case 'read':

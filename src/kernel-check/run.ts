@@ -118,7 +118,7 @@ export async function kernelCheck(files: readonly SourceFile[], opts: KernelChec
     if (!built.ok) {
       failed++;
       if (opts.json) out({ type: 'error', file: file.name, message: built.message });
-      else diag(visible(`${file.name}: the program did not build: ${built.message}`));
+      else for (const l of `${file.name}: the program did not build: ${built.message}`.split('\n')) diag(visible(l));
       continue;
     }
     const runLimitMs = runLimitBaseMs + spinMs(plan) * 3 + plan.lines.length * runLimitPerLineMs;
@@ -132,7 +132,7 @@ export async function kernelCheck(files: readonly SourceFile[], opts: KernelChec
     if (!result.ok) {
       failed++;
       if (opts.json) out({ type: 'error', file: file.name, message: result.message, program: built.built.dir });
-      else diag(visible(`${file.name}: ${result.message}\n  (the program and its C source: ${built.built.dir})`));
+      else for (const l of `${file.name}: ${result.message}\n  (the program and its C source: ${built.built.dir})`.split('\n')) diag(visible(l));
       continue;
     }
     const framed = parseFramed(result.lines);
