@@ -1,7 +1,7 @@
 /**
  * The whole C program for one plan: the fixed runtime (c-runtime.ts), the map from the
  * model's fds to the real ones, and `scenario()`, the script's lines in order, each under a
- * comment quoting it. Readable on purpose: `kernel-check --keep` leaves it beside the guest.
+ * comment quoting it. Readable on purpose: it stays in the cache (.cache/kernel-check/build/HASH/).
  */
 import { formatHeader } from '../engine/script.js';
 import { cRuntime } from './c-runtime.js';

@@ -146,6 +146,7 @@ export async function kernelCheck(files: readonly SourceFile[], opts: KernelChec
       out({ type: 'summary', file: file.name, ...t });
     } else {
       write(visible(`== ${file.name}: ${where}; ${timing}`));
+      write(visible(`  (the program: ${built.built.dir}/kernel-check.c)`));
       for (const l of rowLines(rows)) write(visible(l));
       write(visible(`  ${tallyText(t)}`));
     }
