@@ -12,6 +12,7 @@
 import { basename } from 'node:path';
 import { type Script, parseScript, resolveConfig } from '../engine/script.js';
 import type { Config } from '../engine/world.js';
+import { type SourceFile, exitBadInput } from '../headless.js';
 import { jsonLine, visible } from '../visible.js';
 import { parseFramed } from './console.js';
 import { cProgram } from './c-program.js';
@@ -27,14 +28,10 @@ export interface KernelCheckOptions {
   env: Readonly<Record<string, string | undefined>>;
 }
 
-export interface SourceFile {
-  name: string;
-  text: string;
-}
-
+export type { SourceFile };
+export { exitBadInput };
 export const exitAgree = 0;
 export const exitDisagree = 1;
-export const exitBadInput = 2;
 export const exitGuestFailed = 3;
 
 /** Limits of one guest (the boot allows for a slow, busy CI machine under TCG). */
