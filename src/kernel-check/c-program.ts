@@ -19,6 +19,7 @@ export function cProgram(plan: Plan, source: string): string {
     'static void copy_fds(int to, int from) { memcpy(fd_of[to], fd_of[from], sizeof fd_of[to]); }',
     '',
     'static void scenario(void) {',
+    `  kc_need_cpus(${plan.config.cpus});`,
     `  kc_sysctl(0, "${plan.config.perfUserAccess}"); /* the header's perf-user-access, at boot */`,
     plan.c,
     '}',

@@ -559,6 +559,7 @@ static void kc_sysctl(int line, const char *value) {
   int e = errno;
   if (f >= 0) close(f);
   say("@@kc %d sysctl ok=%d errno=%s", line, n >= 0, n >= 0 ? "0" : errname(e));
+  if (line == 0 && n < 0) say("@@kc 0 error what=boot-sysctl errno=%s", errname(e));
 }
 
 /* tick/run: simulated cycles as time; the guest's cycle counter runs at 1 GHz under QEMU. */
@@ -569,6 +570,16 @@ static void kc_spin_ns(int line, uint64_t ns) {
 }
 
 static void scenario(void);
+
+/* The model's CPUs and one more for the coordinator (on a host: it may have too few). */
+static void kc_need_cpus(int model_cpus) {
+  long online = sysconf(_SC_NPROCESSORS_ONLN);
+  if (online < model_cpus + 1) {
+    say("@@kc 0 error what=cpus online=%ld need=%d", online, model_cpus + 1);
+    say("@@kc-end");
+    power_off();
+  }
+}
 
 static void reap(int sig) {
   (void)sig;

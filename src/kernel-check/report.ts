@@ -48,7 +48,7 @@ const holds = (b: boolean | null) => (b === null ? '' : b ? '; expect holds' : '
 
 export function compareLines(planned: readonly PlannedLine[], framed: readonly Framed[]): Row[] {
   const byLine = new Map<number, Framed>();
-  for (const f of framed) byLine.set(f.line, f);
+  for (const f of framed) if (f.what !== 'error') byLine.set(f.line, f);
   const rows: Row[] = [];
   for (const p of planned) {
     const base = { line: p.line, command: p.text, modelObservation: p.model, kernelObservation: null, kernelFields: null };
@@ -71,7 +71,9 @@ export function compareLines(planned: readonly PlannedLine[], framed: readonly F
     if (!agreed && k.switches !== 0 && k.switches !== null && timingDependent.has(p.model.what)) {
       rows.push({ ...row, verdict: 'inconclusive', note: `every window saw a context switch (${k.switches} in the last)` });
     } else {
-      rows.push({ ...row, verdict: agreed ? 'agree' : 'disagree', note: k.switches ? `${k.switches} context switches in the window` : '' });
+      const gap = Number(f.fields['gap'] ?? 0);
+      const notes = [k.switches ? `${k.switches} context switches in the window` : '', !agreed && gap > 0 ? `the task was switched ${gap} times since its previous line` : ''];
+      rows.push({ ...row, verdict: agreed ? 'agree' : 'disagree', note: notes.filter(Boolean).join('; ') });
     }
   }
   return rows;

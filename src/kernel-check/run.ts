@@ -133,6 +133,14 @@ export async function kernelCheck(files: readonly SourceFile[], opts: KernelChec
       continue;
     }
     const framed = parseFramed(result.lines);
+    // The program's own errors (a task that did not answer, too few CPUs, the boot sysctl).
+    const errors = framed.filter((f) => f.what === 'error');
+    if (errors.length > 0) failed++;
+    for (const e of errors) {
+      const text = `line ${e.line}: ${Object.entries(e.fields).map(([k, v]) => `${k}=${v}`).join(' ')}`;
+      if (opts.json) out({ type: 'error', file: file.name, line: e.line, message: `the program: ${text}` });
+      else diag(visible(`${file.name}: the program reported an error at ${text}`));
+    }
     const rows = compareLines(plan.lines, framed);
     const t = tally(rows);
     total = addTally(total, t);
