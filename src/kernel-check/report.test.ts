@@ -34,4 +34,10 @@ describe('compareLines', () => {
     const rows = compareLines(p.lines, parseFramed(['@@kc 3 open fd=3 errno=0']));
     expect(rows[1]!.verdict).toBe('missing');
   });
+
+  it('says inconclusive, not disagree, when the task cannot read the register an expect reg names', () => {
+    const q = plan('spawn a on 0\nsysctl perf_user_access 0\nexpect reg 0 pmselr 0');
+    const rows = compareLines(q.lines, parseFramed(['@@kc 3 sysctl ok=1 errno=0', '@@kc 4 expect-reg reg=pmselr trap=1 value=0 cpu=0 switches=0 attempt=1']));
+    expect(rows.map((r) => r.verdict)).toEqual(['agree', 'inconclusive']);
+  });
 });

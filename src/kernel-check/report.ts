@@ -68,7 +68,10 @@ export function compareLines(planned: readonly PlannedLine[], framed: readonly F
     const kernel = describe(k.observation) + holds(kernelExpect(p.command, k.observation));
     const row = { ...base, model, kernel, kernelObservation: k.observation, kernelFields: f.fields };
     const agreed = agree(p.model, k.observation) && kernelExpect(p.command, k.observation) === (p.modelExpect ?? null);
-    if (!agreed && k.switches !== 0 && k.switches !== null && timingDependent.has(p.model.what)) {
+    if (!agreed && k.observation.what === 'reg' && k.observation.value === null) {
+      // PMSELR_EL0 needs ER to be read at EL0: the register is there, the task cannot look.
+      rows.push({ ...row, verdict: 'inconclusive', note: `the task running there cannot read ${k.observation.reg} at EL0 (it traps)` });
+    } else if (!agreed && k.switches !== 0 && k.switches !== null && timingDependent.has(p.model.what)) {
       rows.push({ ...row, verdict: 'inconclusive', note: `every window saw a context switch (${k.switches} in the last)` });
     } else {
       const gap = Number(f.fields['gap'] ?? 0);
