@@ -145,7 +145,7 @@ function statement(world: World, c: Command, line: number, slot: (pid: number) =
       const child = born[0]!;
       const call = c.kind === 'thread' ? 'kc_thread' : 'kc_fork';
       // A thread shares the fd table; a fork copies it: the child's model fds name the same files.
-      return `${call}(${line}, ${slot(child)}, ${slot(c.pid)}, ${world.tasks.get(child)!.cpu}); copy_fds(${slot(child)}, ${slot(c.pid)});`;
+      return `${call}(${line}, ${slot(child)}, ${slot(c.pid)}, ${world.tasks.get(child)!.cpu});\n  copy_fds(${slot(child)}, ${slot(c.pid)});`;
     }
     case 'open': {
       const flags = [c.user && 'KC_USER', c.is64 && 'KC_64BIT', c.inherit && 'KC_INHERIT', c.cloexec && 'KC_CLOEXEC'].filter(Boolean).join(' | ') || '0';
