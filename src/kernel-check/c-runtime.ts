@@ -37,6 +37,7 @@ export const cRuntime = String.raw`
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 
 #define KC_SLOTS 32
@@ -613,7 +614,9 @@ int main(int argc, char **argv) {
   close(f);
   coordinator_cpu = (int)sysconf(_SC_NPROCESSORS_ONLN) - 1;
   pin(coordinator_cpu);
-  say("@@kc-begin cpus=%ld coordinator=%d", sysconf(_SC_NPROCESSORS_ONLN), coordinator_cpu);
+  struct utsname u;
+  uname(&u);
+  say("@@kc-begin cpus=%ld coordinator=%d release=%s machine=%s", sysconf(_SC_NPROCESSORS_ONLN), coordinator_cpu, u.release, u.machine);
   scenario();
   say("@@kc-end");
   power_off();

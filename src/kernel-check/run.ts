@@ -128,7 +128,7 @@ export async function kernelCheck(files: readonly SourceFile[], opts: KernelChec
     const cpus = plan.config.cpus + 1;
     const cpuModel = cpuModelFor(plan.config);
     const kernel = findKernel(cache);
-    const where = opts.onHost ? 'this host' : `${basename(kernel!)} under QEMU -cpu ${cpuModel}, ${cpus} vCPUs (${plan.config.cpus} + the coordinator's)`;
+    const where = opts.onHost ? 'this host' : `QEMU -cpu ${cpuModel}, ${cpus} vCPUs (${plan.config.cpus} + the coordinator's)`;
     const result: GuestResult = opts.onHost
       ? await runOnHost(built.built, runLimitMs)
       : await bootGuest({ qemu: findTool(tools.qemu)!, kernel: kernel!, initrd: built.built.initrd, cpus, cpuModel, bootLimitMs, runLimitMs });
@@ -139,6 +139,7 @@ export async function kernelCheck(files: readonly SourceFile[], opts: KernelChec
       continue;
     }
     const framed = parseFramed(result.lines);
+    const release = /release=(\S+)/.exec(result.lines.find((l) => l.startsWith('@@kc-begin')) ?? '')?.[1] ?? 'unknown';
     // The program's own errors (a task that did not answer, too few CPUs, the boot sysctl).
     const errors = framed.filter((f) => f.what === 'error');
     if (errors.length > 0) failed++;
@@ -152,11 +153,11 @@ export async function kernelCheck(files: readonly SourceFile[], opts: KernelChec
     total = addTally(total, t);
     const timing = `started in ${(result.bootMs / 1000).toFixed(1)} s, ran ${(result.runMs / 1000).toFixed(1)} s`;
     if (opts.json) {
-      out({ type: 'file', file: file.name, on: where, cpuModel: opts.onHost ? null : cpuModel, bootMs: result.bootMs, runMs: result.runMs, program: built.built.dir });
+      out({ type: 'file', file: file.name, kernel: release, on: where, cpuModel: opts.onHost ? null : cpuModel, bootMs: result.bootMs, runMs: result.runMs, program: built.built.dir });
       for (const r of rows) out({ type: 'observation', file: file.name, ...r });
       out({ type: 'summary', file: file.name, ...t });
     } else {
-      write(visible(`== ${file.name}: ${where}; ${timing}`));
+      write(visible(`== ${file.name}: Linux ${release} on ${where}; ${timing}`));
       write(visible(`  (the program: ${built.built.dir}/kernel-check.c)`));
       for (const l of rowLines(rows)) write(visible(l));
       write(visible(`  ${tallyText(t)}`));
