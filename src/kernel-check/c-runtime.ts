@@ -473,16 +473,31 @@ static struct kc_slot *prepare(int slot, int op, int line) {
   return s;
 }
 
-static void kc_spawn(int line, int slot, int cpu) {
+/* spawn NAME [aarch32] on CPU: a new process; an AArch32 one runs the AArch32 agent. */
+static void kc_spawn(int line, int slot, int cpu, int aarch32) {
   struct kc_slot *s = &shm->slot[slot];
   s->cpu = cpu;
   s->line = line;
   pid_t pid = fork();
   if (pid == 0) {
     pin(cpu);
+    if (aarch32) {
+      char arg[16], path[300];
+      snprintf(arg, sizeof arg, "%d", slot);
+      kc_path(path, sizeof path, "kc-agent32");
+      char *argv[] = {path, (char *)"agent", arg, kc_root, NULL};
+      execv(path, argv);
+      say("@@kc %d error what=exec32 errno=%s", line, errname(errno));
+      _exit(1);
+    }
     agent_loop(slot);
   }
   say("@@kc %d spawn ok=%d", line, pid > 0);
+  /* The next line must find the AArch32 program running: wait until it answers. */
+  if (aarch32 && pid > 0) {
+    prepare(slot, OP_HERE, line);
+    post(slot);
+  }
 }
 
 static void kc_thread(int line, int slot, int parent, int cpu) {

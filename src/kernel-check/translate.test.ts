@@ -32,15 +32,23 @@ describe('translate', () => {
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     const c = r.plan.c;
-    expect(c).toContain('kc_spawn(2, 0, 1);');
+    expect(c).toContain('kc_spawn(2, 0, 1, 0);');
     // b goes to the idle CPU, as the model placed it.
-    expect(c).toContain('kc_spawn(3, 1, 0);');
+    expect(c).toContain('kc_spawn(3, 1, 0, 0);');
     expect(c).toContain('fd_of[0][3] = kc_open(4, 0, EV_CYCLES, KC_USER);');
     expect(c).toContain('kc_read(6, 0, fd_of[0][3]);');
     expect(c).toContain('kc_mrs(7, 1, REG_PMEVCNTR, 2);');
     expect(c).toContain('kc_sysctl(8, "0");');
     expect(c).toContain('/* 6: read 100 3 */');
     expect(r.plan.slots).toBe(2);
+    expect(r.plan.needsAarch32).toBe(false);
+  });
+
+  it('starts an aarch32 task as the AArch32 agent', () => {
+    const r = tr('spawn a aarch32 on 0');
+    if (!r.ok) throw new Error('refused');
+    expect(r.plan.c).toContain('kc_spawn(2, 0, 0, 1);');
+    expect(r.plan.needsAarch32).toBe(true);
   });
 
   it('takes the model\'s observations from the engine: an open\'s fd, the page, a trap', () => {

@@ -121,7 +121,7 @@ export function translate(script: Script, config: Config): { ok: true; plan: Pla
     }
     const model = modelObservation(world, c, r);
     const stmt = statement(world, c, l.line, slot, born, model);
-    if (c.kind === 'exec32') needsAarch32 = true;
+    if (c.kind === 'exec32' || (c.kind === 'spawn' && c.aarch32)) needsAarch32 = true;
     const planned: PlannedLine = {
       line: l.line, text: l.text, command: c, model,
       modelExpect: r.check ? r.check.passed : null,
@@ -139,7 +139,7 @@ function statement(world: World, c: Command, line: number, slot: (pid: number) =
   const fd = (pid: number, n: number) => `fd_of[${slot(pid)}][${n}]`;
   switch (c.kind) {
     case 'spawn':
-      return `kc_spawn(${line}, ${slot(born[0]!)}, ${world.tasks.get(born[0]!)!.cpu});`;
+      return `kc_spawn(${line}, ${slot(born[0]!)}, ${world.tasks.get(born[0]!)!.cpu}, ${c.aarch32 ? 1 : 0});`;
     case 'thread':
     case 'fork': {
       const child = born[0]!;
