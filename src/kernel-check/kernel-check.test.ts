@@ -51,7 +51,7 @@ describe('kernel-check on saves/examples/upstream-*.pmu', () => {
       const rows = objects.filter((o) => o['type'] === 'observation');
       expect(rows.length).toBeGreaterThan(0);
       const bad = rows.filter((o) => (o['verdict'] === 'disagree' && !understood[`${name}:${String(o['line'])}`]) || o['verdict'] === 'missing');
-      expect(bad.map((o) => `${String(o['line'])} ${String(o['command'])}: model ${String(o['model'])}, kernel ${String(o['kernel'])} (${String(o['verdict'])})`)).toEqual([]);
+      expect(bad.map((o) => `${String(o['line'])} ${String(o['command'])}: model ${String(o['model'])}, kernel ${String(o['kernel'])} (${String(o['verdict'])}${o['note'] ? `: ${String(o['note'])}` : ''})`)).toEqual([]);
       expect([0, 1]).toContain(code);
     }, runBoundMs);
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseScript, resolveConfig } from '../engine/script.js';
 import { parseFramed } from './console.js';
-import { compareLines, tally } from './report.js';
+import { compareLines, mergeRuns, tally } from './report.js';
 import { translate } from './translate.js';
 
 const header = 'pmuplay 1 seed=1 cpus=2 counters=6 long-counters=off policy=upstream cycles-per-tick=1000000 slice=4 perf-user-access=1';
@@ -39,5 +39,14 @@ describe('compareLines', () => {
     const q = plan('spawn a on 0\nsysctl perf_user_access 0\nexpect reg 0 pmselr 0');
     const rows = compareLines(q.lines, parseFramed(['@@kc 3 sysctl ok=1 errno=0', '@@kc 4 expect-reg reg=pmselr trap=1 value=0 cpu=0 switches=0 attempt=1']));
     expect(rows.map((r) => r.verdict)).toEqual(['agree', 'inconclusive']);
+  });
+
+  it('says inconclusive when the kernel switched the task since its previous line and the model did not; another run can settle it', () => {
+    const q = plan('spawn a on 0\nopen 100 cycles user\nsysctl perf_user_access 0\nmrs 100 pmccntr');
+    const first = compareLines(q.lines, parseFramed(['@@kc 3 open fd=3 errno=0', '@@kc 4 sysctl ok=1 errno=0', '@@kc 5 mrs reg=pmccntr trap=0 value=1 cpu=0 switches=0 attempt=1 gap=2']));
+    expect(first[2]!.verdict).toBe('inconclusive');
+    expect(first[2]!.note).toMatch(/switched 2 times since its previous line, the model's was not/);
+    const second = compareLines(q.lines, parseFramed(['@@kc 3 open fd=3 errno=0', '@@kc 4 sysctl ok=1 errno=0', '@@kc 5 mrs reg=pmccntr trap=1 value=0 cpu=0 switches=0 attempt=1 gap=0']));
+    expect(mergeRuns(first, second).map((r) => r.verdict)).toEqual(['agree', 'agree', 'agree']);
   });
 });

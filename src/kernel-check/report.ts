@@ -44,6 +44,18 @@ function kernelExpect(c: Command, k: Observation): boolean | null {
   return null;
 }
 
+/** The task's context switches between its previous line and this one (-1: not measured). */
+const gap = (f: Framed) => Number(f.fields['gap'] ?? -1);
+
+/** Merge a later run's rows into the first's: an inconclusive row takes a conclusive one. */
+export function mergeRuns(first: readonly Row[], later: readonly Row[]): Row[] {
+  const byLine = new Map(later.map((r) => [r.line, r]));
+  return first.map((r) => {
+    const again = byLine.get(r.line);
+    return r.verdict === 'inconclusive' && again && again.verdict !== 'inconclusive' ? again : r;
+  });
+}
+
 const holds = (b: boolean | null) => (b === null ? '' : b ? '; expect holds' : '; expect FAILS');
 
 export function compareLines(planned: readonly PlannedLine[], framed: readonly Framed[]): Row[] {
@@ -73,9 +85,10 @@ export function compareLines(planned: readonly PlannedLine[], framed: readonly F
       rows.push({ ...row, verdict: 'inconclusive', note: `the task running there cannot read ${k.observation.reg} at EL0 (it traps)` });
     } else if (!agreed && k.switches !== 0 && k.switches !== null && timingDependent.has(p.model.what)) {
       rows.push({ ...row, verdict: 'inconclusive', note: `every window saw a context switch (${k.switches} in the last)` });
+    } else if (!agreed && gap(f) > 0 && !p.modelSwitched && timingDependent.has(p.model.what)) {
+      rows.push({ ...row, verdict: 'inconclusive', note: `the task was switched ${gap(f)} times since its previous line, the model's was not` });
     } else {
-      const gap = Number(f.fields['gap'] ?? 0);
-      const notes = [k.switches ? `${k.switches} context switches in the window` : '', !agreed && gap > 0 ? `the task was switched ${gap} times since its previous line` : ''];
+      const notes = [k.switches ? `${k.switches} context switches in the window` : '', !agreed && gap(f) > 0 ? `the task was switched ${gap(f)} times since its previous line` : ''];
       rows.push({ ...row, verdict: agreed ? 'agree' : 'disagree', note: notes.filter(Boolean).join('; ') });
     }
   }

@@ -23,6 +23,9 @@ export interface PlannedLine {
   modelExpect: boolean | null;
   /** Why the kernel cannot show this line (an expect on the monitor's findings, an idle CPU). */
   modelOnly: string | null;
+  /** Whether the model switched the acting task out or in since its previous line (a kernel
+   * switch the model did not make can republish a page or rewrite PMUSERENR_EL0). */
+  modelSwitched: boolean;
 }
 
 export interface Plan {
@@ -102,10 +105,12 @@ export function translate(script: Script, config: Config): { ok: true; plan: Pla
   const out: string[] = [];
   const lines: PlannedLine[] = [];
   let needsAarch32 = false;
+  const switched = new Map<number, boolean>();
   for (const l of script.lines) {
     const c = l.command;
     const before = new Set(world.tasks.keys());
     const idleExpect = c.kind === 'expect-reg' ? world.cpus[c.cpu]!.current : undefined;
+    const actor = c.kind === 'expect-reg' ? idleExpect ?? null : 'pid' in c && c.kind !== 'thread' && c.kind !== 'fork' ? c.pid : null;
     const r = applyCommand(world, c);
     if (!r.ok) {
       refusals.push({ line: l.line, text: l.text, reason: `the model rejects it: ${r.rejection.message}` });
@@ -119,6 +124,13 @@ export function translate(script: Script, config: Config): { ok: true; plan: Pla
       }
       slotOf.set(pid, slotOf.size);
     }
+    for (const e of r.events) {
+      if (e.kind !== 'switch' || e.what !== 'switch') continue;
+      if (e.from) switched.set(e.from.pid, true);
+      if (e.to) switched.set(e.to.pid, true);
+    }
+    const modelSwitched = actor !== null && (switched.get(actor) ?? false);
+    if (actor !== null) switched.set(actor, false);
     const model = modelObservation(world, c, r);
     const stmt = statement(world, c, l.line, slot, born, model);
     if (c.kind === 'exec32' || (c.kind === 'spawn' && c.aarch32)) needsAarch32 = true;
@@ -126,6 +138,7 @@ export function translate(script: Script, config: Config): { ok: true; plan: Pla
       line: l.line, text: l.text, command: c, model,
       modelExpect: r.check ? r.check.passed : null,
       modelOnly: c.kind === 'expect-finding' || c.kind === 'expect-no-finding' ? modelOnlyReason : null,
+      modelSwitched,
     };
     if (c.kind === 'expect-reg' && idleExpect === null) planned.modelOnly = `CPU ${c.cpu} is idle in the model: no task runs there to read ${c.reg} at EL0`;
     lines.push(planned);
