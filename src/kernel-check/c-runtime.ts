@@ -53,6 +53,7 @@ enum { EV_CYCLES, EV_INSTRUCTIONS };
 #define KC_64BIT 2
 #define KC_INHERIT 4
 #define KC_CLOEXEC 8
+#define KC_PERCPU 16 /* open cpu CPU … by PID: pid -1, that CPU */
 
 /* One task's mailbox. Fixed-width fields only: the AArch32 agent maps the same file. */
 struct kc_slot {
@@ -304,19 +305,24 @@ static void finish(struct kc_slot *s) {
   futex(&s->ack, FUTEX_WAKE, 1, NULL);
 }
 
-static void do_open(struct kc_slot *s) {
+/* perf_event_open of the calling task (cpu < 0) or of one CPU (open cpu); the fd or -errno. */
+static int open_event(unsigned line, int event, int flags, int cpu) {
   struct perf_event_attr attr;
   memset(&attr, 0, sizeof attr);
   attr.size = sizeof attr;
   attr.type = PERF_TYPE_HARDWARE;
-  attr.config = s->arg == EV_CYCLES ? PERF_COUNT_HW_CPU_CYCLES : PERF_COUNT_HW_INSTRUCTIONS;
+  attr.config = event == EV_CYCLES ? PERF_COUNT_HW_CPU_CYCLES : PERF_COUNT_HW_INSTRUCTIONS;
   /* config1 bit 1: user access (arm64 rdpmc); bit 0: a 64-bit counter. */
-  attr.config1 = (s->n & KC_USER ? 2 : 0) | (s->n & KC_64BIT ? 1 : 0);
-  attr.inherit = !!(s->n & KC_INHERIT);
-  long fd = syscall(SYS_perf_event_open, &attr, 0, -1, -1, s->n & KC_CLOEXEC ? PERF_FLAG_FD_CLOEXEC : 0);
+  attr.config1 = (flags & KC_USER ? 2 : 0) | (flags & KC_64BIT ? 1 : 0);
+  attr.inherit = !!(flags & KC_INHERIT);
+  long fd = syscall(SYS_perf_event_open, &attr, cpu < 0 ? 0 : -1, cpu, -1, flags & KC_CLOEXEC ? PERF_FLAG_FD_CLOEXEC : 0);
   int e = errno;
-  s->result = fd < 0 ? -e : (int32_t)fd;
-  say("@@kc %u open fd=%ld errno=%s", s->line, fd < 0 ? -1 : fd, fd < 0 ? errname(e) : "0");
+  say("@@kc %u open fd=%ld errno=%s", line, fd < 0 ? -1 : fd, fd < 0 ? errname(e) : "0");
+  return fd < 0 ? -e : (int)fd;
+}
+
+static void do_open(struct kc_slot *s) {
+  s->result = open_event(s->line, s->arg, s->n, s->n & KC_PERCPU ? (int)s->cpu : -1);
 }
 
 static void do_mmap(struct kc_slot *s) {
@@ -480,6 +486,9 @@ static void kc_spawn(int line, int slot, int cpu, int aarch32) {
   s->line = line;
   pid_t pid = fork();
   if (pid == 0) {
+    /* The coordinator's own fds (the system-wide tool's events) are not the task's: its
+     * perf fds start at 3, as the model's do. */
+    syscall(SYS_close_range, 3, ~0U, 0);
     pin(cpu);
     if (aarch32) {
       char arg[16], path[300];
@@ -522,6 +531,19 @@ static int kc_open(int line, int slot, int event, int flags) {
   post(slot);
   return s->result;
 }
+
+/* open cpu CPU … by PID: the task opens it; without by, the system-wide tool (the coordinator). */
+static int kc_open_cpu(int line, int slot, int cpu, int event, int flags) {
+  struct kc_slot *s = prepare(slot, OP_OPEN, line);
+  s->arg = event;
+  s->n = flags | KC_PERCPU;
+  s->cpu = cpu;
+  post(slot);
+  return s->result;
+}
+static int tool_fd[KC_FDS];
+#define kc_open_cpu_tool(line, cpu, event, flags) open_event(line, event, flags, cpu)
+static void kc_close_tool(int line, int fd) { say("@@kc %d close ok=%d", line, close(fd) == 0); }
 
 static void kc_fd_op(int line, int slot, int op, int fd, int expect) {
   struct kc_slot *s = prepare(slot, op, line);

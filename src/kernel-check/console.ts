@@ -44,6 +44,7 @@ export function kernelObservation(c: Command, f: Framed): KernelSeen {
   const errno = (e: string | undefined) => (e === undefined || e === '0' ? null : e);
   switch (c.kind) {
     case 'open':
+    case 'open-cpu':
       return seen({ what: 'open', fd: num(f.fields['fd']) >= 0 ? num(f.fields['fd']) : null, errno: errno(f.fields['errno']) });
     case 'mmap':
       return seen(f.fields['ok'] === '1' ? { what: 'mmap', ok: true, cap: f.fields['cap'] === '1', index: num(f.fields['index']), width: num(f.fields['width']) } : { what: 'mmap', ok: false, cap: false, index: 0, width: 0 });

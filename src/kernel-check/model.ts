@@ -29,7 +29,8 @@ function trapped(events: LogEntry[]): boolean {
 /** The model's observation of a step, or null when the command shows nothing kernel-check compares. */
 export function modelObservation(world: World, c: Command, r: Done): Observation | null {
   switch (c.kind) {
-    case 'open': {
+    case 'open':
+    case 'open-cpu': {
       const e = r.events.find((x) => x.kind === 'syscall' && x.what === 'open');
       if (!e || e.kind !== 'syscall' || e.what !== 'open') throw new Error('engine bug: an open logged no open');
       return { what: 'open', fd: e.errno ? null : e.fd, errno: e.errno };

@@ -44,6 +44,14 @@ describe('translate', () => {
     expect(r.plan.needsAarch32).toBe(false);
   });
 
+  it('opens a per-CPU event in the task named by `by`, or in the system-wide tool (the coordinator)', () => {
+    const r = tr('open cpu 1 instructions\nspawn a on 0\nopen cpu 0 cycles by 100\nclose cpu 3');
+    if (!r.ok) throw new Error('refused');
+    expect(r.plan.c).toContain('tool_fd[3] = kc_open_cpu_tool(2, 1, EV_INSTRUCTIONS, 0);');
+    expect(r.plan.c).toContain('fd_of[0][3] = kc_open_cpu(4, 0, 0, EV_CYCLES, 0);');
+    expect(r.plan.c).toContain('kc_close_tool(5, tool_fd[3]);');
+  });
+
   it('starts an aarch32 task as the AArch32 agent', () => {
     const r = tr('spawn a aarch32 on 0');
     if (!r.ok) throw new Error('refused');

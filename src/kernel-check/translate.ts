@@ -59,9 +59,6 @@ function refusalOf(c: Command): string | null {
       return c.name === 'upstream' ? null : `the kernel is Linux 6.1, whose design is upstream, not ${c.name}`;
     case 'knob':
       return c.knob === 'rdpmc' ? 'rdpmc is the x86 sysfs knob; arm64 Linux has kernel.perf_user_access' : null;
-    case 'open-cpu':
-    case 'close-cpu':
-      return 'per-CPU events (open cpu) are not translated yet';
     case 'back':
       return 'back steps the model back in time; a kernel cannot';
     case 'explore':
@@ -165,6 +162,15 @@ function statement(world: World, c: Command, line: number, slot: (pid: number) =
       const call = `kc_open(${line}, ${slot(c.pid)}, ${c.event === 'cycles' ? 'EV_CYCLES' : 'EV_INSTRUCTIONS'}, ${flags});`;
       return model?.what === 'open' && model.fd !== null ? `${fd(c.pid, model.fd)} = ${call}` : call;
     }
+    case 'open-cpu': {
+      const flags = [c.user && 'KC_USER', c.is64 && 'KC_64BIT', c.cloexec && 'KC_CLOEXEC'].filter(Boolean).join(' | ') || '0';
+      const event = c.event === 'cycles' ? 'EV_CYCLES' : 'EV_INSTRUCTIONS';
+      const opened = model?.what === 'open' ? model.fd : null;
+      if (c.by === null) return `${opened === null ? '' : `tool_fd[${opened}] = `}kc_open_cpu_tool(${line}, ${c.cpu}, ${event}, ${flags});`;
+      return `${opened === null ? '' : `${fd(c.by, opened)} = `}kc_open_cpu(${line}, ${slot(c.by)}, ${c.cpu}, ${event}, ${flags});`;
+    }
+    case 'close-cpu':
+      return `kc_close_tool(${line}, tool_fd[${c.fd}]);`;
     case 'close':
       return `kc_close(${line}, ${slot(c.pid)}, ${fd(c.pid, c.fd)});`;
     case 'mmap':
