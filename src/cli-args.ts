@@ -19,6 +19,8 @@ const help = `
     $ pmuplay demo [NAME]     list the narrated demos, or present one (--headless: as text)
     $ pmuplay explore FILE    search a scenario's interleavings (programs, IPIs, switches) for
                               findings; write each code's shortest trace as a recording
+    $ pmuplay kernel-check FILE...  run upstream scripts as real programs on Debian's arm64
+                              Linux 6.1 under QEMU; compare the kernel with the model, line by line
 
   Options
     --policy NAME       kernel design: v4 (default), v5, upstream, x86, hardened; or all (run,
@@ -42,6 +44,7 @@ const help = `
     --out DIR           explore: where the traces go (default explore-out; made if missing)
     --workers N         explore: worker threads beside the search's own (default: one for
                         every core but one; 0 searches in one thread). The results are the same
+    --on-host           kernel-check: run the program on this arm64 Linux host, not under QEMU
     -h, --help; -v, --version
 
   The world flags (--policy to --rdpmc) apply to the playground, run, replay, demo NAME and
@@ -83,6 +86,7 @@ const flagSpec = {
   headless: { type: 'boolean', default: false },
   out: { type: 'string' },
   workers: { type: 'string' },
+  onHost: { type: 'boolean', default: false },
   help: { type: 'boolean', default: false, shortFlag: 'h' },
   version: { type: 'boolean', default: false, shortFlag: 'v' },
 } as const;
@@ -203,7 +207,7 @@ export function overridesFromFlags(f: Flags): Partial<Config> {
 }
 
 /** What the command line asks for: the flags that apply depend on it. */
-export type Mode = 'playground' | 'run' | 'replay' | 'demo list' | 'demo' | 'demo --headless' | 'explore';
+export type Mode = 'playground' | 'run' | 'replay' | 'demo list' | 'demo' | 'demo --headless' | 'explore' | 'kernel-check';
 
 const modeNames: Record<Mode, string> = {
   playground: 'the playground',
@@ -213,11 +217,12 @@ const modeNames: Record<Mode, string> = {
   demo: 'a demo in the TUI',
   'demo --headless': 'demo NAME --headless',
   explore: 'explore',
+  'kernel-check': 'kernel-check',
 };
 
 type FlagName = Exclude<keyof typeof flagSpec, 'help' | 'version'>;
 
-const worldModes: readonly Mode[] = ['playground', 'run', 'replay', 'demo', 'demo --headless', 'explore'];
+const worldModes: readonly Mode[] = ['playground', 'run', 'replay', 'demo', 'demo --headless', 'explore', 'kernel-check'];
 const world = { modes: worldModes, where: 'the playground, run, replay, demo NAME and explore' };
 const headless = { modes: ['run', 'demo --headless'] as const, where: 'run and demo NAME --headless' };
 const recording = { modes: ['playground', 'run', 'demo --headless'] as const, where: 'the playground, run FILE and demo NAME --headless' };
@@ -235,7 +240,7 @@ const flagModes: Record<FlagName, { modes: readonly Mode[]; where: string }> = {
   cyclesPerTick: world,
   perfUserAccess: world,
   rdpmc: world,
-  json: { modes: ['run', 'demo --headless', 'explore'], where: 'run, demo NAME --headless and explore' },
+  json: { modes: ['run', 'demo --headless', 'explore', 'kernel-check'], where: 'run, demo NAME --headless, explore and kernel-check' },
   quiet: headless,
   strict: headless,
   record: recording,
@@ -243,6 +248,7 @@ const flagModes: Record<FlagName, { modes: readonly Mode[]; where: string }> = {
   headless: { modes: ['demo --headless'], where: 'demo NAME' },
   out: { modes: ['explore'], where: 'explore' },
   workers: { modes: ['explore'], where: 'explore' },
+  onHost: { modes: ['kernel-check'], where: 'kernel-check' },
 };
 
 /** Why a flag does not fit where it was given, in a mode-specific word or two. */

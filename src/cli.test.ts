@@ -71,9 +71,9 @@ describe('pmuplay (the shell)', () => {
     // meow folds case and would take the next word as the value of --Json: it is refused as typed.
     ['a flag in the wrong case', ['run', '--Json', 'saves/examples/starter.pmu'], 'pmuplay: Unknown flag: --Json (did you mean --json?); see pmuplay --help\n'],
     ['two mistyped flags', ['--recrod', 'x.pmu', '--sed', '2'], 'pmuplay: Unknown flags: --recrod (did you mean --record?), --sed (did you mean --seed?); see pmuplay --help\n'],
-    ['a mistyped mode', ['rnu', 'x.pmu'], "pmuplay: unknown mode 'rnu' (did you mean run? modes: run, replay, demo, explore; see pmuplay --help)\n"],
+    ['a mistyped mode', ['rnu', 'x.pmu'], "pmuplay: unknown mode 'rnu' (did you mean run? modes: run, replay, demo, explore, kernel-check; see pmuplay --help)\n"],
     ['a file where the mode goes', ['x.pmu'], "pmuplay: unknown mode 'x.pmu': to run a file, pmuplay run x.pmu; to play a recording, pmuplay replay x.pmu\n"],
-    ['a mode with nothing near', ['frobnicate'], "pmuplay: unknown mode 'frobnicate' (modes: run, replay, demo, explore; see pmuplay --help)\n"],
+    ['a mode with nothing near', ['frobnicate'], "pmuplay: unknown mode 'frobnicate' (modes: run, replay, demo, explore, kernel-check; see pmuplay --help)\n"],
   ])('did you mean: %s (exit 2)', async (_what, args, message) => {
     const r = await pmuplay(...args);
     expect([r.code, r.out, r.err]).toEqual([2, '', message]);
@@ -110,8 +110,8 @@ describe('pmuplay (the shell)', () => {
     ['--force in replay', ['replay', '--force', 'saves/examples/starter.pmu'], '--force applies to the playground, run FILE and demo NAME --headless, not to replay'],
     ['--strict in the playground', ['--strict'], '--strict applies to run and demo NAME --headless, not to the playground'],
     ['--strict in a TUI demo', ['demo', 'tour', '--strict'], '--strict applies to run and demo NAME --headless, not to a demo in the TUI (add --headless to check the demo)'],
-    ['--json in a TUI demo', ['demo', 'tour', '--json'], '--json applies to run, demo NAME --headless and explore, not to a demo in the TUI (add --headless to print the demo)'],
-    ['--json and --quiet in replay', ['replay', '--json', '--quiet', 'saves/examples/starter.pmu'], '--json applies to run, demo NAME --headless and explore, not to replay; --quiet applies to run and demo NAME --headless, not to replay'],
+    ['--json in a TUI demo', ['demo', 'tour', '--json'], '--json applies to run, demo NAME --headless, explore and kernel-check, not to a demo in the TUI (add --headless to print the demo)'],
+    ['--json and --quiet in replay', ['replay', '--json', '--quiet', 'saves/examples/starter.pmu'], '--json applies to run, demo NAME --headless, explore and kernel-check, not to replay; --quiet applies to run and demo NAME --headless, not to replay'],
     ['--workers in run', ['run', '--workers', '1', 'saves/examples/starter.pmu'], '--workers applies to explore, not to run'],
     ['--quiet in the playground', ['--quiet'], '--quiet applies to run and demo NAME --headless, not to the playground'],
     ['--headless in run', ['run', '--headless', 'saves/examples/starter.pmu'], '--headless applies to demo NAME, not to run (run is always headless)'],

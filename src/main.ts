@@ -16,6 +16,7 @@ import { exploreFile } from './explore-cli.js';
 import { defaultWorkers } from './explore-parallel.js';
 import { exploreWorkersMax } from './engine/limits.js';
 import { parseUint } from './engine/lex.js';
+import { kernelCheckFiles } from './kernel-check/cli.js';
 import { checkFlags, checkRecording, fail, type Flags, type Mode, overridesFromFlags, parseArgs, recordRun, Refusal } from './cli-args.js';
 
 /** A stream the shell writes text to. */
@@ -154,16 +155,16 @@ async function explore(paths: string[], flags: Flags, io: Io): Promise<number> {
   return exploreFile(paths[0]!, { overrides, json: flags.json, out: flags.out ?? 'explore-out', onInterrupt, workers }, io);
 }
 
-const modeWords = ['run', 'replay', 'demo', 'explore'];
+const modeWords = ['run', 'replay', 'demo', 'explore', 'kernel-check'];
 
 /** The mode the first word names; an unknown word is an error with the nearest mode. */
 function modeOf(word: string | undefined, rest: string[], flags: Flags): Mode {
-  if (word === 'run' || word === 'replay' || word === 'explore') return word;
+  if (word === 'run' || word === 'replay' || word === 'explore' || word === 'kernel-check') return word;
   if (word === 'demo') return rest.length === 0 ? 'demo list' : flags.headless ? 'demo --headless' : 'demo';
   if (word === undefined) return 'playground';
   if (/\.pmu$/i.test(word)) fail(`unknown mode '${word}': to run a file, pmuplay run ${word}; to play a recording, pmuplay replay ${word}`);
   const near = didYouMean(word, modeWords);
-  fail(`unknown mode '${word}' (${near ? `did you mean ${near}? ` : ''}modes: run, replay, demo, explore; see pmuplay --help)`);
+  fail(`unknown mode '${word}' (${near ? `did you mean ${near}? ` : ''}modes: run, replay, demo, explore, kernel-check; see pmuplay --help)`);
 }
 
 /** The whole command line: returns the exit code. Usage and input errors print one line on
@@ -185,6 +186,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     if (mode === 'run') return run(rest, flags, io);
     if (mode === 'replay') return await replay(rest, flags, io);
     if (mode === 'explore') return await explore(rest, flags, io);
+    if (mode === 'kernel-check') return await kernelCheckFiles(rest, { overrides: overridesFromFlags(flags), json: flags.json, onHost: flags.onHost, env: io.env }, io);
     if (mode === 'playground') return await playground(flags, io);
     return await demo(rest, flags, io);
   } catch (e) {
