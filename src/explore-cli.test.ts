@@ -139,6 +139,12 @@ describe('pmuplay explore', () => {
     expect(r.err).toContain(`--workers: ${w} is not a number of worker threads from 0 to 64`);
   });
 
+  it('--workers with no number says to give one', async () => {
+    const r = await pmuplay('explore', 'saves/explore/other-mm.pmu', '--workers=', '--out', join(dir, 'w'));
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('--workers: give a number of worker threads from 0 to 64');
+  });
+
   it('pmuplay run plays a scenario\'s setup and says what explore would search', async () => {
     const r = await pmuplay('run', 'saves/explore/other-mm.pmu');
     expect(r.code).toBe(0);

@@ -174,8 +174,8 @@ export async function exploreFile(path: string, opts: ExploreOptions, io: Io): P
     while (!search.run(sliceStates)) {
       progress();
       if (workers > 0 && search.stats.generated >= parallelAfterStates) {
-        threads = workers + 1;
-        await runInParallel(search, { workers, onSlice: progress });
+        const report = await runInParallel(search, { workers, onSlice: progress });
+        threads = report.expanded.filter((k) => k > 0).length;
         break;
       }
       // Let a signal in between slices.

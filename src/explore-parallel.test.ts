@@ -61,6 +61,9 @@ describe('explore on worker threads', () => {
     expect(outcome(s)).toEqual(expected);
     expect(report.expanded.every((k) => k > 100)).toBe(true);
     expect(report.moved).toBeGreaterThan(0);
+    // While it waits for the workers, this thread works ahead a few chunks at most (4 of 4 here).
+    expect(report.aheadMax).toBeGreaterThan(0);
+    expect(report.aheadMax).toBeLessThanOrEqual(16);
   }, 120_000);
 
   it('takes over a search one thread began, mid-layer', async () => {
@@ -72,7 +75,7 @@ describe('explore on worker threads', () => {
     expect(outcome(s)).toEqual(expected);
   }, 60_000);
 
-  it('stops when told between chunks (Ctrl-C), with the workers ended', async () => {
+  it('stops when told between chunks (Ctrl-C), soon after', async () => {
     const s = new Search(prepare('bench/explore-large.pmu', {}, 3000));
     let slices = 0;
     await runInParallel(s, {
@@ -84,5 +87,7 @@ describe('explore on worker threads', () => {
     });
     expect(s.stats.end).toBe('stopped');
     expect(s.stats.distinct).toBeLessThan(3000);
+    // Told at the third slice, it took no more than a chunk more.
+    expect(slices).toBe(3);
   }, 60_000);
 });

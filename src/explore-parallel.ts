@@ -9,7 +9,8 @@
  * layer than the others, the surplus moves before the layer is expanded: picked evenly along
  * the layer (so every Expander's results keep coming in the order they are taken), each sent
  * as its path and replayed where it goes. While this thread waits for a worker's state, it
- * expands its own next ones ahead.
+ * expands its own next ones ahead, a few chunks at most, yielding between chunks so that
+ * results, progress and Ctrl-C get in.
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -54,10 +55,11 @@ function startWorker(): Worker {
 /** How many chunks a worker is given ahead of the states being taken. */
 const aheadChunks = 4;
 
-/** What each Expander did: states expanded (this thread's first), and states moved between them. */
+/** What each Expander did: states expanded (this thread's first), states moved between them, and the most this thread expanded ahead of the states taken. */
 export interface ParallelReport {
   expanded: number[];
   moved: number;
+  aheadMax: number;
 }
 
 /** Run `search` to its end (or until something stops it) on this thread and `opts.workers` worker threads. */
@@ -92,7 +94,7 @@ export async function runInParallel(search: Search, opts: ParallelOptions): Prom
   });
   const post = (h: number, m: WorkerIn) => workers[h - 1]!.postMessage(m);
   for (let h = 1; h < n; h++) post(h, { t: 'init', scenario: search.scenario });
-  const report: ParallelReport = { expanded: Array.from({ length: n }, () => 0), moved: 0 };
+  const report: ParallelReport = { expanded: Array.from({ length: n }, () => 0), moved: 0, aheadMax: 0 };
   const check = () => {
     if (failure) throw failure;
   };
@@ -126,7 +128,16 @@ export async function runInParallel(search: Search, opts: ParallelOptions): Prom
           settles[h] = [];
         }
       };
+      // Between chunks: send what was decided, let messages and signals in, say how it goes.
+      const pause = async () => {
+        flush();
+        await new Promise((r) => setImmediate(r));
+        check();
+        opts.onSlice?.();
+      };
       let localAt = 0;
+      /** This thread's states expanded ahead and not yet taken. */
+      let ahead = 0;
       let taken = 0;
       for (let i = 0; i < ids.length && !search.stats.end; ) {
         const id = ids[i]!;
@@ -137,10 +148,12 @@ export async function runInParallel(search: Search, opts: ParallelOptions): Prom
           exp = search.local.expand(id, atBound);
           localAt++;
         } else if (exp === undefined) {
-          if (localAt < local.length) {
-            // Waiting for a worker: expand this thread's next state ahead.
-            const ahead = local[localAt++]!;
-            results.set(ahead, search.local.expand(ahead, atBound));
+          if (localAt < local.length && ahead < chunk * aheadChunks) {
+            // Waiting for a worker: expand this thread's next state ahead, a few chunks at most.
+            const next = local[localAt++]!;
+            results.set(next, search.local.expand(next, atBound));
+            if (++ahead > report.aheadMax) report.aheadMax = ahead;
+            if (ahead % chunk === 0) await pause();
           } else {
             flush();
             await new Promise<void>((r) => {
@@ -149,7 +162,7 @@ export async function runInParallel(search: Search, opts: ParallelOptions): Prom
             check();
           }
           continue;
-        }
+        } else if (h === 0) ahead--;
         results.delete(id);
         report.expanded[h]!++;
         if (h !== 0 && ++received[h]! % chunk === 0) feed();
@@ -157,16 +170,13 @@ export async function runInParallel(search: Search, opts: ParallelOptions): Prom
         if (h === 0) search.local.settle(id, childIds);
         else settles[h]!.push([id, childIds]);
         i++;
-        if (++taken % chunk === 0) {
-          flush();
-          await new Promise((r) => setImmediate(r));
-          check();
-          opts.onSlice?.();
-        }
+        if (++taken % chunk === 0) await pause();
       }
       flush();
     }
   } finally {
+    // A search that ended mid-layer leaves children of states expanded ahead: let them go.
+    search.local.forgetPending();
     await Promise.all(workers.map((w) => w.terminate()));
   }
   return report;

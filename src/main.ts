@@ -149,7 +149,7 @@ async function explore(paths: string[], flags: Flags, io: Io): Promise<number> {
   let workers = defaultWorkers();
   if (flags.workers !== undefined) {
     const w = parseUint(flags.workers);
-    if (w === null || w > BigInt(exploreWorkersMax)) fail(`--workers: ${visible(flags.workers)} is not a number of worker threads from 0 to ${exploreWorkersMax}`);
+    if (w === null || w > BigInt(exploreWorkersMax)) fail(`--workers: ${flags.workers === '' ? 'give a number' : `${visible(flags.workers)} is not a number`} of worker threads from 0 to ${exploreWorkersMax}`);
     workers = Number(w);
   }
   return exploreFile(paths[0]!, { overrides, json: flags.json, out: flags.out ?? 'explore-out', onInterrupt, workers }, io);

@@ -75,7 +75,13 @@ describe("a state's fingerprint", () => {
     const before = stateHash(n.world);
     const grants = n.world.cpus.map((c) => c.grant);
     const calls = n.world.calls;
+    const { reported, findingCounts } = n.world;
+    const ipis = n.world.cpus.map((c) => c.pendingIpis);
+    expect(ipis.some((q) => q.length > 0)).toBe(true);
     fingerprint(n);
+    expect(n.world.reported).toBe(reported);
+    expect(n.world.findingCounts).toBe(findingCounts);
+    n.world.cpus.forEach((c, i) => expect(c.pendingIpis).toBe(ipis[i]));
     expect(stateHash(n.world)).toBe(before);
     expect(n.world.cpus.map((c) => c.grant)).toEqual(grants);
     n.world.cpus.forEach((c, i) => expect(c.grant).toBe(grants[i]));

@@ -101,27 +101,29 @@ export function fingerprint(n: Node): string {
   for (const [, r] of reports) if (!seqRank.has(r.seq)) seqRank.set(r.seq, seqRank.size + 1);
   const callRank = new Map<number, number>();
   for (const id of calls.keys()) callRank.set(id, callRank.size + 1);
-  world.step = 0;
-  world.tick = 0;
-  // Whether anything happened yet is state (validate.ts lets some commands run only before).
-  world.grantSeq = grantSeq === 0 ? 0 : 1;
-  world.nextCall = nextCall === 1 ? 1 : 2;
-  if (calls.size > 0) world.calls = new Map([...calls].map(([id, c]) => [callRank.get(id)!, { ...c, id: callRank.get(id)! }]));
-  world.findingCounts = noCounts;
-  if (reported.size > 0) world.reported = new Map(reports.map(([cpu, r]) => [cpu, { seq: seqRank.get(r.seq)!, keys: r.keys }]));
-  for (let i = 0; i < cpus.length; i++) {
-    const c = cpus[i]!;
-    const g = grants[i];
-    if (g) c.grant = { ...g, seq: seqRank.get(g.seq)!, step: 0, by: noCause };
-    if (c.pendingIpis.length > 0) c.pendingIpis = c.pendingIpis.map((ipi) => ({ ...ipi, call: callRank.get(ipi.call) ?? 0 }));
+  try {
+    world.step = 0;
+    world.tick = 0;
+    // Whether anything happened yet is state (validate.ts lets some commands run only before).
+    world.grantSeq = grantSeq === 0 ? 0 : 1;
+    world.nextCall = nextCall === 1 ? 1 : 2;
+    if (calls.size > 0) world.calls = new Map([...calls].map(([id, c]) => [callRank.get(id)!, { ...c, id: callRank.get(id)! }]));
+    world.findingCounts = noCounts;
+    if (reported.size > 0) world.reported = new Map(reports.map(([cpu, r]) => [cpu, { seq: seqRank.get(r.seq)!, keys: r.keys }]));
+    for (let i = 0; i < cpus.length; i++) {
+      const c = cpus[i]!;
+      const g = grants[i];
+      if (g) c.grant = { ...g, seq: seqRank.get(g.seq)!, step: 0, by: noCause };
+      if (c.pendingIpis.length > 0) c.pendingIpis = c.pendingIpis.map((ipi) => ({ ...ipi, call: callRank.get(ipi.call) ?? 0 }));
+    }
+    return `${stateHash(world)}${n.pos.join(',')}/${n.switches}/${n.migrations}/${n.ticks}`;
+  } finally {
+    Object.assign(world, { step, tick, grantSeq, nextCall, calls, findingCounts, reported });
+    for (let i = 0; i < cpus.length; i++) {
+      cpus[i]!.grant = grants[i]!;
+      cpus[i]!.pendingIpis = ipis[i]!;
+    }
   }
-  const h = stateHash(world);
-  Object.assign(world, { step, tick, grantSeq, nextCall, calls, findingCounts, reported });
-  for (let i = 0; i < cpus.length; i++) {
-    cpus[i]!.grant = grants[i]!;
-    cpus[i]!.pendingIpis = ipis[i]!;
-  }
-  return `${h}${n.pos.join(',')}/${n.switches}/${n.migrations}/${n.ticks}`;
 }
 
 /** What a fingerprint puts in place of the finding counts and of a grant's cause: nothing. */
@@ -266,6 +268,11 @@ export class Expander {
     ids.forEach((id, k) => {
       if (id >= 0) this.held.set(id, kids[k]!);
     });
+  }
+
+  /** Let go of every child still waiting to be settled (a search that ended mid-layer). */
+  forgetPending(): void {
+    this.pending.clear();
   }
 
   /** A fresh copy of the start, for a random walk. */
