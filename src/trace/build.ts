@@ -1,0 +1,453 @@
+/**
+ * A session as a timeline for ui.perfetto.dev and chrome://tracing (trace-event.ts), built from
+ * what each step returns as data (step.ts `StepResult`: the kernel events of events.ts, the
+ * findings with their causes) and the world after it, never from log text.
+ *
+ * Tracks. A process per CPU (`CPU n`) holds one thread track and the CPU's counter tracks:
+ * - the thread track shows which task runs (a `B`/`E` slice named `pid name`) and, nested in
+ *   it, the kernel's work as `X` slices: a container per piece of work — the context switch
+ *   (`switch: REASON`, with `switch_mm` and the PMU's sched-in inside), the PMU interrupt
+ *   (`PMU IRQ`), an IPI's handler (`IPI fn(mm N)`), the command's own work (`mmap 100 3`:
+ *   its syscall, the design's hooks, IPIs sent) — and one slice per kernel event inside it
+ *   (a register write, a hook's count change, an IPI sent). Reads, SIGILLs, EL0 counter writes
+ *   and findings are instants (`i`); a finding carries its text, cause and explanation.
+ * - counter tracks (`C`): the access register (PMUSERENR_EL0; CR4.PCE under x86; PMUACR_EL1
+ *   too under hardened), PMSELR_EL0, and every counter's raw value, sampled after each step.
+ * A process `pmuplay` holds the machine's track: narration (`say`), expects, and the events that
+ * belong to no CPU. A flow arrow (`s`/`f`) joins each IPI's send to its take on another CPU.
+ *
+ * Time. `ts` is the simulated cycle clock at 1 GHz: 1 cycle = 1 ns. A tick takes cycles-per-tick
+ * cycles (the default 10^6 is 1 ms, the HZ=1000 tick), a `run N` N cycles, a read the cycles
+ * its reads take. Kernel work takes no cycles in the model (README: only EL0 time counts), so
+ * the trace gives each kernel event `kernelEventNs` of its own, after the step's EL0 time (a
+ * tick's overflows are drawn after the tick's cycles, not at the cycle they happened).
+ */
+import type { Command } from '../engine/command.js';
+import { designOf } from '../engine/designs/index.js';
+import { explainFinding, explanationLines } from '../engine/explain.js';
+import { type KernelEvent, regName } from '../engine/events.js';
+import { formatCommand } from '../engine/format.js';
+import { ticksPerCommand } from '../engine/limits.js';
+import { type StepResult, applyCommand } from '../engine/step.js';
+import { PieceSizer, PiecesWork, finish } from '../engine/work.js';
+import { type Config, type Cpu, type LogEntry, type World, createWorld } from '../engine/world.js';
+import { type Args, type Phase, type TraceEvent, type TraceFile, jsonArgs, micros, traceJson } from './trace-event.js';
+
+/** Trace time one kernel event takes, in ns (the model gives kernel work no cycles). */
+export const kernelEventNs = 100;
+
+/** A `tick N` of at most this many ticks is traced tick by tick (counters sampled after each);
+ * a longer one is one step of the trace, its events placed at their ticks, sampled at its end. */
+export const tickByTickMax = 1000;
+
+/** The trace's process for CPU n is `cpuPidBase + n` (its one thread the same id). */
+export const cpuPidBase = 1000;
+/** The machine's process and thread: narration, expects, events of no CPU. */
+export const machinePid = 1;
+
+type OkStep = Extract<StepResult, { ok: true }>;
+
+/** A piece of kernel work on a CPU, drawn as one `X` slice holding its events' slices. */
+interface Container {
+  kind: 'switch' | 'irq' | 'ipi' | 'cmd';
+  name: string;
+  cat: string;
+  startNs: number;
+  endNs: number;
+  /** The IPI call an `ipi` container runs. */
+  call?: number;
+  args: Args;
+}
+
+/** The IPI call a kernel event ran in, when it says (a register write's cause, an oops). */
+function ipiCallOf(e: KernelEvent): number | undefined {
+  if (e.what === 'access') return e.by.ipi?.call;
+  if (e.what === 'null-deref') return e.ipi?.call;
+  return undefined;
+}
+
+/** Events that happen at EL0 (or are the monitor's): instants, outside the kernel's slices. */
+function isInstant(e: KernelEvent): boolean {
+  return e.kind === 'read' || e.kind === 'sigill' || e.kind === 'finding' || e.what === 'counter-write' || e.what === 'lost';
+}
+
+const argName = (arg: number | null) => (arg === null ? 'NULL' : `mm ${arg}`);
+
+/** The name of the slice or instant one event is drawn as. */
+function eventName(e: KernelEvent): string {
+  switch (e.what) {
+    case 'note':
+      return e.text;
+    case 'switch':
+      return `switch: ${e.reason}`;
+    case 'access':
+      return e.write;
+    case 'pmselr':
+      return `PMSELR_EL0 = ${e.value}`;
+    case 'send':
+      return `${e.how}(${e.fn}, ${argName(e.arg)})`;
+    case 'take':
+      return `IPI ${e.fn}(${argName(e.arg)})`;
+    case 'local':
+      return `${e.fn}(${argName(e.arg)}) locally`;
+    case 'lost':
+      return 'IPI lost: CPU halted';
+    case 'wait':
+      return `wait for CPUs ${e.waitingOn.join(',')}`;
+    case 'count':
+      return `${e.fn}: ${e.field} ${e.from} -> ${e.to}`;
+    case 'lock-not-held':
+      return `${e.fn}: mmap_lock not held`;
+    case 'overflow':
+      return `${e.counter} overflow`;
+    case 'trap':
+      return `${e.signal}: ${e.access} ${regName(e.reg)}`;
+    case 'counter-write':
+      return `${e.ignored ? 'ignored write' : 'write'} ${regName(e.reg)}`;
+    case 'register':
+      return `read ${regName(e.reg)} = ${e.value}`;
+    case 'retry':
+      return `read fd ${e.fd}: retry`;
+    case 'value':
+      return `read fd ${e.fd} = ${e.value}`;
+    case 'fallback':
+      return `read() fallback = ${e.value}`;
+    case 'null-deref':
+      return `Oops: NULL dereference in ${e.fn}`;
+    case 'finding':
+      return e.finding.code;
+    case 'open':
+      return e.errno ? `perf_event_open = -${e.errno}` : `perf_event_open = fd ${e.fd}`;
+  }
+}
+
+/** An event's own data as args (its kind and what, step and CPU are said elsewhere). */
+function eventArgs(e: LogEntry): Args {
+  const { step, cpu: _cpu, kind, what: _what, ...data } = e;
+  return jsonArgs({ step, kind, ...data }) as Args;
+}
+
+/** Orders events of equal time so a slice is open before what binds to it (and ends first). */
+const phaseRank: Record<Phase, number> = { M: 0, E: 1, B: 2, X: 3, i: 4, C: 5, s: 6, f: 7 };
+
+/** Counter values as the format's numbers (doubles: exact below 2^53). */
+const sampleOf = (v: bigint | number) => Number(v);
+
+export class TraceBuilder {
+  private readonly events: TraceEvent[] = [];
+  private nowNs = 0;
+  /** The task whose slice is open on each CPU's track. */
+  private readonly running: (number | null)[];
+  private readonly cycles: bigint[];
+  /** The last sample of each counter track, by `pid name`. */
+  private readonly samples = new Map<string, number>();
+  /** Where each IPI call was sent from: the send slice's CPU and time. */
+  private readonly sends = new Map<number, { cpu: number; ns: number }>();
+  private findingsSeen = 0;
+  private steps = 0;
+
+  constructor(private readonly config: Config) {
+    this.running = Array.from({ length: config.cpus }, () => null);
+    this.cycles = Array.from({ length: config.cpus }, () => 0n);
+  }
+
+  /** Add one applied command and what it did; `world` is the world after it. */
+  add(c: Command, r: OkStep, world: World): void {
+    this.steps++;
+    const cpt = Number(world.config.cyclesPerTick);
+    if (c.kind === 'tick') {
+      // The tick's steps are world.step - n + 1 … world.step; each gets its cycles, then its events.
+      let at = world.step - c.n;
+      let from = 0;
+      while (from < r.events.length) {
+        const step = Math.max(r.events[from]!.step, at + 1);
+        let to = from;
+        while (to < r.events.length && r.events[to]!.step <= step) to++;
+        this.nowNs += (step - at) * cpt;
+        at = step;
+        this.place(c, r.events.slice(from, to), world);
+        from = to;
+      }
+      this.nowNs += (world.step - at) * cpt;
+    } else if (c.kind === 'run') {
+      this.nowNs += Number(c.cycles);
+      this.place(c, r.events, world);
+    } else {
+      this.place(c, r.events, world);
+      // EL0 time the step took (a read's few cycles): the most any CPU ran.
+      let ran = 0n;
+      world.cpus.forEach((cpu, i) => {
+        if (cpu.cycles - this.cycles[i]! > ran) ran = cpu.cycles - this.cycles[i]!;
+      });
+      this.nowNs += Number(ran);
+    }
+    world.cpus.forEach((cpu, i) => (this.cycles[i] = cpu.cycles));
+    this.machineResults(c, r);
+    this.reconcileTasks(world);
+    this.sample(world);
+  }
+
+  /** The trace so far, every open task slice ended now, metadata first, time order. */
+  finish(world: World): TraceFile {
+    const end = this.nowNs + kernelEventNs;
+    const events = [...this.events];
+    this.running.forEach((pid, cpu) => {
+      if (pid !== null) events.push(this.at('E', '', end, cpu));
+    });
+    const order = events.map((e, i) => ({ e, i }));
+    order.sort((a, b) => a.e.ts - b.e.ts || phaseRank[a.e.ph] - phaseRank[b.e.ph] || a.i - b.i);
+    const design = designOf(world);
+    return {
+      traceEvents: [...this.metadata(), ...order.map((o) => o.e)],
+      displayTimeUnit: 'ns',
+      otherData: {
+        tool: 'pmuplay',
+        design: `${design.name}: ${design.summary}`,
+        seed: this.config.seed,
+        cpus: this.config.cpus,
+        'cycles-per-tick': this.config.cyclesPerTick.toString(),
+        clock: `simulated cycles at 1 GHz: 1 cycle = 1 ns (ts in µs = cycles / 1000); kernel work takes no cycles in the model and is drawn ${kernelEventNs} ns an event`,
+        steps: world.step,
+        commands: this.steps,
+        findings: this.findingsSeen,
+      },
+    };
+  }
+
+  private at(ph: Phase, name: string, ns: number, cpu: number | null, extra: Partial<TraceEvent> = {}): TraceEvent {
+    const pid = cpu === null ? machinePid : cpuPidBase + cpu;
+    return { ph, name, ts: micros(ns), pid, tid: pid, ...extra };
+  }
+
+  private metadata(): TraceEvent[] {
+    const meta = (name: string, pid: number, args: Args): TraceEvent => ({ ph: 'M', name, ts: 0, pid, tid: pid, args });
+    const out = [
+      meta('process_name', machinePid, { name: `pmuplay (${this.config.design}, seed ${this.config.seed})` }),
+      meta('process_sort_index', machinePid, { sort_index: -1 }),
+      meta('thread_name', machinePid, { name: 'narration, expects, machine events' }),
+    ];
+    for (let cpu = 0; cpu < this.config.cpus; cpu++) {
+      const pid = cpuPidBase + cpu;
+      out.push(meta('process_name', pid, { name: `CPU ${cpu}` }), meta('process_sort_index', pid, { sort_index: cpu }), meta('thread_name', pid, { name: `CPU ${cpu}: tasks and kernel work` }));
+    }
+    return out;
+  }
+
+  /** One step's events, one `kernelEventNs` slot each from now, in the order they happened. */
+  private place(c: Command, events: readonly LogEntry[], world: World): void {
+    const stacks: Container[][] = this.running.map(() => []);
+    const base = this.nowNs;
+    events.forEach((e, k) => this.placeOne(c, e, base + k * kernelEventNs, stacks, world));
+    stacks.forEach((stack, cpu) => this.closeAll(stack, cpu));
+    this.nowNs = base + events.length * kernelEventNs;
+  }
+
+  private placeOne(c: Command, e: LogEntry, t: number, stacks: Container[][], world: World): void {
+    if (e.kind === 'finding') return this.finding(e, t, world);
+    if (e.cpu === null || e.cpu >= stacks.length) {
+      this.events.push(this.at('i', eventName(e), t + 50, null, { s: 't', cat: e.kind, args: eventArgs(e) }));
+      return;
+    }
+    const cpu = e.cpu;
+    const stack = stacks[cpu]!;
+    if (isInstant(e)) {
+      this.events.push(this.at('i', eventName(e), t + 50, cpu, { s: 't', cat: e.kind, args: eventArgs(e) }));
+      return;
+    }
+    const top = stack[stack.length - 1];
+    switch (e.what) {
+      case 'switch':
+        this.closeAll(stack, cpu);
+        this.endTask(cpu, t + 2);
+        if (e.to) this.beginTask(cpu, e.to.pid, e.to.name, e.to.mm, t + 5);
+        stack.push(this.container('switch', eventName(e), 'sched', t, eventArgs(e)));
+        return;
+      case 'overflow':
+        if (top?.kind !== 'irq') {
+          this.closeAll(stack, cpu);
+          stack.push(this.container('irq', 'PMU IRQ', 'irq', t, { step: e.step }));
+        }
+        break;
+      case 'take':
+      case 'local':
+        // A local run is a call inside the caller's syscall (on_each_cpu): it nests in it.
+        if (e.what === 'take' || top?.kind !== 'cmd') this.closeAll(stack, cpu);
+        stack.push({ ...this.container('ipi', eventName(e), 'ipi', t, eventArgs(e)), call: e.call });
+        if (e.what === 'take') this.flow(e.call, cpu, t + 10);
+        return;
+      default: {
+        const call = ipiCallOf(e);
+        // Work that is not the open container's ends it (the work after an IPI handler is the
+        // command's again); a switch or an interrupt holds only register writes and hooks.
+        while (stack.length > 0) {
+          const k = stack[stack.length - 1]!;
+          const fits = k.kind === 'cmd' || (k.kind === 'ipi' ? call === k.call : e.kind === 'sysreg' || e.kind === 'hook');
+          if (fits) break;
+          this.close(stack, cpu);
+        }
+        if (stack.length === 0) {
+          const name = c.kind === 'tick' ? 'scheduler_tick' : formatCommand(c);
+          stack.push(this.container('cmd', name, 'command', t, { command: formatCommand(c), step: e.step }));
+        }
+      }
+    }
+    const k = stack[stack.length - 1]!;
+    k.endNs = Math.max(k.endNs, t + 90);
+    this.events.push(this.at('X', eventName(e), t + 20, cpu, { dur: micros(60), cat: e.kind, args: eventArgs(e) }));
+    if (e.what === 'send') this.sends.set(e.call, { cpu, ns: t + 20 });
+  }
+
+  private container(kind: Container['kind'], name: string, cat: string, t: number, args: Args): Container {
+    return { kind, name, cat, startNs: t + 10, endNs: t + 90, args };
+  }
+
+  private close(stack: Container[], cpu: number): void {
+    const k = stack.pop()!;
+    this.events.push(this.at('X', k.name, k.startNs, cpu, { dur: micros(k.endNs - k.startNs), cat: k.cat, args: k.args }));
+    // The enclosing work lasts at least as long as what ran inside it.
+    const parent = stack[stack.length - 1];
+    if (parent) parent.endNs = Math.max(parent.endNs, k.endNs + 1);
+  }
+
+  private closeAll(stack: Container[], cpu: number): void {
+    while (stack.length > 0) this.close(stack, cpu);
+  }
+
+  private beginTask(cpu: number, pid: number, name: string, mm: number, ns: number): void {
+    this.running[cpu] = pid;
+    this.events.push(this.at('B', `${pid} ${name}`, ns, cpu, { cat: 'task', args: { pid, name, mm } }));
+  }
+
+  private endTask(cpu: number, ns: number): void {
+    if (this.running[cpu] === null) return;
+    this.running[cpu] = null;
+    this.events.push(this.at('E', '', ns, cpu));
+  }
+
+  /** An arrow from the IPI's send slice to the handler that took it. */
+  private flow(call: number, cpu: number, ns: number): void {
+    const send = this.sends.get(call);
+    if (!send) return; // sent from outside the model (a sysctl write): no slice to start from
+    const id = call * 128 + cpu;
+    this.events.push(this.at('s', 'IPI', send.ns, send.cpu, { cat: 'ipi', id }), this.at('f', 'IPI', ns, cpu, { cat: 'ipi', id, bp: 'e' }));
+  }
+
+  /** A finding: an instant where it happened, with the chain `explain N` gives. */
+  private finding(e: LogEntry & { kind: 'finding' }, t: number, world: World): void {
+    const f = e.finding;
+    const n = ++this.findingsSeen;
+    const explained = explainFinding(world, n);
+    const args = jsonArgs({ number: n, step: f.step, pid: f.pid, text: f.text, cause: f.cause, explanation: explained.ok ? explanationLines(explained.explanation) : explained.message }) as Args;
+    const cpu = f.cpu !== null && f.cpu < this.running.length ? f.cpu : null;
+    this.events.push(this.at('i', f.code, t + 50, cpu, { s: cpu === null ? 'g' : 't', cat: 'finding', args }));
+  }
+
+  /** An expect's or checkpoint's outcome (`expect read` reads first), on the machine's track. */
+  private machineResults(c: Command, r: OkStep): void {
+    if (!r.check) return;
+    const t = this.nowNs;
+    // (Narration needs nothing here: a `say` is a note of no CPU, placed with the step's events.)
+    const what = c.kind === 'checkpoint' ? 'checkpoint' : formatCommand(c);
+    this.events.push(this.at('i', `${r.check.passed ? 'held' : 'FAILED'}: ${what}`, t, null, { s: 't', cat: 'expect', args: { passed: r.check.passed, text: r.check.text } }));
+    this.nowNs += kernelEventNs;
+  }
+
+  /** Task slices follow the world where no switch event said so (a task that exited, say). */
+  private reconcileTasks(world: World): void {
+    let moved = false;
+    world.cpus.forEach((cpu, i) => {
+      if (cpu.current === this.running[i]) return;
+      this.endTask(i, this.nowNs + 1);
+      const task = cpu.current === null ? undefined : world.tasks.get(cpu.current);
+      if (task) this.beginTask(i, task.pid, task.name, task.mm, this.nowNs + 2);
+      moved = true;
+    });
+    if (moved) this.nowNs += 3;
+  }
+
+  /** The CPUs' registers and counters, where they changed since the last sample. */
+  private sample(world: World): void {
+    const design = designOf(world);
+    for (const cpu of world.cpus) {
+      for (const [name, value] of registers(cpu, design.name)) this.counter(cpu.id, name, value);
+    }
+  }
+
+  private counter(cpu: number, name: string, value: number): void {
+    const key = `${cpu} ${name}`;
+    const last = this.samples.get(key);
+    if (last === value) return;
+    // A track starts at 0 at the start of the trace, where every register of the model starts.
+    if (last === undefined && this.nowNs > 0) this.events.push(this.at('C', name, 0, cpu, { cat: 'register', args: { value: 0 } }));
+    this.samples.set(key, value);
+    this.events.push(this.at('C', name, this.nowNs, cpu, { cat: 'register', args: { value } }));
+  }
+}
+
+/** A CPU's counter tracks: name and value. */
+function registers(cpu: Cpu, design: string): [string, number][] {
+  const out: [string, number][] = [];
+  if (design === 'x86') out.push(['CR4.PCE', sampleOf(cpu.design['cr4_pce'] ?? 0)]);
+  else {
+    out.push(['PMUSERENR_EL0', cpu.pmuserenr]);
+    if (design === 'hardened') out.push(['PMUACR_EL1', (cpu.design['pmuacr'] ?? 0) >>> 0]);
+    out.push(['PMSELR_EL0', cpu.pmselr]);
+  }
+  out.push(['PMCCNTR_EL0', sampleOf(cpu.cycleCounter.value)]);
+  for (const c of cpu.counters) out.push([`PMEVCNTR${c.id}_EL0`, sampleOf(c.value)]);
+  return out;
+}
+
+/**
+ * Play `commands` into a fresh world with `config`, building the trace as it goes, a piece at a
+ * time (yields the steps done). A rejected command ends the trace there. A `tick N` of at most
+ * `tickByTickMax` ticks is applied one tick at a time, which leaves the same world.
+ */
+function* tracePieces(config: Config, commands: readonly Command[], sizer: PieceSizer): Generator<number, TraceFile> {
+  const world = createWorld(config);
+  const builder = new TraceBuilder(config);
+  let done = 0;
+  const apply = (c: Command): boolean => {
+    const r = applyCommand(world, c);
+    if (r.ok) builder.add(c, r, world);
+    return r.ok;
+  };
+  for (const c of commands) {
+    let ok = true;
+    if (c.kind === 'tick') {
+      for (let left = c.n; left > 0 && ok; ) {
+        const k = c.n <= tickByTickMax ? 1 : Math.min(left, sizer.size);
+        ok = apply({ kind: 'tick', n: k });
+        left -= k;
+        done += k;
+        if (left > 0) yield done;
+      }
+    } else {
+      ok = apply(c);
+      done++;
+    }
+    if (!ok) break;
+    yield done;
+  }
+  return builder.finish(world);
+}
+
+/** The trace of `commands` played into a fresh world, as `out` makes it, done in pieces. */
+function traceWork<T>(config: Config, commands: readonly Command[], out: (file: TraceFile) => T): PiecesWork<T> {
+  const sizer = new PieceSizer(ticksPerCommand(config));
+  const steps = commands.reduce((sum, c) => sum + (c.kind === 'tick' ? c.n : 1), 0);
+  function* pieces(): Generator<number, T> {
+    return out(yield* tracePieces(config, commands, sizer));
+  }
+  return new PiecesWork(pieces(), steps, sizer);
+}
+
+/** The trace of `commands` played into a fresh world with `config`. */
+export function traceOf(config: Config, commands: readonly Command[]): TraceFile {
+  return finish(traceWork(config, commands, (file) => file));
+}
+
+/** The trace's file text, done in pieces (the playground's `save --trace` of a long session). */
+export function traceTextWork(config: Config, commands: readonly Command[]): PiecesWork<string> {
+  return traceWork(config, commands, traceJson);
+}
