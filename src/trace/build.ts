@@ -130,8 +130,14 @@ function eventArgs(e: LogEntry): Args {
 /** Orders events of equal time so a slice is open before what binds to it (and ends first). */
 const phaseRank: Record<Phase, number> = { M: 0, E: 1, B: 2, X: 3, i: 4, C: 5, s: 6, f: 7 };
 
-/** Counter values as the format's numbers (doubles: exact below 2^53). */
-const sampleOf = (v: bigint | number) => Number(v);
+/**
+ * A register as the format's number (a double), read as signed within its width: the driver
+ * presets a counter to -period_left, so its track climbs to 0, where it overflows, and a 64-bit
+ * counter's value stays exact (a raw 2^64 - 2^31 would be a double 4096 wide).
+ */
+export function counterSample(value: bigint, width: number): number {
+  return Number(BigInt.asIntN(width, value));
+}
 
 export class TraceBuilder {
   private readonly events: TraceEvent[] = [];
@@ -375,10 +381,13 @@ export class TraceBuilder {
 
   private counter(cpu: number, name: string, value: number): void {
     const key = `${cpu} ${name}`;
-    const last = this.samples.get(key);
+    let last = this.samples.get(key);
+    if (last === undefined) {
+      // Every track starts at 0 with the trace, where every register of the model starts.
+      this.events.push(this.at('C', name, 0, cpu, { cat: 'register', args: { value: 0 } }));
+      this.samples.set(key, (last = 0));
+    }
     if (last === value) return;
-    // A track starts at 0 at the start of the trace, where every register of the model starts.
-    if (last === undefined && this.nowNs > 0) this.events.push(this.at('C', name, 0, cpu, { cat: 'register', args: { value: 0 } }));
     this.samples.set(key, value);
     this.events.push(this.at('C', name, this.nowNs, cpu, { cat: 'register', args: { value } }));
   }
@@ -387,14 +396,13 @@ export class TraceBuilder {
 /** A CPU's counter tracks: name and value. */
 function registers(cpu: Cpu, design: string): [string, number][] {
   const out: [string, number][] = [];
-  if (design === 'x86') out.push(['CR4.PCE', sampleOf(cpu.design['cr4_pce'] ?? 0)]);
+  if (design === 'x86') out.push(['CR4.PCE', cpu.design['cr4_pce'] ?? 0]);
   else {
     out.push(['PMUSERENR_EL0', cpu.pmuserenr]);
     if (design === 'hardened') out.push(['PMUACR_EL1', (cpu.design['pmuacr'] ?? 0) >>> 0]);
     out.push(['PMSELR_EL0', cpu.pmselr]);
   }
-  out.push(['PMCCNTR_EL0', sampleOf(cpu.cycleCounter.value)]);
-  for (const c of cpu.counters) out.push([`PMEVCNTR${c.id}_EL0`, sampleOf(c.value)]);
+  for (const c of [cpu.cycleCounter, ...cpu.counters]) out.push([regName(c.id === 31 ? { kind: 'pmccntr' } : { kind: 'pmevcntr', n: c.id }), counterSample(c.value, c.width)]);
   return out;
 }
 
