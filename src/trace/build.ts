@@ -33,7 +33,14 @@ import { PieceSizer, PiecesWork, finish } from '../engine/work.js';
 import { type Config, type Cpu, type LogEntry, type World, createWorld } from '../engine/world.js';
 import { type Args, type Phase, type TraceEvent, type TraceFile, jsonArgs, micros, traceJson } from './trace-event.js';
 
-/** Trace time one kernel event takes, in ns (the model gives kernel work no cycles). */
+/**
+ * Trace time one kernel event takes, in ns (the model gives kernel work no cycles). Within its
+ * slot at t: a task's slice ends at t+2 and the next begins at t+6 (a switch), a piece of work
+ * starts at t+10 (an IPI's arrow lands at t+15), the event's own slice spans t+20..t+80 (an
+ * arrow leaves at t+30), an instant sits at t+50, and the work ends at t+90 or later. No two of
+ * them share a time, so no viewer has to guess an order; and the gaps are wide enough that
+ * Perfetto's rounding of microseconds to whole nanoseconds cannot make slices overlap.
+ */
 export const kernelEventNs = 100;
 
 /** A `tick N` of at most this many ticks is traced tick by tick (counters sampled after each);
@@ -265,7 +272,7 @@ export class TraceBuilder {
       case 'switch':
         this.closeAll(stack, cpu);
         this.endTask(cpu, t + 2);
-        if (e.to) this.beginTask(cpu, e.to.pid, e.to.name, e.to.mm, t + 5);
+        if (e.to) this.beginTask(cpu, e.to.pid, e.to.name, e.to.mm, t + 6);
         stack.push(this.container('switch', eventName(e), 'sched', t, eventArgs(e)));
         return;
       case 'overflow':
@@ -279,7 +286,7 @@ export class TraceBuilder {
         // A local run is a call inside the caller's syscall (on_each_cpu): it nests in it.
         if (e.what === 'take' || top?.kind !== 'cmd') this.closeAll(stack, cpu);
         stack.push({ ...this.container('ipi', eventName(e), 'ipi', t, eventArgs(e)), call: e.call });
-        if (e.what === 'take') this.flow(e.call, cpu, t + 10);
+        if (e.what === 'take') this.flow(e.call, cpu, t + 15);
         return;
       default: {
         const call = ipiCallOf(e);
@@ -300,7 +307,7 @@ export class TraceBuilder {
     const k = stack[stack.length - 1]!;
     k.endNs = Math.max(k.endNs, t + 90);
     this.events.push(this.at('X', eventName(e), t + 20, cpu, { dur: micros(60), cat: e.kind, args: eventArgs(e) }));
-    if (e.what === 'send') this.sends.set(e.call, { cpu, ns: t + 20 });
+    if (e.what === 'send') this.sends.set(e.call, { cpu, ns: t + 30 });
   }
 
   private container(kind: Container['kind'], name: string, cat: string, t: number, args: Args): Container {
@@ -363,12 +370,12 @@ export class TraceBuilder {
     let moved = false;
     world.cpus.forEach((cpu, i) => {
       if (cpu.current === this.running[i]) return;
-      this.endTask(i, this.nowNs + 1);
+      this.endTask(i, this.nowNs + 10);
       const task = cpu.current === null ? undefined : world.tasks.get(cpu.current);
-      if (task) this.beginTask(i, task.pid, task.name, task.mm, this.nowNs + 2);
+      if (task) this.beginTask(i, task.pid, task.name, task.mm, this.nowNs + 20);
       moved = true;
     });
-    if (moved) this.nowNs += 3;
+    if (moved) this.nowNs += 30;
   }
 
   /** The CPUs' registers and counters, where they changed since the last sample. */

@@ -9,16 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listDemos } from '../demos.js';
-import { type Io, main } from '../main.js';
+import { pmuplay } from '../test-main.js';
 import { checkTrace } from './check.js';
-
-async function pmuplay(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: Io = { stdout: { write: (t) => void (out += t) }, stderr: { write: (t) => void (err += t) }, stdinIsTTY: false, stdoutIsTTY: false, env: { NO_COLOR: '1' } };
-  const code = await main(args, io);
-  return { code, out, err };
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'pmuplay-traces-'));
 
