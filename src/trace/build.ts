@@ -223,6 +223,7 @@ export class TraceBuilder {
         steps: world.step,
         commands: this.steps,
         findings: this.findingsSeen,
+        ...(end > Number.MAX_SAFE_INTEGER ? { precision: 'the clock passed 2^53 ns (104 days of simulated time): later times are rounded, and slices may touch or overlap' } : {}),
       },
     };
   }
@@ -319,7 +320,7 @@ export class TraceBuilder {
     this.events.push(this.at('X', k.name, k.startNs, cpu, { dur: micros(k.endNs - k.startNs), cat: k.cat, args: k.args }));
     // The enclosing work lasts at least as long as what ran inside it.
     const parent = stack[stack.length - 1];
-    if (parent) parent.endNs = Math.max(parent.endNs, k.endNs + 1);
+    if (parent) parent.endNs = Math.max(parent.endNs, k.endNs + 5);
   }
 
   private closeAll(stack: Container[], cpu: number): void {

@@ -2,15 +2,18 @@
  * The issue's "done when": every demo and every explorer counterexample exports a trace that
  * keeps the Trace Event Format's rules (check.ts), through the commands a user types:
  * `pmuplay demo NAME --headless --trace FILE` and `pmuplay explore FILE` (which writes a
- * `.trace.json` beside each counterexample).
+ * `.trace.json` beside each counterexample). And every example script, under its own design.
  */
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listDemos } from '../demos.js';
+import { parseScript, resolveConfig } from '../engine/script.js';
 import { pmuplay } from '../test-main.js';
+import { traceOf } from './build.js';
 import { checkTrace } from './check.js';
+import { traceJson } from './trace-event.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pmuplay-traces-'));
 
@@ -56,5 +59,17 @@ describe('every explorer counterexample (saves/explore under v4) exports a trace
       const found = (JSON.parse(text) as { traceEvents: { ph: string; name: string; args?: { explanation?: unknown } }[] }).traceEvents.find((e) => e.ph === 'i' && e.name === code);
       expect(found?.args?.explanation).toEqual(expect.arrayContaining([expect.stringMatching(/^rule: /)]));
     }
+  });
+});
+
+describe('every example script exports a trace that keeps the format', () => {
+  const examples = readdirSync('saves/examples').filter((f) => f.endsWith('.pmu')).sort();
+
+  it.each(examples)('%s', (name) => {
+    const parsed = parseScript(readFileSync(join('saves/examples', name), 'utf8'));
+    if (!parsed.ok) throw new Error(`${name} does not parse`);
+    const file = traceOf(resolveConfig(parsed.script.header, {}), parsed.script.lines.map((l) => l.command));
+    expect(checkTrace(traceJson(file))).toEqual([]);
+    expect(file.otherData['steps']).toBeGreaterThan(0);
   });
 });
