@@ -44,11 +44,11 @@ describe('a session as a timeline', () => {
     const start = flows.find((e) => e.ph === 's' && e.id === toCpu1.id)!;
     expect(start.pid).toBe(cpu(0));
     // The arrow leaves the send, inside the mmap's own work, and lands in the handler.
-    expect(around(events, cpu(0), start.ts)).toEqual(['mmap 100 3', 'on_each_cpu(refresh_pmuserenr, mm 1)']);
+    expect(around(events, cpu(0), start.ts)).toEqual(['syscall: mmap 100 3', 'on_each_cpu(refresh_pmuserenr, mm 1)']);
     expect(around(events, cpu(1), toCpu1.ts)).toEqual(['IPI refresh_pmuserenr(mm 1)']);
     // The design's hook, inside the syscall.
     const hook = events.find((e) => e.name === 'armv8pmu_event_mapped: pmu_direct_access 0 -> 1')!;
-    expect(around(events, cpu(0), hook.ts)).toContain('mmap 100 3');
+    expect(around(events, cpu(0), hook.ts)).toContain('syscall: mmap 100 3');
     // The register write the IPI made, inside its handler, and the register's track after it.
     const write = events.find((e) => e.pid === cpu(1) && e.name === 'PMUSERENR_EL0 = CR|ER')!;
     expect(around(events, cpu(1), write.ts)).toEqual(['IPI refresh_pmuserenr(mm 1)', 'PMUSERENR_EL0 = CR|ER']);

@@ -134,6 +134,9 @@ function eventArgs(e: LogEntry): Args {
   return jsonArgs({ step, kind, ...data }) as Args;
 }
 
+/** Commands that are a task's system call: their work is drawn as `syscall: COMMAND`. */
+const syscalls: ReadonlySet<Command['kind']> = new Set(['open', 'open-cpu', 'close', 'close-cpu', 'mmap', 'munmap', 'reset', 'exec32', 'exec64', 'exit', 'fork', 'thread', 'knob']);
+
 /** Orders events of equal time so a slice is open before what binds to it (and ends first). */
 const phaseRank: Record<Phase, number> = { M: 0, E: 1, B: 2, X: 3, i: 4, C: 5, s: 6, f: 7 };
 
@@ -300,8 +303,9 @@ export class TraceBuilder {
           this.close(stack, cpu);
         }
         if (stack.length === 0) {
-          const name = c.kind === 'tick' ? 'scheduler_tick' : formatCommand(c);
-          stack.push(this.container('cmd', name, 'command', t, { command: formatCommand(c), step: e.step }));
+          const syscall = syscalls.has(c.kind);
+          const name = c.kind === 'tick' ? 'scheduler_tick' : `${syscall ? 'syscall: ' : ''}${formatCommand(c)}`;
+          stack.push(this.container('cmd', name, syscall ? 'syscall' : 'command', t, { command: formatCommand(c), step: e.step }));
         }
       }
     }
