@@ -245,7 +245,7 @@ const flagModes: Record<FlagName, { modes: readonly Mode[]; where: string }> = {
   strict: headless,
   record: recording,
   trace: headless,
-  force: { modes: ['playground', 'run', 'demo --headless'], where: 'the playground, run FILE and demo NAME --headless' },
+  force: recording,
   headless: { modes: ['demo --headless'], where: 'demo NAME' },
   out: { modes: ['explore'], where: 'explore' },
 };

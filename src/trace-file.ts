@@ -8,7 +8,7 @@
 import type { Command } from './engine/command.js';
 import type { Config } from './engine/world.js';
 import { type SaveResult, saveRecording } from './recorder.js';
-import { traceOf } from './trace/build.js';
+import { traceOf } from './trace/play.js';
 import { traceJson } from './trace/trace-event.js';
 
 /** The trace of `commands` played into a fresh world with `config`, written to `path`. */

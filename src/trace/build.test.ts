@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Command } from '../engine/command.js';
 import { parseCommand } from '../engine/parse.js';
 import { type Config, defaultConfig } from '../engine/world.js';
-import { cpuPidBase, machinePid, tickByTickMax, traceOf } from './build.js';
+import { cpuPidBase, machinePid } from './build.js';
+import { tickByTickMax, traceOf } from './play.js';
 import { checkTrace } from './check.js';
 import { type TraceEvent, traceJson } from './trace-event.js';
 

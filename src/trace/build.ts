@@ -27,11 +27,9 @@ import { designOf } from '../engine/designs/index.js';
 import { explainFinding, explanationLines } from '../engine/explain.js';
 import { type KernelEvent, regName } from '../engine/events.js';
 import { formatCommand } from '../engine/format.js';
-import { ticksPerCommand } from '../engine/limits.js';
-import { type StepResult, applyCommand } from '../engine/step.js';
-import { PieceSizer, PiecesWork, finish } from '../engine/work.js';
-import { type Config, type Cpu, type LogEntry, type World, createWorld } from '../engine/world.js';
-import { type Args, type Phase, type TraceEvent, type TraceFile, jsonArgs, micros, traceJson } from './trace-event.js';
+import type { StepResult } from '../engine/step.js';
+import type { Config, Cpu, LogEntry, World } from '../engine/world.js';
+import { type Args, type Phase, type TraceEvent, type TraceFile, jsonArgs, micros } from './trace-event.js';
 
 /**
  * Trace time one kernel event takes, in ns (the model gives kernel work no cycles). Within its
@@ -42,10 +40,6 @@ import { type Args, type Phase, type TraceEvent, type TraceFile, jsonArgs, micro
  * Perfetto's rounding of microseconds to whole nanoseconds cannot make slices overlap.
  */
 export const kernelEventNs = 100;
-
-/** A `tick N` of at most this many ticks is traced tick by tick (counters sampled after each);
- * a longer one is one step of the trace, its events placed at their ticks, sampled at its end. */
-export const tickByTickMax = 1000;
 
 /** The trace's process for CPU n is `cpuPidBase + n` (its one thread the same id). */
 export const cpuPidBase = 1000;
@@ -416,58 +410,4 @@ function registers(cpu: Cpu, design: string): [string, number][] {
   }
   for (const c of [cpu.cycleCounter, ...cpu.counters]) out.push([regName(c.id === 31 ? { kind: 'pmccntr' } : { kind: 'pmevcntr', n: c.id }), counterSample(c.value, c.width)]);
   return out;
-}
-
-/**
- * Play `commands` into a fresh world with `config`, building the trace as it goes, a piece at a
- * time (yields the steps done). A rejected command ends the trace there. A `tick N` of at most
- * `tickByTickMax` ticks is applied one tick at a time, which leaves the same world.
- */
-function* tracePieces(config: Config, commands: readonly Command[], sizer: PieceSizer): Generator<number, TraceFile> {
-  const world = createWorld(config);
-  const builder = new TraceBuilder(config);
-  let done = 0;
-  const apply = (c: Command): boolean => {
-    const r = applyCommand(world, c);
-    if (r.ok) builder.add(c, r, world);
-    return r.ok;
-  };
-  for (const c of commands) {
-    let ok = true;
-    if (c.kind === 'tick') {
-      for (let left = c.n; left > 0 && ok; ) {
-        const k = c.n <= tickByTickMax ? 1 : Math.min(left, sizer.size);
-        ok = apply({ kind: 'tick', n: k });
-        left -= k;
-        done += k;
-        if (left > 0) yield done;
-      }
-    } else {
-      ok = apply(c);
-      done++;
-    }
-    if (!ok) break;
-    yield done;
-  }
-  return builder.finish(world);
-}
-
-/** The trace of `commands` played into a fresh world, as `out` makes it, done in pieces. */
-function traceWork<T>(config: Config, commands: readonly Command[], out: (file: TraceFile) => T): PiecesWork<T> {
-  const sizer = new PieceSizer(ticksPerCommand(config));
-  const steps = commands.reduce((sum, c) => sum + (c.kind === 'tick' ? c.n : 1), 0);
-  function* pieces(): Generator<number, T> {
-    return out(yield* tracePieces(config, commands, sizer));
-  }
-  return new PiecesWork(pieces(), steps, sizer);
-}
-
-/** The trace of `commands` played into a fresh world with `config`. */
-export function traceOf(config: Config, commands: readonly Command[]): TraceFile {
-  return finish(traceWork(config, commands, (file) => file));
-}
-
-/** The trace's file text, done in pieces (the playground's `save --trace` of a long session). */
-export function traceTextWork(config: Config, commands: readonly Command[]): PiecesWork<string> {
-  return traceWork(config, commands, traceJson);
 }

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { listDemos } from '../demos.js';
 import { parseScript, resolveConfig } from '../engine/script.js';
 import { pmuplay } from '../test-main.js';
-import { traceOf } from './build.js';
+import { traceOf } from './play.js';
 import { checkTrace } from './check.js';
 import { traceJson } from './trace-event.js';
 

@@ -16,7 +16,7 @@ import { helpLines } from '../engine/commands-spec.js';
 import { formatCommand } from '../engine/format.js';
 import { parseCommand } from '../engine/parse.js';
 import { recordingWork } from '../engine/session.js';
-import { traceTextWork } from '../trace/build.js';
+import { traceTextWork } from '../trace/play.js';
 import type { StepResult } from '../engine/step.js';
 import type { Timeline } from '../engine/timeline.js';
 import { type Clock, PieceSizer } from '../engine/work.js';
