@@ -89,15 +89,23 @@ describe('a session as a timeline', () => {
     expect(times[4]).toBeGreaterThanOrEqual(15);
   });
 
-  it('a long tick is one step of the trace, its events at their ticks, and the trace keeps the rules', () => {
+  it('a long tick goes in pieces of 100 ticks, its events at their ticks, and the trace keeps the rules', () => {
     const n = tickByTickMax + 500;
-    const events = traced(`spawn a on 0\nspawn b on 0\ntick ${n}`, { cyclesPerTick: 1000n });
+    const file = traceOf({ ...defaultConfig, cyclesPerTick: 1000n }, commands(`spawn a on 0\nspawn b on 0\nopen 100 cycles\ntick ${n}`));
+    expect(checkTrace(traceJson(file))).toEqual([]);
+    const events = file.traceEvents;
     const last = Math.max(...events.map((e) => e.ts));
     expect(last).toBeGreaterThanOrEqual(n);
-    // Switches every slice (4 ticks) alternate the two tasks on CPU 0, at their ticks.
+    // a starts at once (b waits in the queue), then a switch every slice (4 ticks) alternates
+    // them on CPU 0, each at its tick: none lost.
     const begins = events.filter((e) => e.ph === 'B' && e.pid === cpu(0));
-    expect(begins.length).toBeGreaterThan(n / 4 - 10);
+    expect(begins.length).toBe(1 + n / 4);
     expect(begins.at(-1)!.ts).toBeGreaterThan(n - 10);
+    expect(file.otherData['dropped']).toBeUndefined();
+    // The counter is sampled after each piece of 100 ticks (while its task runs at the end of one).
+    const samples = events.filter((e) => e.ph === 'C' && e.pid === cpu(0) && e.name === 'PMCCNTR_EL0');
+    expect(samples.length).toBeGreaterThan(5);
+    expect(samples.length).toBeLessThanOrEqual(2 + n / 100);
   });
 
   it('shows each design\'s access register: CR4.PCE under x86 (no PMSELR), PMUACR_EL1 under hardened', () => {

@@ -27,6 +27,7 @@ import { designOf } from '../engine/designs/index.js';
 import { explainFinding, explanationLines } from '../engine/explain.js';
 import { type KernelEvent, regName } from '../engine/events.js';
 import { formatCommand } from '../engine/format.js';
+import { logLinesMax } from '../engine/limits.js';
 import type { StepResult } from '../engine/step.js';
 import type { Config, Cpu, LogEntry, World } from '../engine/world.js';
 import { type Args, type Phase, type TraceEvent, type TraceFile, jsonArgs, micros } from './trace-event.js';
@@ -155,6 +156,8 @@ export class TraceBuilder {
   private readonly sends = new Map<number, { cpu: number; ns: number }>();
   private findingsSeen = 0;
   private steps = 0;
+  /** Events of long steps the engine's log did not keep (StepResult.dropped). */
+  private dropped = 0;
 
   constructor(private readonly config: Config) {
     this.running = Array.from({ length: config.cpus }, () => null);
@@ -164,6 +167,7 @@ export class TraceBuilder {
   /** Add one applied command and what it did; `world` is the world after it. */
   add(c: Command, r: OkStep, world: World): void {
     this.steps++;
+    this.dropped += r.dropped;
     const cpt = Number(world.config.cyclesPerTick);
     if (c.kind === 'tick') {
       // The tick's steps are world.step - n + 1 … world.step; each gets its cycles, then its events.
@@ -220,6 +224,7 @@ export class TraceBuilder {
         steps: world.step,
         commands: this.steps,
         findings: this.findingsSeen,
+        ...(this.dropped > 0 ? { dropped: `${this.dropped} kernel events of long steps were not kept by the engine's log (${logLinesMax} a step) and are not drawn` } : {}),
         ...(end > Number.MAX_SAFE_INTEGER ? { precision: 'the clock passed 2^53 ns (104 days of simulated time): later times are rounded, and slices may touch or overlap' } : {}),
       },
     };

@@ -12,16 +12,23 @@ import { type Config, createWorld } from '../engine/world.js';
 import { TraceBuilder } from './build.js';
 import { type TraceFile, traceJson } from './trace-event.js';
 
-/** A `tick N` of at most this many ticks is traced tick by tick (counters sampled after each);
- * a longer one is one step of the trace, its events placed at their ticks, sampled at its end. */
+/** A `tick N` of at most this many ticks is traced tick by tick (counters sampled after each). */
 export const tickByTickMax = 1000;
 
 /**
- * Play `commands` into a fresh world with `config`, building the trace as it goes, a piece at a
- * time (yields the steps done). A rejected command ends the trace there. A `tick N` of at most
- * `tickByTickMax` ticks is applied one tick at a time, which leaves the same world.
+ * A longer one goes in pieces of this many ticks, each a step of the trace (its events placed
+ * at their ticks, the counters sampled at its end): few enough that the engine's log keeps every
+ * event of a piece (`logLinesMax` a step) in any but a world of overflows, and a fixed number,
+ * so the trace does not depend on how fast the pieces ran.
  */
-function* tracePieces(config: Config, commands: readonly Command[], sizer: PieceSizer): Generator<number, TraceFile> {
+export const longTickPiece = 100;
+
+/**
+ * Play `commands` into a fresh world with `config`, building the trace as it goes, a piece at a
+ * time (yields the steps done). A rejected command ends the trace there. A `tick N` is applied
+ * one tick at a time, or `longTickPiece` at a time, which leaves the same world.
+ */
+function* tracePieces(config: Config, commands: readonly Command[]): Generator<number, TraceFile> {
   const world = createWorld(config);
   const builder = new TraceBuilder(config);
   let done = 0;
@@ -34,7 +41,7 @@ function* tracePieces(config: Config, commands: readonly Command[], sizer: Piece
     let ok = true;
     if (c.kind === 'tick') {
       for (let left = c.n; left > 0 && ok; ) {
-        const k = c.n <= tickByTickMax ? 1 : Math.min(left, sizer.size);
+        const k = c.n <= tickByTickMax ? 1 : Math.min(left, longTickPiece);
         ok = apply({ kind: 'tick', n: k });
         left -= k;
         done += k;
@@ -55,7 +62,7 @@ function traceWork<T>(config: Config, commands: readonly Command[], out: (file: 
   const sizer = new PieceSizer(ticksPerCommand(config));
   const steps = commands.reduce((sum, c) => sum + (c.kind === 'tick' ? c.n : 1), 0);
   function* pieces(): Generator<number, T> {
-    return out(yield* tracePieces(config, commands, sizer));
+    return out(yield* tracePieces(config, commands));
   }
   return new PiecesWork(pieces(), steps, sizer);
 }
