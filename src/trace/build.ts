@@ -7,12 +7,13 @@
  * - the thread track shows which task runs (a `B`/`E` slice named `pid name`) and, nested in
  *   it, the kernel's work as `X` slices: a container per piece of work — the context switch
  *   (`switch: REASON`, with `switch_mm` and the PMU's sched-in inside), the PMU interrupt
- *   (`PMU IRQ`), an IPI's handler (`IPI fn(mm N)`), the command's own work (`mmap 100 3`:
- *   its syscall, the design's hooks, IPIs sent) — and one slice per kernel event inside it
+ *   (`PMU IRQ`), an IPI's handler (`IPI fn(mm N)`), the command's own work (`syscall: mmap
+ *   100 3`: the design's hooks, IPIs sent) — and one slice per kernel event inside it
  *   (a register write, a hook's count change, an IPI sent). Reads, SIGILLs, EL0 counter writes
  *   and findings are instants (`i`); a finding carries its text, cause and explanation.
  * - counter tracks (`C`): the access register (PMUSERENR_EL0; CR4.PCE under x86; PMUACR_EL1
- *   too under hardened), PMSELR_EL0, and every counter's raw value, sampled after each step.
+ *   too under hardened), PMSELR_EL0, and every counter's value (signed within its width),
+ *   sampled after each step.
  * A process `pmuplay` holds the machine's track: narration (`say`), expects, and the events that
  * belong to no CPU. A flow arrow (`s`/`f`) joins each IPI's send to its take on another CPU.
  *
@@ -213,7 +214,6 @@ export class TraceBuilder {
     const design = designOf(world);
     return {
       traceEvents: [...this.metadata(), ...order.map((o) => o.e)],
-      displayTimeUnit: 'ns',
       otherData: {
         tool: 'pmuplay',
         design: `${design.name}: ${design.summary}`,

@@ -42,6 +42,9 @@ describe('the Trace Event format checker', () => {
     ['a flow that binds to no slice', trace({ ph: 's', ts: 1, id: 3 }, { ph: 'X', ts: 2, dur: 1 }, { ph: 'f', ts: 2, id: 3, bp: 'e' }), /flow 3 starts outside any slice/],
     ['a flow ending before it starts', trace({ ph: 'X', ts: 0, dur: 9 }, { ph: 'f', ts: 1, id: 3, bp: 'e' }, { ph: 's', ts: 5, id: 3 }), /flow 3: ends before it starts/],
     ['an instant of no known scope', trace({ ph: 'i', ts: 0, s: 'x' }), /instant scope "x"/],
+    ['a key before traceEvents', JSON.stringify({ otherData: {}, traceEvents: [] }), /traceEvents is not the first key/],
+    ['displayTimeUnit', JSON.stringify({ traceEvents: [], displayTimeUnit: 'ns' }), /Perfetto reads it as the unit of ts/],
+    ['an array as an event value', trace({ ph: 'i', ts: 0, stack: [1] }), /an array as a top-level value/],
   ])('finds %s', (_what, text, problem) => {
     const problems = checkTrace(text);
     expect(problems.some((p) => problem.test(p))).toBe(true);

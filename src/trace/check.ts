@@ -4,6 +4,9 @@
  * returns every broken rule as a sentence; an empty list means the trace keeps them all.
  *
  * - the text is JSON: an object with a `traceEvents` array (or the bare array form);
+ * - as Perfetto's importer reads it: `traceEvents` is the object's first key (it stops at a
+ *   top-level key it does not know), no `displayTimeUnit` (it takes it for the unit of `ts`),
+ *   and no event has an array as a top-level value (it scans for `ts` and fails at one);
  * - every event has a known `ph`, a string `name`, integer `pid` and `tid`, a finite `ts` >= 0;
  * - `X` has a finite `dur` >= 0; `C` has numeric args; `i` a valid scope; `M` args;
  * - per track (pid, tid), in file order, slice times never go back, `B`/`E` pairs match
@@ -36,6 +39,11 @@ export function checkTrace(text: string): string[] {
   const list = Array.isArray(parsed) ? parsed : (parsed as Raw | null)?.['traceEvents'];
   if (!Array.isArray(list)) return ['no traceEvents array'];
   const problems: string[] = [];
+  if (!Array.isArray(parsed)) {
+    const keys = Object.keys(parsed as Raw);
+    if (keys[0] !== 'traceEvents') problems.push(`traceEvents is not the first key (${keys.join(', ')}): Perfetto skips the rest after a key it does not know`);
+    if (keys.includes('displayTimeUnit')) problems.push('displayTimeUnit: Perfetto reads it as the unit of ts, chrome://tracing as a display setting');
+  }
   const say = (i: number, what: string) => {
     if (problems.length < 50) problems.push(`event ${i}: ${what}`);
   };
@@ -46,6 +54,7 @@ export function checkTrace(text: string): string[] {
   list.forEach((raw: unknown, i) => {
     if (raw === null || typeof raw !== 'object') return say(i, 'not an object');
     const e = raw as Raw;
+    if (Object.values(e).some((v) => Array.isArray(v))) say(i, 'an array as a top-level value (Perfetto cannot find ts past it)');
     const ph = e['ph'];
     if (typeof ph !== 'string' || !phases.includes(ph as Phase)) return say(i, `unknown ph ${JSON.stringify(ph)}`);
     if (typeof e['name'] !== 'string') say(i, 'no name');

@@ -1,9 +1,11 @@
 /**
  * The few types of the Trace Event Format (the "Chrome JSON" format that ui.perfetto.dev and
- * chrome://tracing open) that a pmuplay timeline uses, and its serialisation. The object form:
- * `{ traceEvents: [...], displayTimeUnit, otherData }`. Timestamps (`ts`) and durations (`dur`)
- * are in microseconds, as the format fixes; fractions are allowed (we write nanoseconds as
- * thousandths).
+ * chrome://tracing open) that a pmuplay timeline uses, and its serialisation. The object form,
+ * `{ traceEvents: [...], otherData: {...} }`, in that order: Perfetto's importer stops at the
+ * first top-level key it does not know, so the events come first. Timestamps (`ts`) and
+ * durations (`dur`) are in microseconds, as the format fixes; fractions are allowed (we write
+ * nanoseconds as thousandths). No `displayTimeUnit`: chrome://tracing only shows times in it,
+ * but Perfetto reads it as the unit of `ts` (`"ns"` would make every time 1,000 times shorter).
  *
  * Phases used, as the format defines them:
  * - `B` / `E`: a slice begins / ends on a thread track (matched last-in first-out per track);
@@ -48,8 +50,6 @@ export interface TraceEvent {
 
 export interface TraceFile {
   traceEvents: TraceEvent[];
-  /** How chrome://tracing shows times; `ts` stays in microseconds whatever this says. */
-  displayTimeUnit: 'ns' | 'ms';
   /** Free-form metadata about the trace (chrome://tracing shows it under "Metadata"). */
   otherData: Record<string, string | number>;
 }
@@ -71,8 +71,12 @@ export function jsonArgs(value: unknown): unknown {
   return value;
 }
 
-/** The file's text: one event a line, so a diff or `grep` of two traces reads well. */
+/**
+ * The file's text: one event a line, so a diff or `grep` of two traces reads well. Each event's
+ * keys in the order of `TraceEvent` (`ph`, `name`, `ts` first; Perfetto finds `ts` by scanning
+ * the keys before it, and gives up at an array), its values never arrays.
+ */
 export function traceJson(file: TraceFile): string {
   const events = file.traceEvents.map((e) => JSON.stringify(e));
-  return `{"displayTimeUnit":${JSON.stringify(file.displayTimeUnit)},"otherData":${JSON.stringify(file.otherData)},"traceEvents":[\n${events.join(',\n')}\n]}\n`;
+  return `{"traceEvents":[\n${events.join(',\n')}\n],\n"otherData":${JSON.stringify(file.otherData)}}\n`;
 }
