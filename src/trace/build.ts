@@ -148,8 +148,8 @@ export function counterSample(value: bigint, width: number): number {
 export class TraceBuilder {
   private readonly events: TraceEvent[] = [];
   private nowNs = 0;
-  /** The task whose slice is open on each CPU's track. */
-  private readonly running: (number | null)[];
+  /** The task whose slice is open on each CPU's track, and the slice's name. */
+  private readonly running: ({ pid: number; name: string } | null)[];
   private readonly cycles: bigint[];
   /** The last sample of each counter track, by `pid name`. */
   private readonly samples = new Map<string, number>();
@@ -206,8 +206,8 @@ export class TraceBuilder {
   finish(world: World): TraceFile {
     const end = this.nowNs + kernelEventNs;
     const events = [...this.events];
-    this.running.forEach((pid, cpu) => {
-      if (pid !== null) events.push(this.at('E', '', end, cpu));
+    this.running.forEach((open, cpu) => {
+      if (open) events.push(this.at('E', open.name, end, cpu, { cat: 'task' }));
     });
     const order = events.map((e, i) => ({ e, i }));
     order.sort((a, b) => a.e.ts - b.e.ts || phaseRank[a.e.ph] - phaseRank[b.e.ph] || a.i - b.i);
@@ -331,14 +331,16 @@ export class TraceBuilder {
   }
 
   private beginTask(cpu: number, pid: number, name: string, mm: number, ns: number): void {
-    this.running[cpu] = pid;
+    this.running[cpu] = { pid, name: `${pid} ${name}` };
     this.events.push(this.at('B', `${pid} ${name}`, ns, cpu, { cat: 'task', args: { pid, name, mm } }));
   }
 
   private endTask(cpu: number, ns: number): void {
-    if (this.running[cpu] === null) return;
+    // Named and filed as the slice it ends: Perfetto matches an E to its B by both.
+    const open = this.running[cpu];
+    if (!open) return;
     this.running[cpu] = null;
-    this.events.push(this.at('E', '', ns, cpu));
+    this.events.push(this.at('E', open.name, ns, cpu, { cat: 'task' }));
   }
 
   /** An arrow from the IPI's send slice to the handler that took it. */
@@ -373,7 +375,7 @@ export class TraceBuilder {
   private reconcileTasks(world: World): void {
     let moved = false;
     world.cpus.forEach((cpu, i) => {
-      if (cpu.current === this.running[i]) return;
+      if (cpu.current === (this.running[i]?.pid ?? null)) return;
       this.endTask(i, this.nowNs + 10);
       const task = cpu.current === null ? undefined : world.tasks.get(cpu.current);
       if (task) this.beginTask(i, task.pid, task.name, task.mm, this.nowNs + 20);

@@ -32,6 +32,7 @@ describe('the Trace Event format checker', () => {
     ['a pid that is no integer', trace({ ph: 'i', ts: 0, pid: 'a' }), /pid and tid must be integers/],
     ['a B never ended', trace({ ph: 'B', ts: 0 }), /1 B without E/],
     ['an E with nothing open', trace({ ph: 'E', ts: 0 }), /E on 1\/1 with no open slice/],
+    ['an E named for another slice', trace({ ph: 'B', ts: 0, name: 'a' }, { ph: 'E', ts: 1, name: 'b' }), /E 'b' on 1\/1 ends the open slice 'a'/],
     ['a complete slice without a duration', trace({ ph: 'X', ts: 0 }), /without a duration/],
     ['slices that overlap without nesting', trace({ ph: 'X', ts: 0, dur: 5, name: 'a' }, { ph: 'X', ts: 3, dur: 5, name: 'b' }), /'b' on 1\/1 ends after 'a'/],
     ['an E inside a complete slice that ends later', trace({ ph: 'B', ts: 0 }, { ph: 'X', ts: 1, dur: 5 }, { ph: 'E', ts: 2 }), /slices do not nest/],

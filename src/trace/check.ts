@@ -10,7 +10,8 @@
  * - every event has a known `ph`, a string `name`, integer `pid` and `tid`, a finite `ts` >= 0;
  * - `X` has a finite `dur` >= 0; `C` has numeric args; `i` a valid scope; `M` args;
  * - per track (pid, tid), in file order, slice times never go back, `B`/`E` pairs match
- *   last-in first-out, and slices nest: none ends after the slice it starts in;
+ *   last-in first-out (by name, when an `E` has one), and slices nest: none ends after the
+ *   slice it starts in;
  * - per counter track (pid, name), sample times never go back;
  * - every flow id has one start (`s`) and one end (`f`), with the same `cat` and `name`, the end
  *   not before the start, and each end inside a slice of its track to bind to.
@@ -90,7 +91,11 @@ export function checkTrace(text: string): string[] {
       case 'E':
         if (!top) say(i, `E on ${track} with no open slice`);
         else if (top.kind === 'X') say(i, `E on ${track} inside the complete slice '${top.name}', which ends later: slices do not nest`);
-        else stack.pop();
+        else {
+          // Perfetto matches an E to the open B by its name (and category) when it has one.
+          if (name !== '' && name !== top.name) say(i, `E '${name}' on ${track} ends the open slice '${top.name}'`);
+          stack.pop();
+        }
         break;
       case 'X': {
         const dur = e['dur'];
