@@ -131,6 +131,11 @@ describe('a session as a timeline', () => {
     expect(events.filter((e) => e.pid === cpu(0) && (e.ph === 'B' || e.ph === 'E')).map((e) => e.ph)).toEqual(['B', 'E']);
   });
 
+  it('spells out control characters in names (a say\'s text), as the log does', () => {
+    const events = traced('say "red \\x1b[31m text"');
+    expect(events.find((e) => e.ph === 'i' && e.pid === machinePid)!.name).toBe('red \\x1b[31m text');
+  });
+
   it('stops at a rejected command, and the same commands give the same file, byte for byte', () => {
     const events = traced('spawn a on 0\nmmap 100 9\nspawn b on 1');
     expect(events.some((e) => e.name === '101 b')).toBe(false);

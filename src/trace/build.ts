@@ -31,6 +31,7 @@ import { formatCommand } from '../engine/format.js';
 import { logLinesMax } from '../engine/limits.js';
 import type { StepResult } from '../engine/step.js';
 import type { Config, Cpu, LogEntry, World } from '../engine/world.js';
+import { visible } from '../visible.js';
 import { type Args, type Phase, type TraceEvent, type TraceFile, jsonArgs, micros } from './trace-event.js';
 
 /**
@@ -232,7 +233,9 @@ export class TraceBuilder {
 
   private at(ph: Phase, name: string, ns: number, cpu: number | null, extra: Partial<TraceEvent> = {}): TraceEvent {
     const pid = cpu === null ? machinePid : cpuPidBase + cpu;
-    return { ph, name, ts: micros(ns), pid, tid: pid, ...extra };
+    // A name (a say's text, a task's name) shows control characters spelled out, as everywhere
+    // else; raw, JSON would carry them as \u escapes, which Perfetto cannot read before `ts`.
+    return { ph, name: visible(name), ts: micros(ns), pid, tid: pid, ...extra };
   }
 
   private metadata(): TraceEvent[] {

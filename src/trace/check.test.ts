@@ -46,6 +46,7 @@ describe('the Trace Event format checker', () => {
     ['a key before traceEvents', JSON.stringify({ otherData: {}, traceEvents: [] }), /traceEvents is not the first key/],
     ['displayTimeUnit', JSON.stringify({ traceEvents: [], displayTimeUnit: 'ns' }), /Perfetto reads it as the unit of ts/],
     ['an array as an event value', trace({ ph: 'i', ts: 0, stack: [1] }), /an array as a top-level value/],
+    ['a control character in a name', trace({ ph: 'i', ts: 0, name: 'a\x1bb' }), /a control character in a name/],
   ])('finds %s', (_what, text, problem) => {
     const problems = checkTrace(text);
     expect(problems.some((p) => problem.test(p))).toBe(true);

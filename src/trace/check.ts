@@ -6,7 +6,8 @@
  * - the text is JSON: an object with a `traceEvents` array (or the bare array form);
  * - as Perfetto's importer reads it: `traceEvents` is the object's first key (it stops at a
  *   top-level key it does not know), no `displayTimeUnit` (it takes it for the unit of `ts`),
- *   and no event has an array as a top-level value (it scans for `ts` and fails at one);
+ *   no event has an array as a top-level value (it scans for `ts` and fails at one), and no
+ *   name holds a control character (JSON's `\u` escape of it fails the same scan);
  * - every event has a known `ph`, a string `name`, integer `pid` and `tid`, a finite `ts` >= 0;
  * - `X` has a finite `dur` >= 0; `C` has numeric args; `i` a valid scope; `M` args;
  * - per track (pid, tid), in file order, slice times never go back, `B`/`E` pairs match
@@ -59,6 +60,8 @@ export function checkTrace(text: string): string[] {
     const ph = e['ph'];
     if (typeof ph !== 'string' || !phases.includes(ph as Phase)) return say(i, `unknown ph ${JSON.stringify(ph)}`);
     if (typeof e['name'] !== 'string') say(i, 'no name');
+    // eslint-disable-next-line no-control-regex
+    else if (/[\x00-\x1f\x7f-\x9f]/.test(e['name'])) say(i, 'a control character in a name (JSON writes it as a \\u escape, which Perfetto cannot read before ts)');
     if (!isInt(e['pid']) || !isInt(e['tid'])) return say(i, 'pid and tid must be integers');
     if (!isTime(e['ts'])) return say(i, `bad ts ${JSON.stringify(e['ts'])}`);
     const ts = e['ts'];
