@@ -125,6 +125,14 @@ describe('a session as a timeline', () => {
     expect(end.ts - start.ts).toBeGreaterThan(1000); // a tick (1 ms) lies between
   });
 
+  it('a sysctl write\'s IPIs start from the machine\'s track, one arrow to each CPU', () => {
+    const events = traced('spawn a on 0\nopen 100 cycles user\nsysctl perf_user_access 0', { design: 'upstream', perfUserAccess: 1 });
+    const starts = events.filter((e) => e.ph === 's');
+    expect(starts.map((e) => e.pid)).toEqual([machinePid, machinePid, machinePid, machinePid]);
+    expect(around(events, machinePid, starts[0]!.ts)).toEqual(['on_each_cpu(clear_pmuserenr, NULL)']);
+    expect(events.filter((e) => e.ph === 'f').map((e) => e.pid).sort()).toEqual([cpu(0), cpu(1), cpu(2), cpu(3)]);
+  });
+
   it('a SIGILL is an instant on the CPU; an exited task\'s slice ends', () => {
     const events = traced('spawn a on 0\nmrs 100 pmccntr\nexit 100', { design: 'upstream' });
     expect(events.filter((e) => e.ph === 'i' && e.pid === cpu(0)).map((e) => e.name)).toContain('SIGILL: read PMCCNTR_EL0');

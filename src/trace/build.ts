@@ -154,8 +154,8 @@ export class TraceBuilder {
   private readonly cycles: bigint[];
   /** The last sample of each counter track, by `pid name`. */
   private readonly samples = new Map<string, number>();
-  /** Where each IPI call was sent from: the send slice's CPU and time. */
-  private readonly sends = new Map<number, { cpu: number; ns: number }>();
+  /** Where each IPI call was sent from: the send slice's CPU (null: the machine's track) and time. */
+  private readonly sends = new Map<number, { cpu: number | null; ns: number }>();
   private findingsSeen = 0;
   private steps = 0;
   /** Events of long steps the engine's log did not keep (StepResult.dropped). */
@@ -264,7 +264,11 @@ export class TraceBuilder {
   private placeOne(c: Command, e: LogEntry, t: number, stacks: Container[][], world: World): void {
     if (e.kind === 'finding') return this.finding(e, t, world);
     if (e.cpu === null || e.cpu >= stacks.length) {
-      this.events.push(this.at('i', eventName(e), t + 50, null, { s: 't', cat: e.kind, args: eventArgs(e) }));
+      // A call sent from outside the model (a sysctl write) is a slice there, for its arrows.
+      if (e.what === 'send') {
+        this.events.push(this.at('X', eventName(e), t + 20, null, { dur: micros(60), cat: e.kind, args: eventArgs(e) }));
+        this.sends.set(e.call, { cpu: null, ns: t + 30 });
+      } else this.events.push(this.at('i', eventName(e), t + 50, null, { s: 't', cat: e.kind, args: eventArgs(e) }));
       return;
     }
     const cpu = e.cpu;
@@ -349,7 +353,7 @@ export class TraceBuilder {
   /** An arrow from the IPI's send slice to the handler that took it. */
   private flow(call: number, cpu: number, ns: number): void {
     const send = this.sends.get(call);
-    if (!send) return; // sent from outside the model (a sysctl write): no slice to start from
+    if (!send) return; // its send was among the events a long step's log dropped
     const id = call * 128 + cpu;
     this.events.push(this.at('s', 'IPI', send.ns, send.cpu, { cat: 'ipi', id }), this.at('f', 'IPI', ns, cpu, { cat: 'ipi', id, bp: 'e' }));
   }
