@@ -132,7 +132,7 @@ function eventArgs(e: LogEntry): Args {
 }
 
 /** Commands that are a task's system call: their work is drawn as `syscall: COMMAND`. */
-const syscalls: ReadonlySet<Command['kind']> = new Set(['open', 'open-cpu', 'close', 'close-cpu', 'mmap', 'munmap', 'reset', 'exec32', 'exec64', 'exit', 'fork', 'thread', 'knob']);
+const syscalls: ReadonlySet<Command['kind']> = new Set(['open', 'open-cpu', 'close', 'close-cpu', 'mmap', 'munmap', 'reset', 'exec32', 'exec64', 'exit', 'fork', 'thread']);
 
 /** Orders events of equal time so a slice is open before what binds to it (and ends first). */
 const phaseRank: Record<Phase, number> = { M: 0, E: 1, B: 2, X: 3, i: 4, C: 5, s: 6, f: 7 };
