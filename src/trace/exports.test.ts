@@ -62,6 +62,19 @@ describe('every explorer counterexample (saves/explore under v4) exports a trace
   });
 });
 
+describe('explore --json', () => {
+  it('names each counterexample\'s timeline beside its recording', async () => {
+    const out = join(dir, 'json');
+    const r = await pmuplay('explore', 'saves/explore/other-mm.pmu', '--json', '--out', out);
+    const found = r.out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, string>).filter((o) => o['type'] === 'found');
+    expect(found.length).toBeGreaterThan(0);
+    for (const f of found) {
+      expect(f['perfetto']).toBe(f['trace']!.replace(/\.pmu$/, '.trace.json'));
+      expect(checkTrace(readFileSync(f['perfetto']!, 'utf8'))).toEqual([]);
+    }
+  });
+});
+
 describe('every example script exports a trace that keeps the format', () => {
   const examples = readdirSync('saves/examples').filter((f) => f.endsWith('.pmu')).sort();
 
