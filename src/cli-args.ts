@@ -3,6 +3,7 @@
  * a mistyped one, the world they set, and where each flag applies (a flag given in a mode it
  * does not apply to is a usage error naming where it does). main.ts dispatches the modes.
  */
+import { resolve } from 'node:path';
 import type meow from 'meow';
 import { type Config } from './engine/world.js';
 import { didYouMean } from './did-you-mean.js';
@@ -285,6 +286,7 @@ export function checkFlags(mode: Mode, files: number, flags: Flags): void {
   if (flags.record !== undefined && mode === 'run' && files > 1) fail(`--record records one run: give run one FILE (${files} given)`);
   if (flags.trace !== undefined && all) fail('--trace traces one run; --policy all runs every design (give one --policy NAME to trace)');
   if (flags.trace !== undefined && mode === 'run' && files > 1) fail(`--trace traces one run: give run one FILE (${files} given)`);
+  if (flags.trace !== undefined && flags.record !== undefined && resolve(flags.trace) === resolve(flags.record)) fail(`--record and --trace name the same file (${flags.trace}): give each its own`);
   if (flags.force && flags.record === undefined && flags.trace === undefined) fail('--force goes with --record FILE or --trace FILE (it lets them replace FILE)');
 }
 

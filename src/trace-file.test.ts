@@ -58,6 +58,7 @@ describe('pmuplay run --trace FILE', () => {
     expect((await pmuplay('run', '--trace', path, '--policy', 'all', script)).err).toContain('--trace traces one run; --policy all runs every design');
     expect((await pmuplay('replay', '--trace', path, script)).err).toContain('--trace applies to run and demo NAME --headless, not to replay');
     expect((await pmuplay('--trace', path)).err).toContain('(in the playground, save --trace FILE writes the session so far)');
+    expect((await pmuplay('run', '--trace', path, '--record', path, script)).err).toBe(`pmuplay: --record and --trace name the same file (${path}): give each its own\n`);
     expect(existsSync(path)).toBe(false);
   });
 
