@@ -3,10 +3,14 @@
  * a mistyped one, the world they set, and where each flag applies (a flag given in a mode it
  * does not apply to is a usage error naming where it does). main.ts dispatches the modes.
  */
+import { resolve } from 'node:path';
 import type meow from 'meow';
 import { type Config } from './engine/world.js';
 import { didYouMean } from './did-you-mean.js';
-import { saveBranch, whyNotWritable } from './recorder.js';
+import type { Command } from './engine/command.js';
+import { isObserving } from './engine/step.js';
+import { type SaveResult, saveBranch, whyNotWritable } from './recorder.js';
+import { saveTrace } from './trace-file.js';
 import { configValue } from './engine/script.js';
 import type { RunOptions } from './headless.js';
 
@@ -39,7 +43,11 @@ const help = `
     --record FILE       the playground: record the session to FILE as it goes; run (one FILE)
                         and demo NAME --headless: write the run as a recording with checkpoints.
                         Checked before anything runs; an existing FILE is refused unless --force
-    --force             with --record: replace an existing FILE (a regular file; it keeps its mode)
+    --trace FILE        run (one FILE) and demo NAME --headless: write the run as a Chrome Trace
+                        Event JSON file (open it in ui.perfetto.dev or chrome://tracing). Checked
+                        before anything runs; an existing FILE is refused unless --force
+    --force             with --record or --trace: replace an existing FILE (a regular file; it
+                        keeps its mode)
     --headless          demo NAME: print the narration and the outcomes instead of presenting
     --out DIR           explore: where the traces go (default explore-out; made if missing)
     --workers N         explore: worker threads beside the search's own (default: one for
@@ -82,6 +90,7 @@ const flagSpec = {
   quiet: { type: 'boolean', default: false },
   strict: { type: 'boolean', default: false },
   record: { type: 'string' },
+  trace: { type: 'string' },
   force: { type: 'boolean', default: false },
   headless: { type: 'boolean', default: false },
   out: { type: 'string' },
@@ -244,6 +253,7 @@ const flagModes: Record<FlagName, { modes: readonly Mode[]; where: string }> = {
   quiet: headless,
   strict: headless,
   record: recording,
+  trace: headless,
   force: recording,
   headless: { modes: ['demo --headless'], where: 'demo NAME' },
   out: { modes: ['explore'], where: 'explore' },
@@ -258,6 +268,9 @@ const flagHints: Partial<Record<`${FlagName} ${Mode}`, string>> = {
   'record demo': ' (add --headless to record the demo as it runs)',
   'json demo': ' (add --headless to print the demo)',
   'strict demo': ' (add --headless to check the demo)',
+  'trace demo': ' (add --headless to trace the demo as it runs)',
+  'trace playground': ' (in the playground, save --trace FILE writes the session so far)',
+  'trace explore': ' (explore writes a NAME.CODE.trace.json beside each trace it finds)',
 };
 
 /** Was the flag typed? A boolean's false is meow's default, except `--no-long-counters`. */
@@ -281,25 +294,47 @@ export function checkFlags(mode: Mode, files: number, flags: Flags): void {
   }
   if (flags.record !== undefined && all) fail('--record records one run; --policy all runs every design (give one --policy NAME to record)');
   if (flags.record !== undefined && mode === 'run' && files > 1) fail(`--record records one run: give run one FILE (${files} given)`);
-  if (flags.force && flags.record === undefined) fail('--force goes with --record FILE (it lets a recording replace FILE)');
+  if (flags.trace !== undefined && all) fail('--trace traces one run; --policy all runs every design (give one --policy NAME to trace)');
+  if (flags.trace !== undefined && mode === 'run' && files > 1) fail(`--trace traces one run: give run one FILE (${files} given)`);
+  if (flags.trace !== undefined && flags.record !== undefined && resolve(flags.trace) === resolve(flags.record)) fail(`--record and --trace name the same file (${flags.trace}): give each its own`);
+  if (flags.force && flags.record === undefined && flags.trace === undefined) fail('--force goes with --record FILE or --trace FILE (it lets them replace FILE)');
 }
 
 const designList = 'v4, v5, upstream, x86 or hardened';
 
-/** `--record FILE` checked before anything runs: a file that exists needs --force. */
+/** `--record FILE` and `--trace FILE` checked before anything runs: a file that exists needs --force. */
 export function checkRecording(flags: Flags): void {
-  const why = flags.record === undefined ? null : whyNotWritable(flags.record, { overwrite: flags.force });
-  if (why) fail(`cannot record to ${flags.record}: ${why}`);
+  for (const [flag, path] of [['record', flags.record], ['trace', flags.trace]] as const) {
+    const why = path === undefined ? null : whyNotWritable(path, { overwrite: flags.force });
+    if (why) fail(`cannot ${flag} to ${path}: ${why}`);
+  }
 }
+
+/** A file written after the run: what was written, or why not (a file there without --force). */
+function saved(r: SaveResult, flag: 'record' | 'trace', said: string): { ok: boolean; message: string } {
+  if (r.kind === 'saved') return { ok: true, message: said };
+  return { ok: false, message: r.kind === 'exists' ? `cannot ${flag} to ${r.message}; give --force to replace it` : r.message };
+}
+
+/** The steps commands take: a `tick N` is N, a command that only looks (an expect, a say) none. */
+const stepsOf = (commands: Command[]) => commands.reduce((sum, c) => sum + (c.kind === 'tick' ? c.n : isObserving(c) ? 0 : 1), 0);
 
 /** For `run` and `demo --headless`: the one run's branch, saved as a recording with checkpoints. */
 export function recordRun(flags: Flags): RunOptions['record'] {
   const path = flags.record;
   if (path === undefined) return undefined;
   return (config, commands) => {
-    const saved = saveBranch(path, config, commands, { overwrite: flags.force });
-    if (saved.kind !== 'saved') return { ok: false, message: saved.kind === 'exists' ? `cannot record to ${saved.message}; give --force to replace it` : saved.message };
-    const steps = commands.reduce((sum, c) => sum + (c.kind === 'tick' ? c.n : 1), 0);
-    return { ok: true, message: `recorded ${steps} step${steps === 1 ? '' : 's'} to ${path} (pmuplay replay ${path})` };
+    const steps = stepsOf(commands);
+    return saved(saveBranch(path, config, commands, { overwrite: flags.force }), 'record', `recorded ${steps} step${steps === 1 ? '' : 's'} to ${path} (pmuplay replay ${path})`);
+  };
+}
+
+/** For `run` and `demo --headless`: the one run, written as a trace (trace-file.ts). */
+export function traceRun(flags: Flags): RunOptions['trace'] {
+  const path = flags.trace;
+  if (path === undefined) return undefined;
+  return (config, commands) => {
+    const steps = stepsOf(commands);
+    return saved(saveTrace(path, config, commands, { overwrite: flags.force }), 'trace', `traced ${steps} step${steps === 1 ? '' : 's'} to ${path} (open it in ui.perfetto.dev)`);
   };
 }

@@ -292,7 +292,7 @@ describe('pmuplay (the shell)', () => {
     expect(readFileSync(path, 'utf8')).toBe('the old file\n');
     expect(statSync(path).mode & 0o7777).toBe(0o600);
     const alone = await pmuplay('--force');
-    expect([alone.code, alone.err]).toEqual([2, 'pmuplay: --force goes with --record FILE (it lets a recording replace FILE)\n']);
+    expect([alone.code, alone.err]).toEqual([2, 'pmuplay: --force goes with --record FILE or --trace FILE (it lets them replace FILE)\n']);
   });
 
   it('--record refuses a FIFO and a device at once, even with --force', { timeout: 30_000 }, async () => {

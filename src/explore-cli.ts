@@ -3,7 +3,8 @@
  * the scenario, runs the search in slices (a progress line on stderr every few seconds of a
  * long search, Ctrl-C stops it and the summary says how far it got), writes each finding
  * code's shortest trace as a recording with checkpoints and an `expect finding` line (so
- * `pmuplay run` verifies it and `pmuplay replay` shows it), and prints the summary.
+ * `pmuplay run` verifies it and `pmuplay replay` shows it) and, beside it, as a Chrome Trace
+ * Event file for ui.perfetto.dev (`NAME.CODE.trace.json`), and prints the summary.
  * Exit: 0 no finding within the bounds, 1 a finding, 2 bad input, 130 stopped with none.
  */
 import { mkdirSync, statSync } from 'node:fs';
@@ -22,6 +23,7 @@ import { readPmuFile } from './files.js';
 import { exitBadInput, exitOk } from './headless.js';
 import type { Io } from './main.js';
 import { saveRecording } from './recorder.js';
+import { saveTrace, traceFileBeside } from './trace-file.js';
 import { jsonLine, visible } from './visible.js';
 
 export const exitFound = 1;
@@ -193,13 +195,18 @@ export async function exploreFile(path: string, opts: ExploreOptions, io: Io): P
     const file = join(opts.out, traceName(path, cx.code));
     const saved = saveRecording(file, traceText(path, prepared, cx), { overwrite: true });
     if (saved.kind !== 'saved') return bad(saved.message);
+    const perfetto = traceFileBeside(file);
+    // The recording's commands (traceText), as a timeline for ui.perfetto.dev.
+    const traced = saveTrace(perfetto, prepared.scenario.config, [...prepared.scenario.start, ...cx.choices, { kind: 'expect-finding', code: cx.code }], { overwrite: true });
+    if (traced.kind !== 'saved') return bad(traced.message);
     const choices = cx.choices.map(formatCommand);
-    if (opts.json) out(jsonLine({ type: 'found', file: path, code: cx.code, steps: cx.choices.length, choices, finding: cx.finding.text, trace: file }));
+    if (opts.json) out(jsonLine({ type: 'found', file: path, code: cx.code, steps: cx.choices.length, choices, finding: cx.finding.text, trace: file, perfetto }));
     else {
       const how = cx.choices.length === 0 ? 'in the setup itself' : `in ${plural(cx.choices.length, 'step')}${bounds.walks > 0 ? ' (the shortest the walks met)' : ''}: ${choices.join('; ')}`;
       out(`found ${cx.code} ${how}`);
       out(`  ${visible(cx.finding.text)}`);
       out(`  trace: ${visible(file)} (pmuplay run ${visible(file)}; pmuplay replay ${visible(file)})`);
+      out(`  timeline: ${visible(perfetto)} (open it in ui.perfetto.dev)`);
     }
   }
   const perSecond = Math.round((s.distinct / wallMs) * 1000);

@@ -11,7 +11,7 @@
  * `visible`: no control character reaches the terminal but our own colours, added after.
  *
  * A run over several files ends with a total; `--record` hands the one file's branch to the
- * shell's `record` callback, which writes it.
+ * shell's `record` callback, which writes it, and `--trace` the commands it played to `trace`.
  */
 import { type DesignOutcome, compareScript, formatComparison, formatTotals } from './compare.js';
 import { type Command, type DesignName, findingCodes } from './engine/command.js';
@@ -38,6 +38,11 @@ export interface RunOptions {
    * `save` would write), writes the recording and says where, or why it could not.
    */
   record?: (config: Config, commands: Command[]) => { ok: boolean; message: string };
+  /**
+   * `--trace FILE`: given the run's configuration and the commands it played (its narration
+   * and expects too, unless a `back` made it a branch), writes the trace and says where.
+   */
+  trace?: (config: Config, commands: Command[]) => { ok: boolean; message: string };
 }
 
 export interface SourceFile {
@@ -65,6 +70,8 @@ interface FileResult {
   world: World;
   config: Config;
   commands: () => Command[];
+  /** What was played, in order: every accepted line, or the branch when a line stepped back. */
+  played: () => Command[];
   failed: number;
   expects: number;
   rejected: boolean;
@@ -79,14 +86,17 @@ function runScript(file: SourceFile, script: Script, opts: RunOptions, write: Wr
   else write(visible(`== ${file.name}: design ${config.design}, ${config.cpus} CPUs, ${config.counters} counters${config.longCounters ? ' (64-bit)' : ''}, seed ${config.seed}`));
   let failed = 0;
   let expects = 0;
+  let accepted = 0;
+  const played = () => (script.lines.slice(0, accepted).some((l) => l.command.kind === 'back') ? timeline.history() : script.lines.slice(0, accepted).map((l) => l.command));
   for (const { line, result: r } of playScript(timeline, script.lines)) {
     const world = timeline.world;
     const where = `${file.name}:${line.line}`;
     if (!r.ok) {
       if (opts.json) out({ type: 'error', file: file.name, line: line.line, command: line.text, code: r.rejection.code, message: r.rejection.message });
       else diag(visible(`${where}: rejected: ${r.rejection.message}`));
-      return { world: timeline.world, config, commands: () => timeline.history(), failed, expects, rejected: true };
+      return { world: timeline.world, config, commands: () => timeline.history(), played, failed, expects, rejected: true };
     }
+    accepted++;
     const { events: entries, dropped } = r;
     // Narration is a result in every mode, --quiet too (demo --headless is quiet).
     if (opts.json && line.command.kind === 'say') out({ type: 'say', file: file.name, line: line.line, step: world.step, text: line.command.text });
@@ -117,7 +127,7 @@ function runScript(file: SourceFile, script: Script, opts: RunOptions, write: Wr
       else write(r.check.passed ? green(opts.color, `  ok: ${r.check.text}`) : red(opts.color, `  FAILED ${where}: ${r.check.text}`));
     }
   }
-  return { world: timeline.world, config, commands: () => timeline.history(), failed, expects, rejected: false };
+  return { world: timeline.world, config, commands: () => timeline.history(), played, failed, expects, rejected: false };
 }
 
 function findingCounts(world: World): Record<string, number> {
@@ -179,9 +189,14 @@ export function runFiles(files: SourceFile[], opts: RunOptions, write: Write, di
       write(visible(`-- ${file.name}: ${r.world.step} steps, ${r.expects - r.failed}/${r.expects} expects held, state ${stateHash(r.world)}`));
       for (const l of findingsSummary(r.world)) write(visible(l.startsWith('  ') ? l : `-- ${l}`));
     }
-    if (opts.record) {
-      const saved = opts.record(r.config, r.commands());
-      if (opts.json) write(jsonLine(saved.ok ? { type: 'recorded', file: file.name, message: saved.message } : { type: 'error', file: file.name, message: saved.message }));
+    const writes = [
+      { type: 'recorded', save: opts.record && (() => opts.record!(r.config, r.commands())) },
+      { type: 'traced', save: opts.trace && (() => opts.trace!(r.config, r.played())) },
+    ];
+    for (const { type, save } of writes) {
+      if (!save) continue;
+      const saved = save();
+      if (opts.json) write(jsonLine(saved.ok ? { type, file: file.name, message: saved.message } : { type: 'error', file: file.name, message: saved.message }));
       else if (saved.ok) write(visible(`-- ${saved.message}`));
       else diag(`pmuplay: ${visible(saved.message)}`);
       if (!saved.ok) worst(exitBadInput);

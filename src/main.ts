@@ -17,7 +17,7 @@ import { defaultWorkers } from './explore-parallel.js';
 import { exploreWorkersMax } from './engine/limits.js';
 import { parseUint } from './engine/lex.js';
 import { kernelCheckFiles } from './kernel-check/cli.js';
-import { checkFlags, checkRecording, fail, type Flags, type Mode, overridesFromFlags, parseArgs, recordRun, Refusal } from './cli-args.js';
+import { checkFlags, checkRecording, fail, type Flags, type Mode, overridesFromFlags, parseArgs, recordRun, Refusal, traceRun } from './cli-args.js';
 
 /** A stream the shell writes text to. */
 export interface Out {
@@ -57,7 +57,7 @@ function run(paths: string[], flags: Flags, io: Io): number {
     return exitBadInput;
   }
   const compare = flags.policy === 'all';
-  return runFiles(files, { overrides, compare, json: flags.json, strict: flags.strict, quiet: flags.quiet, color: colorFor(io, flags.json), record: recordRun(flags) }, ...writers(io));
+  return runFiles(files, { overrides, compare, json: flags.json, strict: flags.strict, quiet: flags.quiet, color: colorFor(io, flags.json), record: recordRun(flags), trace: traceRun(flags) }, ...writers(io));
 }
 
 /** Results to stdout, diagnostics to stderr (see headless.ts), a line each. */
@@ -129,7 +129,7 @@ async function demo(names: string[], flags: Flags, io: Io): Promise<number> {
     // The name every line and object carries: a file the user can open (saves/demos/tour.pmu).
     const file = { name: demoFileName(loaded.info), text: loaded.text };
     const compare = flags.policy === 'all';
-    return runFiles([file], { overrides, compare, json: flags.json, strict: flags.strict, quiet: true, color: colorFor(io, flags.json), record: recordRun(flags) }, ...writers(io));
+    return runFiles([file], { overrides, compare, json: flags.json, strict: flags.strict, quiet: true, color: colorFor(io, flags.json), record: recordRun(flags), trace: traceRun(flags) }, ...writers(io));
   }
   needTerminal('a demo', io);
   forgetCi();

@@ -327,6 +327,12 @@ export const commandSpecs: readonly CommandSpec[] = [
     example: 'save session.pmu',
   },
   {
+    word: 'save', args: [word('--trace'), value('name', 'FILE')], kinds: [], scope: 'playground',
+    summary: 'write the session so far as a trace for ui.perfetto.dev or chrome://tracing (playground only)',
+    kernel: 'not a kernel action: the current branch replayed into a Chrome Trace Event JSON file (a track per CPU: tasks, syscalls, IRQs, IPIs with arrows, hooks; the access register and counters; findings), written through a temporary file; asks before replacing a file.',
+    example: 'save --trace session.json',
+  },
+  {
     word: 'quit', args: [], kinds: [], scope: 'playground',
     summary: 'leave the playground (as q does)',
     kernel: 'not a kernel action: a recording (--record) is closed with its checkpoint.',

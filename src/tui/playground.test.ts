@@ -10,6 +10,7 @@ import { Timeline } from '../engine/timeline.js';
 import { defaultConfig } from '../engine/world.js';
 import { runFiles } from '../headless.js';
 import { Recorder, saveRecording } from '../recorder.js';
+import { checkTrace } from '../trace/check.js';
 import type { KeyInfo } from './keys.js';
 import { Playground } from './playground.js';
 import { starterHint, starterLines } from './starter.js';
@@ -176,6 +177,29 @@ describe('a playground recording replays to the same world', () => {
     expect(s.pg.ui.message?.text).toBe(`${target} exists: overwrite it? (y/n)`);
     press(s.pg, 'y');
     expect(replay(target)).toEqual({ code: 0, hash: stateHash(s.timeline.world) });
+  });
+});
+
+describe('save --trace FILE', () => {
+  it('writes the branch as a trace that keeps the format, with the leak the starter shows; asks before replacing', { timeout: 60_000 }, () => {
+    const s = session('traced.pmu');
+    const target = join(dir, 'traced.json');
+    press(s.pg, ':mmap 100 3\r');
+    press(s.pg, 'tick 2\r');
+    s.settle();
+    press(s.pg, 'save --trace ' + target + '\r');
+    s.settle();
+    expect(s.pg.ui.message?.text).toBe(`saved the trace of ${s.timeline.position} steps to ${target} (open it in ui.perfetto.dev)`);
+    const text = readFileSync(target, 'utf8');
+    expect(checkTrace(text)).toEqual([]);
+    expect(text).toContain('"name":"access/other-mm"');
+    press(s.pg, 'save --trace ' + target + '\r');
+    s.settle();
+    expect(s.pg.ui.message?.text).toBe(`${target} exists: overwrite it? (y/n)`);
+    press(s.pg, 'n');
+    press(s.pg, ':save --trace\r');
+    expect(s.pg.ui.message).toEqual({ text: 'save --trace: expected a file name, e.g. save --trace session.json', error: true });
+    s.end();
   });
 });
 

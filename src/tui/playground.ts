@@ -16,6 +16,7 @@ import { helpLines } from '../engine/commands-spec.js';
 import { formatCommand } from '../engine/format.js';
 import { parseCommand } from '../engine/parse.js';
 import { recordingWork } from '../engine/session.js';
+import { traceTextWork } from '../trace/play.js';
 import type { StepResult } from '../engine/step.js';
 import type { Timeline } from '../engine/timeline.js';
 import { type Clock, PieceSizer } from '../engine/work.js';
@@ -306,12 +307,14 @@ export class Playground {
     if (trimmed === 'quit') return this.quit();
     if (/^quit\s/.test(trimmed)) return this.say('quit: takes nothing after it (just quit, or q outside the command line)', true);
     if (trimmed === 'save' || trimmed.startsWith('save ')) {
-      const path = trimmed.slice(4).trim();
-      if (!path) return this.say('save: expected a file name, e.g. save session.pmu', true);
+      // `save --trace FILE`: the same branch, written as a trace for ui.perfetto.dev.
+      const traced = /^save\s+--trace(\s|$)/.exec(trimmed);
+      const path = trimmed.slice(traced ? traced[0].length : 4).trim();
+      if (!path) return this.say(traced ? 'save --trace: expected a file name, e.g. save --trace session.json' : 'save: expected a file name, e.g. save session.pmu', true);
       if (!this.save) return this.say('save: not available here', true);
       done('');
       this.pause();
-      return this.startSave(path);
+      return this.startSave(path, traced !== null);
     }
     const parsed = parseCommand(text);
     if (!parsed.ok) return this.say(parsed.error.message, true);
@@ -425,12 +428,14 @@ export class Playground {
     });
   }
 
-  /** `save FILE`: the branch replayed into a recording with checkpoints, then written. */
-  private startSave(path: string): void {
+  /** `save FILE`: the branch replayed into a recording with checkpoints (or, `--trace`, a
+   * trace for ui.perfetto.dev), then written. */
+  private startSave(path: string, trace: boolean): void {
     const save = this.save!;
     const steps = this.timeline.position;
-    const work = recordingWork(this.timeline.config, this.timeline.history(), checkpointEvery);
-    const written = () => this.say(`saved ${steps} steps to ${path}`);
+    const { config } = this.timeline;
+    const work = trace ? traceTextWork(config, this.timeline.history()) : recordingWork(config, this.timeline.history(), checkpointEvery);
+    const written = () => this.say(trace ? `saved the trace of ${steps} steps to ${path} (open it in ui.perfetto.dev)` : `saved ${steps} steps to ${path}`);
     this.begin({
       what: `save ${path}`,
       unit: 'steps replayed',
