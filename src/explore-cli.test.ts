@@ -3,15 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exploreFile } from './explore-cli.js';
-import { type Io, main } from './main.js';
+import type { Io } from './main.js';
+import { pmuplay } from './test-main.js';
 
-async function pmuplay(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: Io = { stdout: { write: (t) => void (out += t) }, stderr: { write: (t) => void (err += t) }, stdinIsTTY: false, stdoutIsTTY: false, env: { NO_COLOR: '1' } };
-  const code = await main(args, io);
-  return { code, out, err };
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'pmuplay-explore-'));
 

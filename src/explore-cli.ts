@@ -79,10 +79,14 @@ export function traceName(scenario: string, code: string): string {
   return `${basename(scenario).replace(/\.pmu$/i, '')}.${code.replace('/', '-')}.pmu`;
 }
 
+/** A counterexample's commands: the setup, the IPI mode line, the choices, and the expect of its finding. */
+function traceCommands(p: Prepared, cx: Counterexample): Command[] {
+  return [...p.scenario.start, ...cx.choices, { kind: 'expect-finding', code: cx.code }];
+}
+
 /** A counterexample as a recording: the header, a comment saying what it is, the setup, the choices, the expect, checkpoints. */
 export function traceText(file: string, p: Prepared, cx: Counterexample): string {
-  const commands: Command[] = [...p.scenario.start, ...cx.choices, { kind: 'expect-finding', code: cx.code }];
-  const text = recordCommands(p.scenario.config, commands, traceCheckpointEvery);
+  const text = recordCommands(p.scenario.config, traceCommands(p, cx), traceCheckpointEvery);
   const nl = text.indexOf('\n');
   const note = [
     `# pmuplay explore ${basename(file)}: ${cx.code} in ${plural(cx.choices.length, 'step')} after the setup (${p.scenario.bounds.walks > 0 ? 'the shortest the random walks met' : 'a shortest trace'})`,
@@ -196,8 +200,8 @@ export async function exploreFile(path: string, opts: ExploreOptions, io: Io): P
     const saved = saveRecording(file, traceText(path, prepared, cx), { overwrite: true });
     if (saved.kind !== 'saved') return bad(saved.message);
     const perfetto = traceFileBeside(file);
-    // The recording's commands (traceText), as a timeline for ui.perfetto.dev.
-    const traced = saveTrace(perfetto, prepared.scenario.config, [...prepared.scenario.start, ...cx.choices, { kind: 'expect-finding', code: cx.code }], { overwrite: true });
+    // The recording's commands, as a timeline for ui.perfetto.dev.
+    const traced = saveTrace(perfetto, prepared.scenario.config, traceCommands(prepared, cx), { overwrite: true });
     if (traced.kind !== 'saved') return bad(traced.message);
     const choices = cx.choices.map(formatCommand);
     if (opts.json) out(jsonLine({ type: 'found', file: path, code: cx.code, steps: cx.choices.length, choices, finding: cx.finding.text, trace: file, perfetto }));
