@@ -13,6 +13,8 @@ command -v aarch64-linux-gnu-gcc >/dev/null || need+=(gcc-aarch64-linux-gnu)
 [ -e /usr/aarch64-linux-gnu/lib/libc.a ] || need+=(libc6-dev-arm64-cross)
 command -v arm-linux-gnueabihf-gcc >/dev/null || need+=(gcc-arm-linux-gnueabihf)
 [ -e /usr/arm-linux-gnueabihf/lib/libc.a ] || need+=(libc6-dev-armhf-cross)
+# Not for kernel-check itself: its initramfs test reads the archive back with cpio.
+command -v cpio >/dev/null || need+=(cpio)
 kernel_missing=1
 ls "$cache"/linux/boot/vmlinuz-6.1.*-arm64 >/dev/null 2>&1 && kernel_missing=0
 
@@ -26,7 +28,6 @@ if [ $kernel_missing -eq 1 ] && ! dpkg --print-foreign-architectures | grep -qx 
 fi
 if [ ${#need[@]} -gt 0 ] || [ $kernel_missing -eq 1 ]; then
   apt-get update -qq
-
 fi
 if [ ${#need[@]} -gt 0 ]; then
   echo "kernel-check: installing ${need[*]}"
