@@ -63,6 +63,7 @@ port.on(
       case 'init':
         expander = new Expander(m.scenario);
         expander.drop(0); // the start is held by the search's own thread
+        expander.remember();
         return;
       case 'adopt':
         for (const { id, path } of m.items) expander!.adopt(id, path);

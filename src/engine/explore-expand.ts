@@ -202,8 +202,15 @@ export interface PathStep {
 export class Expander {
   /** States held, by id. */
   private readonly held = new Map<number, Node>();
-  /** Children of expanded states, waiting to be told which are new (by the parent's id). */
-  private readonly pending = new Map<number, Node[]>();
+  /** Children of expanded states, waiting to be told which are new (by the parent's id); null: let go already. */
+  private readonly pending = new Map<number, (Node | null)[]>();
+  /**
+   * With `remember` on: the fingerprints of every child this Expander made. A child it made
+   * before, in an earlier state of its own (it expands in the order states are taken), cannot
+   * be new, so its world is let go at once instead of waiting to be settled: worth it when
+   * settling comes late (in a worker thread, chunks after the expanding).
+   */
+  private made: Set<string> | null = null;
   private readonly root: Node;
 
   constructor(readonly scenario: Scenario, world?: World) {
@@ -213,6 +220,11 @@ export class Expander {
 
   get size(): number {
     return this.held.size;
+  }
+
+  /** Remember the fingerprints of the children made from now on (see `made`). */
+  remember(): void {
+    this.made ??= new Set();
   }
 
   /** Hold state `id`, rebuilt from its path (when it moves here from another Expander). */
@@ -240,7 +252,7 @@ export class Expander {
     this.held.delete(id);
     const { open, refusals } = choicesOf(n, this.scenario);
     const children: ChildResult[] = [];
-    const kept: Node[] = [];
+    const kept: (Node | null)[] = [];
     for (let k = 0; k < open.length; k++) {
       const { c, program } = open[k]!;
       // The last choice may take the parent's world: nothing reads it after.
@@ -254,7 +266,11 @@ export class Expander {
         result.bound = { open: next.open.length > 0, refusals: next.refusals };
       }
       children.push(result);
-      kept.push(child);
+      if (this.made?.has(result.key)) kept.push(null);
+      else {
+        this.made?.add(result.key);
+        kept.push(child);
+      }
     }
     this.pending.set(id, kept);
     return { refusals, children };
@@ -266,7 +282,10 @@ export class Expander {
     if (!kids) throw new Error(`engine bug: state ${parent} has no children waiting`);
     this.pending.delete(parent);
     ids.forEach((id, k) => {
-      if (id >= 0) this.held.set(id, kids[k]!);
+      if (id < 0) return;
+      const kid = kids[k];
+      if (!kid) throw new Error(`engine bug: child ${k} of state ${parent} was let go as made before, but it is new`);
+      this.held.set(id, kid);
     });
   }
 
