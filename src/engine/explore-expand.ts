@@ -218,10 +218,6 @@ export class Expander {
     this.held.set(0, { ...this.root, world: copyWorld(this.root.world), pos: this.root.pos.slice() });
   }
 
-  get size(): number {
-    return this.held.size;
-  }
-
   /** Remember the fingerprints of the children made from now on (see `made`). */
   remember(): void {
     this.made ??= new Set();
