@@ -9,7 +9,8 @@ import { maskOf, s64 } from './bits.js';
 import type { EventType } from './command.js';
 import { designOf } from './designs/design.js';
 import { logEvent, logNote } from './log.js';
-import { addEvent, pmuEnable, readCount, removeEvent, updatePage } from './perf.js';
+import { pmuEnable, readCount, removeEvent, updatePage } from './perf.js';
+import { resched } from './perf-sched.js';
 import { firstFd } from './limits.js';
 import { eventOf } from './validate.js';
 import { type FdEntry, type PerfEvent, type Task, type World, pmuWidths } from './world.js';
@@ -68,7 +69,9 @@ export function openTaskEvent(world: World, pid: number, type: EventType, user: 
   installFd(task, ev, cloexec);
   task.perfContext = [...task.perfContext, ev.id];
   const cpu = world.cpus[task.cpu]!;
-  const counting = addEvent(world, cpu, ev);
+  // __perf_install_in_context: the task runs (it is the caller), so its groups go on again.
+  resched(world, cpu, false);
+  const counting = ev.activeCpu !== null;
   pmuEnable(world, cpu);
   leaveSyscall(world, task);
   logEvent(world, task.cpu, { kind: 'syscall', what: 'open', pid, cpuBound: null, type, fd, readable: ev.readable, errno: null });
@@ -86,10 +89,15 @@ export function freeEvent(world: World, ev: PerfEvent): void {
   const where = ev.activeCpu ?? (owner && world.cpus[owner.cpu]!.current === owner.pid ? owner.cpu : null);
   removeEvent(world, ev);
   world.events.delete(ev.id);
-  if (owner) owner.perfContext = owner.perfContext.filter((id) => id !== ev.id);
+  // __perf_remove_from_context: a context left with no events is no longer rotate_necessary.
+  if (owner) {
+    owner.perfContext = owner.perfContext.filter((id) => id !== ev.id);
+    if (owner.perfContext.length === 0) owner.rotate = false;
+  }
   if (ev.boundCpu !== null) {
     const bound = world.cpus[ev.boundCpu]!;
     bound.boundEvents = bound.boundEvents.filter((id) => id !== ev.id);
+    if (bound.boundEvents.length === 0) bound.rotate = false;
   }
   if (where !== null) pmuEnable(world, world.cpus[where]!);
 }
@@ -119,8 +127,9 @@ export function openCpuEvent(world: World, cpuId: number, type: EventType, user:
     ev.fdRefs++;
     world.cpuFds.set(fd, ev.id);
   }
-  cpu.boundEvents.push(ev.id);
-  addEvent(world, cpu, ev);
+  cpu.boundEvents = [...cpu.boundEvents, ev.id];
+  // __perf_install_in_context on that CPU: its groups and its current task's go on again.
+  resched(world, cpu, true);
   pmuEnable(world, cpu);
   if (task) leaveSyscall(world, task);
   logEvent(world, cpu.id, { kind: 'syscall', what: 'open', pid: by, cpuBound: cpuId, type, fd, readable: ev.readable, errno: null });
@@ -213,4 +222,5 @@ export function exitTaskEvents(world: World, task: Task): void {
     else if (ev.owner === task.pid) removeEvent(world, ev);
   }
   task.perfContext = [];
+  task.rotate = false;
 }

@@ -25,10 +25,8 @@ import type { World } from './world.js';
  * Fields left out, and why. Everything else is hashed.
  * - `log`, `findings`: history, not state — nothing the engine does next reads them (the
  *   findings ring is also a copy of log lines, and its total is the sum of `findingCounts`).
- * - a CPU's `boundEvents`: a cache of the per-CPU events bound to it, in event order; the
- *   events themselves are hashed (invariants.ts checks the cache against them).
  */
-export const excludedFields = { world: ['log', 'findings'], cpu: ['boundEvents'] } as const;
+export const excludedFields = { world: ['log', 'findings'], cpu: [] as string[] } as const;
 
 const worldExcluded = new Set<string>(excludedFields.world);
 const cpuExcluded = new Set<string>(excludedFields.cpu);
@@ -396,9 +394,9 @@ export function hashText(s: string): string {
 /** What a differing part means to a person. */
 export function describePart(part: string): string {
   const cpu = /^cpu(\d+)(\.counters)?$/.exec(part);
-  if (cpu) return cpu[2] ? `CPU ${cpu[1]}'s counters (values, owners, overflow flags)` : `CPU ${cpu[1]} (mode, task, loaded mm, PMUSERENR/PMUACR/PCE and grant, PMSELR, run queue, IPIs)`;
+  if (cpu) return cpu[2] ? `CPU ${cpu[1]}'s counters (values, owners, overflow flags)` : `CPU ${cpu[1]} (mode, task, loaded mm, PMUSERENR/PMUACR/PCE and grant, PMSELR, run queue, IPIs, per-CPU events and their rotation)`;
   return (
-    { tasks: 'the tasks (state, CPU, mm, fds, cycles)', mms: 'the mms (users, access count, mmap_lock, mappings)', events: 'the perf events (counts, counters, user pages)', findings: "the monitor's findings", world: "the world's clock, PRNG, settings, IPI calls or per-CPU fds" } as Record<string, string>
+    { tasks: 'the tasks (state, CPU, mm, fds, cycles, perf context and its rotation)', mms: 'the mms (users, access count, mmap_lock, mappings)', events: 'the perf events (counts, counters, user pages)', findings: "the monitor's findings", world: "the world's clock, PRNG, settings, IPI calls or per-CPU fds" } as Record<string, string>
   )[part] ?? part;
 }
 

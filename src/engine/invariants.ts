@@ -6,7 +6,8 @@
  * list, an mm's user count and the tasks using it, run queues and the tasks' states, a CPU's
  * mode and its current task, a grant and the access register, pending IPIs and the calls
  * waiting for them, mmap_lock and the tasks holding or waiting for it, and the per-CPU caches
- * (`boundEvents`, `mm_cpumask`) against what they cache. Each rule holds between steps, not
+ * (`boundEvents`, `mm_cpumask`) against what they cache, and the perf core's rotation marks
+ * against the groups left off. Each rule holds between steps, not
  * inside one; each broken rule is one line naming the objects and the link between them.
  * Only what the code guarantees is asserted: where the model differs from the obvious rule (a
  * halted CPU keeps whatever it had; an exiting task has dropped its mm before it is reaped),
@@ -62,11 +63,35 @@ export function checkInvariants(world: World): string[] {
   checkIpis(world, states, bad);
   checkMmapLock(world, states, bad);
   checkBookkeeping(world, bad);
+  checkRotation(world, bad);
   return out;
 }
 
 type Bad = (line: string) => void;
 type States = Map<number, TaskState>;
+
+/**
+ * perf-sched.ts: on a live CPU, a context with a group left off is marked `rotate_necessary`
+ * (it was set when the group stayed off, and is only cleared when the groups go on again), and
+ * a marked context has the CPU's mux timer armed. A task off its CPU has its groups off and
+ * no mark.
+ */
+function checkRotation(world: World, bad: Bad): void {
+  const live = (ids: readonly number[], cpu: number) => ids.some((id) => world.events.get(id)?.activeCpu !== cpu);
+  for (const cpu of world.cpus) {
+    if (cpuMode(cpu) === 'halted') continue;
+    const task = cpu.current === null ? undefined : world.tasks.get(cpu.current);
+    if (live(cpu.boundEvents, cpu.id) && !cpu.rotate) bad(`cpu${cpu.id} has a per-CPU event off its counters but its context is not marked for rotation`);
+    if (task && live(task.perfContext, cpu.id) && !task.rotate) bad(`task ${task.pid} runs on cpu${cpu.id} with an event off its counters but its context is not marked for rotation`);
+    if ((cpu.rotate || task?.rotate) && !cpu.muxTimer) bad(`cpu${cpu.id} has a context marked for rotation but its mux timer is not armed`);
+  }
+  for (const t of world.tasks.values()) {
+    const cpu = world.cpus[t.cpu];
+    if (!cpu || cpu.current === t.pid || cpuMode(cpu) === 'halted') continue;
+    if (t.rotate) bad(`task ${t.pid} is not running but its context is marked for rotation`);
+    for (const id of t.perfContext) if (world.events.get(id)?.activeCpu != null) bad(`task ${t.pid} is not running but its event ${id} is on a counter`);
+  }
+}
 
 /** Shapes: ids match their keys and positions, registers hold what their width allows. */
 function checkMachine(world: World, states: States, bad: Bad): void {
@@ -463,7 +488,7 @@ function checkBookkeeping(world: World, bad: Bad): void {
   for (const ev of world.events.values()) if (ev.boundCpu !== null) add(bound, ev.boundCpu, ev.id);
   for (const cpu of world.cpus) {
     const want = bound.get(cpu.id) ?? [];
-    if (!sameList(cpu.boundEvents, want)) bad(`cpu${cpu.id} boundEvents is [${cpu.boundEvents.join(',')}] but its per-CPU events are [${want.join(',')}]`);
+    if (!sameList([...cpu.boundEvents].sort((a, b) => a - b), want)) bad(`cpu${cpu.id} boundEvents is [${cpu.boundEvents.join(',')}] but its per-CPU events are [${want.join(',')}]`);
   }
   const maintained = designOf(world).maintainsCpumask(world);
   const loadedOn = new Map<number, number[]>();

@@ -3,8 +3,8 @@
  * (`armpmu_add` -> `armv8pmu_get_event_idx`, chaining a pair for a 64-bit event on 32-bit
  * counters), the counting-mode preset (`armpmu_event_set_period`), folding a counter into the
  * event's count (`armpmu_event_update`), removing it, the overflow handler
- * (`armv8pmu_handle_irq`), `perf_event_update_userpage`, and scheduling a task's events in and
- * out at a context switch (`perf_event_task_sched_in/out`).
+ * (`armv8pmu_handle_irq`), `perf_event_update_userpage`, and taking an event on and off a counter
+ * out (perf-sched.ts decides when and in which order).
  */
 import { maskOf, signExtend, u64 } from './bits.js';
 import type { KernelEvent, LogEntry } from './events.js';
@@ -197,19 +197,6 @@ export function pmuEnable(world: World, cpu: Cpu): void {
   const design = designOf(world);
   if (pmuInUse(cpu)) design.pmuStart(world, cpu);
   design.reconsider(world, cpu);
-}
-
-export function schedOut(world: World, task: Task): void {
-  for (const ev of taskEvents(world, task)) removeEvent(world, ev);
-}
-
-/** Per-CPU events first (they are pinned to the CPU context), then the task's. */
-export function schedIn(world: World, cpu: Cpu, task: Task | null): void {
-  for (const id of cpu.boundEvents) {
-    const ev = world.events.get(id);
-    if (ev && ev.activeCpu === null) addEvent(world, cpu, ev);
-  }
-  if (task) for (const ev of taskEvents(world, task)) addEvent(world, cpu, ev);
 }
 
 /** The log event of one overflow the handler folds (`count` is the event's count after it). */

@@ -8,7 +8,8 @@
 import { designOf } from './designs/design.js';
 import { cpuMode, sendCpu, sendTask, taskHas, taskState } from './lifecycle.js';
 import { logEvent } from './log.js';
-import { pmuEnable, schedIn, schedOut } from './perf.js';
+import { pmuEnable } from './perf.js';
+import { schedIn, schedOut } from './perf-sched.js';
 import { reapMmIfUnused } from './reap.js';
 import type { Cause } from './events.js';
 import type { Cpu, Mm, Task, World } from './world.js';

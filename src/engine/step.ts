@@ -18,6 +18,8 @@ import { type SpanContext, runCpus } from './overflow.js';
 import { type ReadResult, mrs, msr, readSelf } from './read-protocol.js';
 import { type Rejection, eventOf, validate } from './validate.js';
 import { ensureRunning, schedulerTick } from './sched.js';
+import { muxTimerTick } from './perf-sched.js';
+import { cpuMode } from './lifecycle.js';
 import { runTicks } from './tick-batch.js';
 import { closeCpuEvent, closeTaskEvent, openCpuEvent, openTaskEvent, resetEvent } from './fds.js';
 import { execTask, exitTask, mmapEvent, munmapEvent, settleKernel } from './syscalls.js';
@@ -57,6 +59,7 @@ function settle(world: World): string[] {
 function oneTick(world: World, ctx?: SpanContext): string[] {
   world.tick++;
   runCpus(world, world.config.cyclesPerTick, ctx);
+  for (const cpu of world.cpus) if (cpuMode(cpu) !== 'halted') muxTimerTick(world, cpu);
   for (const cpu of world.cpus) schedulerTick(world, cpu);
   return settle(world);
 }

@@ -39,6 +39,7 @@ export function newTask(world: World, name: string, mm: Mm, arch: 'aarch64' | 'a
     deferred: null,
     sigills: 0,
     perfContext: [],
+    rotate: false,
   };
   mm.users++;
   world.tasks.set(task.pid, task);

@@ -23,7 +23,7 @@ export function quiescent(world: World): boolean {
     if (task && (task.resume !== null || task.deferred !== null)) return false;
     const mode = cpuMode(cpu);
     if (mode === 'halted') continue;
-    if (cpu.runqueue.length > 0) return false;
+    if (cpu.runqueue.length > 0 || cpu.muxTimer) return false;
     if (cpu.current === null) {
       if (mode !== 'idle') return false;
       continue;

@@ -110,8 +110,13 @@ export interface Cpu {
   cycleCounter: Counter;
   counters: Counter[];
   pendingIpis: Ipi[];
-  /** Per-CPU events bound to this CPU (ids), so a switch need not look at every event. */
+  /** Per-CPU events bound to this CPU (ids): the CPU context's groups, in the order they are
+   * scheduled in (a rotation moves one to the back). */
   boundEvents: number[];
+  /** The CPU context's `rotate_necessary`: a group stayed off at its last schedule-in. */
+  rotate: boolean;
+  /** `cpuctx->hrtimer_active`: the multiplexing timer is armed (perf-sched.ts). */
+  muxTimer: boolean;
 }
 
 /** A syscall's second half, run when the IPIs it waits for have all been taken. */
@@ -154,8 +159,11 @@ export interface Task {
   sigills: number;
   /** The task's perf context: the task-bound events counting it (ids), in the order they were
    * added, which is the order they are scheduled in. Its own opens and, after a fork, the
-   * events it inherited (`attr.inherit`); not the events its copied fds name. */
+   * events it inherited (`attr.inherit`); not the events its copied fds name. A rotation moves
+   * one to the back (perf-sched.ts). */
   perfContext: number[];
+  /** Its perf context's `rotate_necessary`: a group stayed off at its last schedule-in. */
+  rotate: boolean;
 }
 
 export interface Mm {
@@ -299,6 +307,8 @@ export function createWorld(config: Config = defaultConfig): World {
       counters: Array.from({ length: config.counters }, (_, n) => newCounter(n, widths.event)),
       pendingIpis: [],
       boundEvents: [],
+      rotate: false,
+      muxTimer: false,
     });
   }
   return {

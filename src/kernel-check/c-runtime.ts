@@ -18,6 +18,7 @@
  */
 export const cRuntime = String.raw`
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -453,17 +454,20 @@ static int agent_main(int slot, const char *root) {
 static void power_off(void);
 static int coordinator_cpu;
 
+static uint64_t now_ns(void);
+/* The coordinator spins for the ack rather than sleeping: were every CPU idle at once, QEMU
+ * (-icount sleep=off) would jump the guest's clock to its next timer, which may be the mux
+ * timer's expiry (c-runtime's mux section), and lines would take tens of milliseconds of the
+ * guest's time each. Spinning, a line takes the instructions it runs. */
 static void post(int slot) {
   struct kc_slot *s = &shm->slot[slot];
   uint32_t want = s->req + 1;
   __sync_synchronize();
   s->req = want;
   futex(&s->req, FUTEX_WAKE, 1, NULL);
-  struct timespec t = {1, 0};
-  for (int waited = 0; s->ack != want; ) {
-    uint32_t a = s->ack;
-    if (a == want) break;
-    if (futex(&s->ack, FUTEX_WAIT, a, &t) != 0 && errno == ETIMEDOUT && ++waited >= KC_ACK_TIMEOUT_S) {
+  uint64_t until = now_ns() + KC_ACK_TIMEOUT_S * 1000000000ull;
+  for (uint32_t n = 0; s->ack != want; n++) {
+    if ((n & 0xfff) == 0 && now_ns() > until) {
       say("@@kc %u error what=timeout slot=%d", s->line, slot);
       say("@@kc-end");
       power_off();
@@ -601,10 +605,78 @@ static void kc_sysctl(int line, const char *value) {
 }
 
 /* tick/run: simulated cycles as time; the guest's cycle counter runs at 1 GHz under QEMU. */
-static void kc_spin_ns(int line, uint64_t ns) {
+static void kc_sleep_ns(uint64_t ns) {
   struct timespec t = {(time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull)};
   while (clock_nanosleep(CLOCK_MONOTONIC, 0, &t, &t) == EINTR) {}
+}
+static void kc_spin_ns(int line, uint64_t ns) {
+  kc_sleep_ns(ns);
   say("@@kc %d tick", line);
+}
+
+/* ---- the multiplexing timer (perf_mux_hrtimer), in step with the model's ticks ----
+ * The model rotates a context whose group stayed off at the next tick. The kernel rotates when
+ * the CPU's mux hrtimer fires; perf_mux_hrtimer_restart arms it with hrtimer_forward_now from
+ * its last expiry, which starts at 0, so it fires only at multiples of the interval on
+ * CLOCK_MONOTONIC. kc_mux_setup sets the interval to KC_MUX_MS on every hardware PMU (the store arms
+ * each CPU's timer once; it fires at the next multiple and stops). Then: a line that arms the
+ * timer when none is armed starts just after a multiple (kc_mux_align); while a timer is armed
+ * no line may reach the next multiple (kc_mux_check says when one did: "mux-early", and the
+ * report calls what follows inconclusive); a tick where the model's timer fires waits past
+ * exactly one multiple (kc_mux_tick). */
+#ifndef KC_MUX_MS /* the generated program sets it from the scenario (translate.ts muxIntervalMs) */
+#define KC_MUX_MS 200ull
+#endif
+#define KC_MUX_NS (KC_MUX_MS * 1000000ull)
+static uint64_t mux_epoch;
+static int mux_early;
+static uint64_t now_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+static void sleep_until_ns(uint64_t when) {
+  uint64_t now = now_ns();
+  if (when > now) kc_sleep_ns(when - now);
+}
+static void kc_mux_setup(void) {
+  int written = 0, failed = 0;
+  char path[600], buf[16];
+  snprintf(buf, sizeof buf, "%llu", KC_MUX_MS);
+  DIR *d = opendir("/sys/bus/event_source/devices");
+  for (struct dirent *e; d && (e = readdir(d)) != NULL; ) {
+    /* The hardware PMUs: armv8_cortex_a57, armv8_pmuv3_0 (-cpu max), … */
+    if (strncmp(e->d_name, "armv8", 5) != 0) continue;
+    snprintf(path, sizeof path, "/sys/bus/event_source/devices/%s/perf_event_mux_interval_ms", e->d_name);
+    int f = open(path, O_WRONLY);
+    if (f >= 0 && write(f, buf, strlen(buf)) > 0) written++;
+    else failed++;
+    if (f >= 0) close(f);
+  }
+  if (d) closedir(d);
+  say("@@kc 0 mux interval_ms=%llu pmus=%d", KC_MUX_MS, written);
+  if (written == 0 || failed) say("@@kc 0 error what=mux-interval written=%d failed=%d", written, failed);
+}
+static void kc_mux_align(int line) {
+  uint64_t from = now_ns();
+  sleep_until_ns((from / KC_MUX_NS + 1) * KC_MUX_NS + 1000000ull);
+  uint64_t at = now_ns();
+  mux_epoch = at / KC_MUX_NS;
+  say("@@kc %d mux-align from_ns=%llu at_ns=%llu", line, (unsigned long long)from, (unsigned long long)at);
+}
+static void kc_mux_check(int line) {
+  if (!mux_early && now_ns() / KC_MUX_NS != mux_epoch) {
+    mux_early = 1;
+    say("@@kc %d mux-early interval_ms=%llu at_ns=%llu", line, KC_MUX_MS, (unsigned long long)now_ns());
+  }
+}
+static void kc_mux_tick(int line, uint64_t ns) {
+  kc_mux_check(line);
+  uint64_t from = now_ns(), next = (from / KC_MUX_NS + 1) * KC_MUX_NS;
+  kc_sleep_ns(ns);
+  sleep_until_ns(next + 1000000ull);
+  mux_epoch = now_ns() / KC_MUX_NS;
+  say("@@kc %d tick mux=1 from_ns=%llu at_ns=%llu", line, (unsigned long long)from, (unsigned long long)now_ns());
 }
 
 static void scenario(void);
@@ -640,7 +712,10 @@ int main(int argc, char **argv) {
   if (argc >= 4 && strcmp(argv[1], "agent") == 0) return agent_main(atoi(argv[2]), argv[3]);
   on_host = argc >= 3 && strcmp(argv[1], "host") == 0;
   if (on_host) snprintf(kc_root, sizeof kc_root, "%s", argv[2]);
-  else mount("proc", "/proc", "proc", 0, NULL);
+  else {
+    mount("proc", "/proc", "proc", 0, NULL);
+    mount("sysfs", "/sys", "sysfs", 0, NULL);
+  }
   signal(SIGCHLD, reap);
   signal(SIGILL, on_sigill);
   char path[300];

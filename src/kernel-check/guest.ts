@@ -41,7 +41,7 @@ export function buildProgram(source: string, cache: string, gcc64: string, gcc32
     const e32 = compile(gcc32, ['-static', '-O2', '-pthread', '-march=armv7-a+fp', '-DKC_AARCH32', '-o', built.agent32, c]);
     if (e32) return { ok: false, message: e32 };
   }
-  const files = [{ name: 'proc', mode: 0o040755 }, { name: 'init', mode: 0o100755, data: readFileSync(built.init) }];
+  const files = [{ name: 'proc', mode: 0o040755 }, { name: 'sys', mode: 0o040755 }, { name: 'init', mode: 0o100755, data: readFileSync(built.init) }];
   if (built.agent32) files.push({ name: 'kc-agent32', mode: 0o100755, data: readFileSync(built.agent32) });
   writeFileSync(built.initrd, newcArchive(files));
   return { ok: true, built };

@@ -15,15 +15,6 @@ const scripts = readdirSync(dir).filter((f) => /^upstream-.*\.pmu$/.test(f)).sor
 const absent = missing(['qemu', 'gcc64', 'libc64'], cacheDir(), true);
 const required = process.env['PMUPLAY_KERNEL_CHECK_REQUIRED'] === '1';
 
-/**
- * Disagreements seen and understood, each with its reason: such a line may agree or disagree
- * (it depends on timing); any other disagreement fails. See the README (kernel-check).
- */
-const understood: Record<string, string> = {
-  'upstream-failed-add.pmu:9': 'perf_rotate_context: the -EAGAIN event gets the cycle counter one rotation later (time_running < time_enabled); the model does not rotate',
-  'upstream-failed-add.pmu:11': 'the same rotation: the read takes the fast path',
-};
-
 /** A bound that only ends a run that already failed (the guest has its own limits). */
 const runBoundMs = 15 * 60_000;
 
@@ -50,9 +41,9 @@ describe('kernel-check on saves/examples/upstream-*.pmu', () => {
       expect(errors).toEqual([]);
       const rows = objects.filter((o) => o['type'] === 'observation');
       expect(rows.length).toBeGreaterThan(0);
-      const bad = rows.filter((o) => (o['verdict'] === 'disagree' && !understood[`${name}:${String(o['line'])}`]) || o['verdict'] === 'missing');
+      const bad = rows.filter((o) => o['verdict'] === 'disagree' || o['verdict'] === 'missing');
       expect(bad.map((o) => `${String(o['line'])} ${String(o['command'])}: model ${String(o['model'])}, kernel ${String(o['kernel'])} (${String(o['verdict'])}${o['note'] ? `: ${String(o['note'])}` : ''})`)).toEqual([]);
-      expect([0, 1]).toContain(code);
+      expect(code).toBe(0);
     }, runBoundMs);
   }
 });

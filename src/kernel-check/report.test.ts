@@ -49,4 +49,14 @@ describe('compareLines', () => {
     const second = compareLines(q.lines, parseFramed(['@@kc 3 open fd=3 errno=0', '@@kc 4 sysctl ok=1 errno=0', '@@kc 5 mrs reg=pmccntr trap=1 value=0 cpu=0 switches=0 attempt=1 gap=0']));
     expect(mergeRuns(first, second).map((r) => r.verdict)).toEqual(['agree', 'agree', 'agree']);
   });
+
+  it('says inconclusive from the line where the kernel\'s mux timer may have fired before the model\'s tick', () => {
+    const q = plan('spawn a on 0\nopen 100 cycles\nopen 100 cycles user 64bit\nexpect read 100 4 fallback\nexpect read 100 4 fallback');
+    const read = (line: number, kind: string) => `@@kc ${line} expect-read kind=${kind} value=9 right=1 lo=8 hi=10 switches=0 attempt=1 gap=0`;
+    const framed = ['@@kc 3 open fd=3 errno=0', '@@kc 4 mux-align from_ns=1 at_ns=2', '@@kc 4 open fd=4 errno=0', read(5, 'fallback'), '@@kc 6 mux-early interval_ms=300 at_ns=3', read(6, 'value')];
+    const rows = compareLines(q.lines, parseFramed(framed));
+    expect(rows.map((r) => `${r.line} ${r.verdict}`)).toEqual(['3 agree', '4 agree', '5 agree', '6 inconclusive']);
+    expect(rows[3]!.note).toMatch(/mux timer .*line 6 .*300 ms/);
+  });
 });
+

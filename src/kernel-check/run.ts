@@ -9,7 +9,8 @@
  * cannot run on a kernel, a missing Debian package); 3 the guest failed (did not boot in time,
  * did not finish, a build failed).
  */
-import { basename } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { type Script, parseScript, resolveConfig } from '../engine/script.js';
 import type { Config } from '../engine/world.js';
 import { type SourceFile, exitBadInput } from '../headless.js';
@@ -62,7 +63,7 @@ function spinMs(plan: Plan): number {
     if (l.command.kind === 'tick') ns += BigInt(l.command.n) * plan.config.cyclesPerTick;
     if (l.command.kind === 'run') ns += l.command.cycles;
   }
-  return Number(ns / 1_000_000n);
+  return Number(ns / 1_000_000n) + plan.muxWaits * plan.muxMs;
 }
 
 interface Prepared {
@@ -131,9 +132,14 @@ export async function kernelCheck(files: readonly SourceFile[], opts: KernelChec
     const cpuModel = cpuModelFor(plan.config);
     const kernel = findKernel(cache);
     const where = opts.onHost ? 'this host' : `QEMU -cpu ${cpuModel}, ${cpus} vCPUs (${plan.config.cpus} + the coordinator's)`;
-    const runOnce = (): Promise<GuestResult> => (opts.onHost
-      ? runOnHost(built.built, runLimitMs)
-      : bootGuest({ qemu: findTool(tools.qemu)!, kernel: kernel!, initrd: built.built.initrd, cpus, cpuModel, bootLimitMs, runLimitMs }));
+    const runOnce = async (): Promise<GuestResult> => {
+      const r = await (opts.onHost
+        ? runOnHost(built.built, runLimitMs)
+        : bootGuest({ qemu: findTool(tools.qemu)!, kernel: kernel!, initrd: built.built.initrd, cpus, cpuModel, bootLimitMs, runLimitMs }));
+      // The program's framed lines, beside its source: what the last run's rows were made from.
+      writeFileSync(join(built.built.dir, 'console.txt'), `${r.lines.join('\n')}\n`);
+      return r;
+    };
     const result = await runOnce();
     if (!result.ok) {
       failed++;

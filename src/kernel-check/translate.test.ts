@@ -84,4 +84,31 @@ describe('translate', () => {
     expect(src.indexOf('kc_sysctl(0, "1")')).toBeLessThan(src.indexOf('kc_spawn(2, '));
     expect(src).toContain('kc_spin_ns(3, 2000000ull);');
   });
+
+  it('keeps the kernel\'s mux timer in step with the model\'s: the arming line starts after a multiple, armed lines check, the firing tick waits one out', () => {
+    const r = tr('spawn a on 0\nopen 100 cycles\nopen 100 cycles user 64bit\nmmap 100 4\ntick 3\nread 100 4');
+    if (!r.ok) throw new Error('refused');
+    const c = r.plan.c;
+    // Line 4's -EAGAIN arms the model's timer: the kernel's must be armed just after a multiple.
+    expect(c.indexOf('kc_mux_align(4);')).toBeLessThan(c.indexOf('kc_open(4, 0, EV_CYCLES, KC_USER | KC_64BIT);'));
+    expect(c).not.toContain('kc_mux_align(3);');
+    expect(c).toContain('kc_mux_check(5);');
+    // tick 3: the rotation (timer kept), the timer finding nothing (stopped), then one tick at once.
+    expect(c.match(/kc_mux_tick\(6, 1000000ull\);/g)).toHaveLength(2);
+    expect(c).toContain('kc_spin_ns(6, 1000000ull);');
+    expect(c).not.toContain('kc_mux_check(7);');
+    expect(r.plan.muxWaits).toBe(3);
+    // Lines 4 and 5 run armed: the interval leaves room for them, and is 200 ms at least.
+    expect(r.plan.muxMs).toBe(300);
+    expect(cProgram(r.plan, 'x.pmu')).toContain('#define KC_MUX_MS 300ull');
+    expect(r.plan.lines.find((l) => l.line === 7)!.model).toEqual({ what: 'read', kind: 'value', right: true });
+  });
+
+  it('leaves the mux timer alone in a script where every event goes on', () => {
+    const r = tr('spawn a on 0\nopen 100 cycles user\ntick 2');
+    if (!r.ok) throw new Error('refused');
+    expect(r.plan.c).not.toMatch(/kc_mux_/);
+    expect(r.plan.muxWaits).toBe(0);
+  });
 });
+

@@ -7,7 +7,8 @@
  */
 import type { Command, Reg } from '../engine/command.js';
 import type { Script } from '../engine/script.js';
-import { applyCommand } from '../engine/step.js';
+import { type StepResult, applyCommand } from '../engine/step.js';
+import type { LogEntry } from '../engine/events.js';
 import { type Config, type World, createWorld } from '../engine/world.js';
 import { modelObservation } from './model.js';
 import type { Observation } from './observation.js';
@@ -37,7 +38,17 @@ export interface Plan {
   slots: number;
   /** Whether a task execs the AArch32 helper. */
   needsAarch32: boolean;
+  /** The mux interval the program sets (ms): room for the most lines run with the timer armed. */
+  muxMs: number;
+  /** How many times the program waits for the next multiple of it (up to muxMs each). */
+  muxWaits: number;
 }
+
+/** What one line costs the guest at most, in its own time (QEMU's icount clock), with margin:
+ * 54 ms a line were measured over eleven reads (round-robin TCG hands each vCPU a slice up to
+ * the next timer, and a line passes between two of them several times). */
+const lineMsMax = 100;
+const muxMsMin = 200;
 
 export interface Refusal {
   line: number;
@@ -103,12 +114,18 @@ export function translate(script: Script, config: Config): { ok: true; plan: Pla
   const lines: PlannedLine[] = [];
   let needsAarch32 = false;
   const switched = new Map<number, boolean>();
+  // Lines run while a mux timer is armed since the last multiple of the interval, and the most.
+  let armedRun = 0;
+  let armedRunMax = 0;
+  let muxWaits = 0;
   for (const l of script.lines) {
     const c = l.command;
     const before = new Set(world.tasks.keys());
     const idleExpect = c.kind === 'expect-reg' ? world.cpus[c.cpu]!.current : undefined;
     const actor = c.kind === 'expect-reg' ? idleExpect ?? null : 'pid' in c && c.kind !== 'thread' && c.kind !== 'fork' ? c.pid : null;
-    const r = applyCommand(world, c);
+    const armedBefore = muxArmed(world);
+    const ticked = c.kind === 'tick' && armedBefore ? tickInStep(world, c.n, l.line) : null;
+    const r = ticked ? ticked.result : applyCommand(world, c);
     if (!r.ok) {
       refusals.push({ line: l.line, text: l.text, reason: `the model rejects it: ${r.rejection.message}` });
       return { ok: false, refusals };
@@ -139,9 +156,45 @@ export function translate(script: Script, config: Config): { ok: true; plan: Pla
     };
     if (c.kind === 'expect-reg' && idleExpect === null) planned.modelOnly = `CPU ${c.cpu} is idle in the model: no task runs there to read ${c.reg} at EL0`;
     lines.push(planned);
-    if (stmt !== null && planned.modelOnly === null) out.push(`  /* ${l.line}: ${cString(l.text)} */`, `  ${stmt}`);
+    if (stmt !== null && planned.modelOnly === null) {
+      // The mux timer (c-runtime.ts): a line that arms it starts just after a multiple of the
+      // interval; while it is armed each line checks no multiple has passed.
+      const mux = armedBefore ? [`kc_mux_check(${l.line});`] : muxArmed(world) && c.kind !== 'tick' ? [`kc_mux_align(${l.line});`] : [];
+      muxWaits += (ticked ? ticked.c.filter((x) => x.startsWith('kc_mux_tick')).length : 0) + (mux[0]?.startsWith('kc_mux_align') ? 1 : 0);
+      if (ticked) armedRun = 0;
+      else if (mux.length > 0) armedRun++;
+      armedRunMax = Math.max(armedRunMax, armedRun);
+      out.push(`  /* ${l.line}: ${cString(l.text)} */`, ...[...mux, ...(ticked ? ticked.c : [stmt])].map((x) => `  ${x}`));
+    }
   }
-  return { ok: true, plan: { config, lines, c: out.join('\n'), slots: slotOf.size, needsAarch32 } };
+  const muxMs = Math.max(muxMsMin, Math.ceil(((armedRunMax + 1) * lineMsMax) / 100) * 100);
+  return { ok: true, plan: { config, lines, c: out.join('\n'), slots: slotOf.size, needsAarch32, muxMs, muxWaits } };
+}
+
+/** Whether a CPU's multiplexing timer is armed in the model (perf-sched.ts). */
+function muxArmed(world: World): boolean {
+  return world.cpus.some((cpu) => cpu.muxTimer);
+}
+
+/**
+ * `tick N` while a mux timer is armed: one tick at a time, each a `kc_mux_tick` (the kernel's
+ * timer fires once in it, as the model's does), until no timer is armed; the rest at once.
+ */
+function tickInStep(world: World, n: number, line: number): { result: StepResult; c: string[] } {
+  const c: string[] = [];
+  const events: LogEntry[] = [];
+  let left = n;
+  let last: StepResult | null = null;
+  while (left > 0) {
+    const armed = muxArmed(world);
+    const now = armed ? 1 : left;
+    last = applyCommand(world, { kind: 'tick', n: now });
+    if (!last.ok) return { result: last, c };
+    events.push(...last.events);
+    c.push(armed ? `kc_mux_tick(${line}, ${world.config.cyclesPerTick}ull);` : `kc_spin_ns(${line}, ${BigInt(now) * world.config.cyclesPerTick}ull);`);
+    left -= now;
+  }
+  return { result: last!.ok ? { ...last!, events } : last!, c };
 }
 
 /** The C statement for one step, given the world after it; null for a line with nothing to run. */
