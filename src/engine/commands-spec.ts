@@ -75,7 +75,7 @@ export const commandSpecs: readonly CommandSpec[] = [
   {
     word: 'thread', args: [pid, onCpu], kinds: ['thread'], scope: 'language',
     summary: "a new thread in PID's mm",
-    kernel: "clone(CLONE_VM) by PID: a task sharing PID's mm, so it shares the design's per-mm state. Model: it starts with an empty fd table (real threads share one).",
+    kernel: "clone(CLONE_VM) by PID: a task sharing PID's mm, so it shares the design's per-mm state; perf_event_init_task gives it its own copy of each of PID's `inherit` events. Model: it starts with an empty fd table (real threads share one).",
     example: 'thread 100 on 1',
   },
   {

@@ -80,6 +80,26 @@ describe('fds and perf contexts after fork', () => {
     expect([...world.events.keys()]).toEqual([1, 2]);
   });
 
+  it.each(all)('%s: a thread inherits the same way (perf_event_init_task runs for every clone), with no fds of its own', (design) => {
+    const { world } = play('spawn app on 0\nopen 100 cycles user inherit\nopen 100 instructions user\nthread 100 on 1\ntick', { design, ...on });
+    const thread = world.tasks.get(101)!;
+    expect(thread.mm).toBe(1);
+    expect(thread.perfContext.length).toBe(1);
+    expect(world.events.get(thread.perfContext[0]!)).toMatchObject({ owner: 101, parent: 1, inherit: true, type: 'cycles', fdRefs: 0, activeCpu: 1 });
+    expect(thread.fds).toEqual([]);
+    // Its own event makes nr_user 1 where access follows the context (upstream, hardened); v4,
+    // v5 and x86 follow the mm, which maps nothing.
+    expect(reads(world, 101)).toBe(inherit[design].child);
+    playLines(world, 'exit 101');
+    expect([...world.events.keys()]).toEqual([1, 2]);
+  });
+
+  it('a thread of a task without inherit events gets none', () => {
+    const { world } = play('spawn app on 0\nopen 100 cycles user\nthread 100 on 1', { design: 'upstream', ...on });
+    expect(world.tasks.get(101)!.perfContext).toEqual([]);
+    expect(reads(world, 101)).toBe(false);
+  });
+
   it('a grandchild inherits from the original event, not from the child\'s copy', () => {
     const { world } = play('spawn app on 0\nopen 100 cycles inherit\nfork 100 on 1\nfork 101 on 2');
     const grandchild = world.tasks.get(102)!;

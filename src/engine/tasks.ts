@@ -1,7 +1,8 @@
 /**
- * Making and moving tasks: `fork`+`exec` of a new program (a new mm), `clone(CLONE_VM)` for a
- * thread (a plain `fork`, which copies the mm, is fork.ts), `sched_setaffinity`-style migration, sleeping and waking, and a forced switch. A
- * new task starts at once on an idle CPU; otherwise it waits on a run queue.
+ * Making and moving tasks: `fork`+`exec` of a new program (a new mm; a plain `fork`, which
+ * copies the mm, and a thread are fork.ts), `sched_setaffinity`-style migration, sleeping and
+ * waking, and a forced switch. A new task starts at once on an idle CPU; otherwise it waits on
+ * a run queue.
  */
 import { cpuMode, initialMmLife, initialTaskLife, sendTask, taskArch, taskState } from './lifecycle.js';
 import { designOf } from './designs/design.js';
@@ -52,17 +53,6 @@ export function spawn(world: World, name: string, aarch32: boolean, cpuId: numbe
   const task = newTask(world, name, mm, aarch32 ? 'aarch32' : 'aarch64', cpu);
   logNote(world, cpu.id, 'sched', `spawn ${name}: task ${task.pid}, ${aarch32 ? 'AArch32' : 'AArch64'}, mm ${mm.id}, IPC ${task.ipcQuarters / 4}`);
   enqueue(world, task, `new task ${task.pid} starts`);
-  return [`pid ${task.pid}`];
-}
-
-export function thread(world: World, pid: number, cpuId: number | null): string[] {
-  const parent = world.tasks.get(pid)!;
-  const cpu = cpuId === null ? pickCpu(world) : world.cpus[cpuId]!;
-  ensureRunning(world, parent, `clone by task ${pid}`);
-  const mm = world.mms.get(parent.mm)!;
-  const task = newTask(world, parent.name, mm, taskArch(parent), cpu);
-  logNote(world, cpu.id, 'sched', `clone(CLONE_VM) by task ${pid}: thread ${task.pid} in mm ${mm.id}`);
-  enqueue(world, task, `new thread ${task.pid} starts`);
   return [`pid ${task.pid}`];
 }
 

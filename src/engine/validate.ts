@@ -153,12 +153,12 @@ function inheritable(world: World, parent: Task): number {
   return n;
 }
 
-/** fork: the parent acts, there is room for the child and the events it inherits. */
-function fork(world: World, pid: number, cpu: number | null): Rejection | null {
-  const r = actingTask(world, 'fork', pid) ?? roomForTask(world, 'fork') ?? (cpu === null ? null : liveCpu(world, 'fork', cpu));
+/** fork, thread: the parent acts, there is room for the child and the events it inherits. */
+function copyProcess(world: World, verb: 'fork' | 'thread', pid: number, cpu: number | null): Rejection | null {
+  const r = actingTask(world, verb, pid) ?? roomForTask(world, verb) ?? (verb === 'thread' ? placement(world, verb, cpu) : cpu === null ? null : liveCpu(world, verb, cpu));
   if (r) return r;
   const n = inheritable(world, world.tasks.get(pid)!);
-  return n === 0 ? null : roomForEvent(world, 'fork', n);
+  return n === 0 ? null : roomForEvent(world, verb, n);
 }
 
 /** Where a new task may go: a named live CPU, or (none named) any CPU that is up. */
@@ -243,9 +243,8 @@ export function validate(world: World, c: Command): Rejection | null {
     case 'spawn':
       return roomForTask(world, 'spawn') ?? placement(world, 'spawn', c.cpu);
     case 'thread':
-      return actingTask(world, 'thread', c.pid) ?? roomForTask(world, 'thread') ?? placement(world, 'thread', c.cpu);
     case 'fork':
-      return fork(world, c.pid, c.cpu);
+      return copyProcess(world, c.kind, c.pid, c.cpu);
     case 'open':
       return actingTask(world, 'open', c.pid) ?? roomForEvent(world, 'open');
     case 'open-cpu':
