@@ -4,12 +4,12 @@
  * waking, and a forced switch. A new task starts at once on an idle CPU; otherwise it waits on
  * a run queue.
  */
-import { cpuMode, initialMmLife, initialTaskLife, sendTask, taskArch, taskState } from './lifecycle.js';
+import { cpuMode, initialMmLife, initialTaskLife, sendTask, taskState } from './lifecycle.js';
 import { designOf } from './designs/design.js';
 import { ipcQuartersMax } from './limits.js';
 import { logNote } from './log.js';
 import { nextInt } from './prng.js';
-import { contextSwitch, detach, enqueue, ensureRunning } from './sched.js';
+import { contextSwitch, detach, enqueue } from './sched.js';
 import type { Cpu, Mm, Task, World } from './world.js';
 
 export function createMm(world: World): Mm {
