@@ -3,8 +3,8 @@
  * (`armpmu_add` -> `armv8pmu_get_event_idx`, chaining a pair for a 64-bit event on 32-bit
  * counters), the counting-mode preset (`armpmu_event_set_period`), folding a counter into the
  * event's count (`armpmu_event_update`), removing it, the overflow handler
- * (`armv8pmu_handle_irq`), `perf_event_update_userpage`, and taking an event on and off a counter
- * out (perf-sched.ts decides when and in which order).
+ * (`armv8pmu_handle_irq`) and `perf_event_update_userpage`. Which events go on, in which
+ * order and when, is perf-sched.ts.
  */
 import { maskOf, signExtend, u64 } from './bits.js';
 import type { KernelEvent, LogEntry } from './events.js';

@@ -457,8 +457,7 @@ static int coordinator_cpu;
 static uint64_t now_ns(void);
 /* The coordinator spins for the ack rather than sleeping: were every CPU idle at once, QEMU
  * (-icount sleep=off) would jump the guest's clock to its next timer, which may be the mux
- * timer's expiry (c-runtime's mux section), and lines would take tens of milliseconds of the
- * guest's time each. Spinning, a line takes the instructions it runs. */
+ * timer's expiry (the mux section below): a rotation the model does not make there. */
 static void post(int slot) {
   struct kc_slot *s = &shm->slot[slot];
   uint32_t want = s->req + 1;
@@ -624,7 +623,7 @@ static void kc_spin_ns(int line, uint64_t ns) {
  * no line may reach the next multiple (kc_mux_check says when one did: "mux-early", and the
  * report calls what follows inconclusive); a tick where the model's timer fires waits past
  * exactly one multiple (kc_mux_tick). */
-#ifndef KC_MUX_MS /* the generated program sets it from the scenario (translate.ts muxIntervalMs) */
+#ifndef KC_MUX_MS /* the generated program sets it from the scenario (translate.ts muxMs) */
 #define KC_MUX_MS 200ull
 #endif
 #define KC_MUX_NS (KC_MUX_MS * 1000000ull)
