@@ -44,9 +44,11 @@ export interface Plan {
   muxWaits: number;
 }
 
-/** What one line costs the guest at most, in its own time (QEMU's icount clock), with margin:
- * 54 ms a line were measured over eleven reads (round-robin TCG hands each vCPU a slice up to
- * the next timer, and a line passes between two of them several times). */
+/** What one line costs the guest, in its own time (QEMU's icount clock), with margin: 54 ms a
+ * line were measured over eleven reads (round-robin TCG hands each vCPU a slice up to the next
+ * timer, and a line passes between two of them several times). A line in which the kernel
+ * switches the task out has taken up to about 200 ms: then the program says `mux-early`, and a
+ * row that would disagree is inconclusive and the scenario runs again (report.ts, run.ts). */
 const lineMsMax = 100;
 const muxMsMin = 200;
 
